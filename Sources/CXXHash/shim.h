@@ -1,0 +1,4 @@
+#ifndef SHARECORE_CXXHASH_SHIM_H
+#define SHARECORE_CXXHASH_SHIM_H
+#include <xxhash.h>
+#endif

@@ -1,0 +1,243 @@
+/// The outcome of ``ShareStore/check()``.
+public struct CheckReport: Sendable {
+    /// Each problem found, naming what is wrong. Empty when the store is sound.
+    public var problems: [String]
+    /// Chunks verified.
+    public var chunks: Int
+    /// Shares walked.
+    public var shares: Int
+    /// Views walked (live shares plus snapshots).
+    public var views: Int
+    /// Nodes reached, summed over all views.
+    public var nodes: Int
+
+    /// Whether no problem was found.
+    public var isSound: Bool { problems.isEmpty }
+}
+
+extension ShareStore {
+    /// Walks the whole store and verifies every chunk's checksums, every reference count
+    /// against the references that exist, every directory entry against its node in every
+    /// view, every extent map (sorted, not overlapping, inside its extent, its file and its
+    /// chunk), and the share counters. Runs in one read transaction.
+    public func check() async throws -> CheckReport {
+        try env.read { txn in
+            var checker = Checker(txn: txn, extentSize: extentSize)
+            return try checker.run()
+        }
+    }
+}
+
+/// The walk behind ``ShareStore/check()``.
+struct Checker {
+    let txn: ReadTxn
+    let extentSize: UInt64
+    var problems: [String] = []
+    var chunkLengths: [UInt64: Int] = [:]
+    var expectedRefs: [UInt64: Int64] = [:]
+    var report = CheckReport(problems: [], chunks: 0, shares: 0, views: 0, nodes: 0)
+
+    init(txn: ReadTxn, extentSize: UInt64) {
+        self.txn = txn
+        self.extentSize = extentSize
+    }
+
+    mutating func run() throws -> CheckReport {
+        try checkChunks()
+        let liveShares = try checkShares()
+        try checkExtentVersions(liveShares: liveShares)
+        try txn.scan(.pending, prefix: []) { k, _ in
+            expectedRefs[k.beUInt64(at: 8), default: 0] += 1
+            return true
+        }
+        try checkRefs()
+        report.problems = problems
+        return report
+    }
+
+    private mutating func checkChunks() throws {
+        try txn.scan(.chunks, prefix: []) { k, v in
+            let id = k.beUInt64(at: 0)
+            report.chunks += 1
+            do {
+                let layout = try Chunks.Layout(v, id: id)
+                chunkLengths[id] = layout.length
+                if let bad = layout.firstBadBlock(0, layout.length) {
+                    problems.append("chunk \(id): checksum mismatch in block \(bad) (bytes \(bad * Chunks.blockSize)...)")
+                }
+            } catch let error as ShareCoreError {
+                problems.append("chunk \(id): \(error.message)")
+            }
+            return true
+        }
+    }
+
+    /// Checks every share's views; returns the ids of existing shares and shares being purged.
+    private mutating func checkShares() throws -> Set<UInt64> {
+        var records: [ShareRecord] = []
+        try txn.scan(.shares, prefix: []) { _, v in
+            records.append(try ShareRecord(v))
+            return true
+        }
+        var known = Set<UInt64>()
+        try txn.scan(.trash, prefix: []) { k, _ in
+            known.insert(k.beUInt64(at: 0))
+            return true
+        }
+        for share in records {
+            report.shares += 1
+            known.insert(share.id)
+            var snapshotEpochs: [UInt64] = []
+            try txn.scan(.snapshots, prefix: Key.u64(share.id)) { _, v in
+                snapshotEpochs.append(try SnapshotRecord(v).epoch)
+                return true
+            }
+            if snapshotEpochs != share.snapshotEpochs {
+                problems.append("share '\(share.name)': snapshot records \(snapshotEpochs) disagree with the share's list \(share.snapshotEpochs)")
+            }
+            for epoch in share.snapshotEpochs where epoch >= share.liveEpoch {
+                problems.append("share '\(share.name)': snapshot epoch \(epoch) is not below the live epoch \(share.liveEpoch)")
+            }
+            for epoch in share.snapshotEpochs {
+                _ = try walk(share: share, epoch: epoch, label: "share '\(share.name)' at snapshot epoch \(epoch)")
+            }
+            let (nodes, used) = try walk(share: share, epoch: share.liveEpoch, label: "share '\(share.name)'")
+            if nodes != share.nodeCount {
+                problems.append("share '\(share.name)': counts \(share.nodeCount) items but holds \(nodes)")
+            }
+            if used != share.usedBytes {
+                problems.append("share '\(share.name)': counts \(share.usedBytes) used bytes but holds \(used)")
+            }
+        }
+        for table in ShareStore.versionedTables {
+            try txn.withCursor(table) { cursor in
+                var entry = try cursor.first()
+                while let (k, _) = entry {
+                    let id = k.beUInt64(at: 0)
+                    if !known.contains(id) {
+                        problems.append("table \(table.name): keys of share id \(id), which does not exist")
+                        entry = try cursor.seek(Key.u64(id + 1))
+                    } else {
+                        entry = try cursor.next()
+                    }
+                }
+            }
+        }
+        return known
+    }
+
+    /// Walks one view of a share from its root; returns the items reached and bytes stored.
+    private mutating func walk(share: ShareRecord, epoch: UInt64, label: String) throws -> (UInt64, UInt64) {
+        report.views += 1
+        let view = View(txn: txn, share: share, epoch: epoch, snapshot: nil, extentSize: extentSize)
+        guard let root = try view.node(Node.rootId), root.info.kind == .directory else {
+            problems.append("\(label): the root directory is missing")
+            return (0, 0)
+        }
+        var reached: Set<UInt64> = [Node.rootId]
+        var queue: [(UInt64, String)] = [(root.info.id, "")]
+        var usedBytes: UInt64 = 0
+        while !queue.isEmpty {
+            let (dir, path) = queue.removeFirst()
+            var children: [([UInt8], DirentRecord)] = []
+            try view.children(of: dir) { key, entry in
+                children.append((key, entry))
+                return true
+            }
+            for (key, entry) in children {
+                let childPath = path.isEmpty ? entry.name : path + "/" + entry.name
+                report.nodes += 1
+                if key != view.nameKey(entry.name) {
+                    problems.append("\(label): entry '\(childPath)' is stored under the key of another name")
+                }
+                guard let node = try view.node(entry.nodeId) else {
+                    problems.append("\(label): entry '\(childPath)' names node \(entry.nodeId), which is missing")
+                    continue
+                }
+                if !reached.insert(entry.nodeId).inserted {
+                    problems.append("\(label): node \(entry.nodeId) is reached twice (again at '\(childPath)')")
+                    continue
+                }
+                if node.info.kind != entry.kind || node.info.parentId != dir || node.info.name != entry.name {
+                    problems.append("\(label): entry '\(childPath)' (\(entry.kind), parent \(dir)) disagrees with node \(node.info.id) ('\(node.info.name)', \(node.info.kind), parent \(node.info.parentId))")
+                }
+                if node.info.kind == .directory {
+                    queue.append((node.info.id, childPath))
+                } else {
+                    usedBytes += try checkExtents(view: view, node: node, label: "\(label): file '\(childPath)'")
+                }
+            }
+        }
+        try Versioned.scan(txn, .nodes, prefix: Key.u64(share.id), epoch: epoch) { item, _ in
+            let id = item.beUInt64(at: 8)
+            if !reached.contains(id) { problems.append("\(label): node \(id) is in no directory") }
+            return true
+        }
+        return (UInt64(reached.count - 1), usedBytes)
+    }
+
+    /// Checks the extent maps of one file in one view; returns the bytes its runs cover.
+    private mutating func checkExtents(view: View, node: NodeRecord, label: String) throws -> UInt64 {
+        var covered: UInt64 = 0
+        var found: [(UInt64, ExtentMap)] = []
+        try view.extents(node: node.info.id) { index, map in
+            found.append((index, map))
+            return true
+        }
+        for (index, map) in found {
+            var last: UInt32 = 0
+            for (i, run) in map.runs.enumerated() {
+                let at = "\(label), extent \(index), run \(i)"
+                if run.length == 0 { problems.append("\(at): empty run") }
+                if i > 0 && run.offset < last { problems.append("\(at): overlaps or is out of order") }
+                if UInt64(run.end) > extentSize { problems.append("\(at): ends past the extent") }
+                if index * extentSize + UInt64(run.end) > node.info.size { problems.append("\(at): lies past the end of the file") }
+                if let length = chunkLengths[run.chunk] {
+                    if Int(run.chunkOffset) + Int(run.length) > length {
+                        problems.append("\(at): points past the end of chunk \(run.chunk)")
+                    }
+                } else {
+                    problems.append("\(at): chunk \(run.chunk) is missing")
+                }
+                last = run.end
+                covered += UInt64(run.length)
+            }
+        }
+        return covered
+    }
+
+    /// Counts references from every extent version (each version holds one per run).
+    private mutating func checkExtentVersions(liveShares: Set<UInt64>) throws {
+        try txn.scan(.extents, prefix: []) { k, v in
+            guard !v.isEmpty else { return true }
+            do {
+                let map = try ExtentMap(v)
+                for run in map.runs { expectedRefs[run.chunk, default: 0] += 1 }
+            } catch let error as ShareCoreError {
+                problems.append("extent key \(Array(k)): \(error.message)")
+            }
+            return true
+        }
+    }
+
+    private mutating func checkRefs() throws {
+        var seen = Set<UInt64>()
+        try txn.scan(.refs, prefix: []) { k, v in
+            let id = k.beUInt64(at: 0)
+            seen.insert(id)
+            let count = Int64(bitPattern: v.beUInt64(at: 0))
+            let expected = expectedRefs[id] ?? 0
+            if count != expected {
+                problems.append("chunk \(id): reference count is \(count) but \(expected) references exist")
+            }
+            if chunkLengths[id] == nil { problems.append("chunk \(id): counted but missing") }
+            return true
+        }
+        for (id, expected) in expectedRefs where !seen.contains(id) {
+            problems.append("chunk \(id): \(expected) references exist but no count is stored")
+        }
+        for id in chunkLengths.keys where !seen.contains(id) {
+            problems.append("chunk \(id): stored but referenced by nothing (leaked)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+
+/// How to open a store.
+public struct StoreOptions: Sendable {
+    /// Whether commits are synced (default `.full`).
+    public var durability: Durability
+    /// Address space reserved for the map; it grows (doubling) when full. Default 1 TiB.
+    public var mapSize: Int
+    /// Concurrent read transactions allowed. Default 1024.
+    public var maxReaders: UInt32
+    /// Bytes per extent (a power of two from 4 KiB to 4 MiB). Default 4 MiB. Fixed when the
+    /// store is created; smaller extents exist for tests that want many extents in small files.
+    public var extentSize: Int
+    /// Runs an extent may hold before touching runs are merged into one chunk. Default 64.
+    public var maxRunsPerExtent: Int
+
+    public init(durability: Durability = .full, mapSize: Int = 1 << 40, maxReaders: UInt32 = 1024,
+                extentSize: Int = ShareStore.maxRangeBytes, maxRunsPerExtent: Int = 64) {
+        self.durability = durability
+        self.mapSize = mapSize
+        self.maxReaders = maxReaders
+        self.extentSize = extentSize
+        self.maxRunsPerExtent = maxRunsPerExtent
+    }
+}
+
+/// A ShareCore store: file shares with directories, sparse files, metadata and copy-on-write
+/// snapshots, kept in one LMDB environment in a data directory.
+///
+/// Reads run on the caller's thread in short read-only transactions; writes are queued to one
+/// writer thread that commits them in batches. Every operation is all-or-nothing.
+///
+/// ```swift
+/// let store = try await ShareStore.open(at: "/var/lib/sharecore")
+/// try await store.createShare("docs")
+/// let docs = store.share("docs")
+/// try await docs.createFile("report.txt", length: 5)
+/// try await docs.write("report.txt", at: 0, Array("hello".utf8))
+/// ```
+public final class ShareStore: Sendable {
+    /// The most bytes one range write may carry (4 MiB).
+    public static let maxRangeBytes = 4 * 1024 * 1024
+    /// The largest file (4 TiB).
+    public static let maxFileSize: UInt64 = 4 << 40
+    /// The most snapshots a share may have.
+    public static let maxSnapshotsPerShare = 200
+
+    /// The data directory.
+    public let path: String
+    let env: LMDBEnvironment
+    let writer: Writer
+    let state: WriterState
+    let options: StoreOptions
+    var extentSize: UInt64 { UInt64(options.extentSize) }
+
+    private init(path: String, env: LMDBEnvironment, state: WriterState, options: StoreOptions) {
+        self.path = path
+        self.env = env
+        self.writer = Writer(env: env)
+        self.state = state
+        self.options = options
+    }
+
+    /// Opens the store in directory `path`, creating the directory and the store if needed,
+    /// and finishes any reclamation an earlier process left (abandoned uploads, deleted shares).
+    public static func open(at path: String, options: StoreOptions = StoreOptions()) async throws -> ShareStore {
+        guard (12...22).contains(options.extentSize.trailingZeroBitCount),
+              options.extentSize.nonzeroBitCount == 1
+        else {
+            throw ShareCoreError(.invalidArgument, "extent size \(options.extentSize) is not a power of two from 4 KiB to 4 MiB")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ShareCoreError(.storageError, "cannot create data directory \(path): \(error)")
+        }
+        let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxReaders: options.maxReaders,
+                                      durability: options.durability)
+        let nextChunk: UInt64
+        do {
+            nextChunk = try env.read { txn in
+                try txn.withCursor(.chunks) { cursor in
+                    guard let (k, _) = try cursor.last() else { return UInt64(1) }
+                    return k.beUInt64(at: 0) + 1
+                }
+            }
+        } catch {
+            env.close()
+            throw error
+        }
+        let store = ShareStore(path: path, env: env, state: WriterState(nextChunk: nextChunk), options: options)
+        do {
+            try await store.writer.perform { txn in
+                let key = Array("extentSize".utf8)
+                if let raw = try txn.get(.meta, key) {
+                    let stored = raw.beUInt64(at: 0)
+                    guard stored == UInt64(options.extentSize) else {
+                        throw ShareCoreError(.invalidArgument, "the store at \(path) uses \(stored)-byte extents, not \(options.extentSize)")
+                    }
+                } else {
+                    try txn.put(.meta, key, Key.u64(UInt64(options.extentSize)))
+                }
+            }
+            try await store.recover()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Finishes queued writes and closes the store. Operations after this fail with `closed`.
+    public func close() async {
+        writer.stop()
+        env.close()
+    }
+
+    /// A handle on the live namespace of share `name` (or, with `snapshot`, on that read-only
+    /// snapshot). Nothing is checked until the handle is used.
+    public func share(_ name: String, snapshot: String? = nil) -> Share {
+        Share(store: self, name: name, snapshot: snapshot)
+    }
+
+    // MARK: Internal plumbing
+
+    /// Loads a share record by name.
+    func loadShare(_ txn: ReadTxn, _ name: String) throws -> ShareRecord {
+        try Names.validateShare(name)
+        guard let raw = try txn.get(.shares, Keys.share(name)) else {
+            throw ShareCoreError(.shareNotFound, "share '\(name)' does not exist")
+        }
+        return try ShareRecord(raw)
+    }
+
+    /// The snapshot record of `share` named `name`.
+    func loadSnapshot(_ txn: ReadTxn, share: ShareRecord, name: String) throws -> SnapshotRecord {
+        var found: SnapshotRecord?
+        try txn.scan(.snapshots, prefix: Key.u64(share.id)) { _, value in
+            let record = try SnapshotRecord(value)
+            if record.name == name {
+                found = record
+                return false
+            }
+            return true
+        }
+        guard let found else {
+            throw ShareCoreError(.snapshotNotFound, "share '\(share.name)' has no snapshot '\(name)'")
+        }
+        return found
+    }
+
+    /// A view of `share` (live, or at `snapshot`) inside `txn`.
+    func view(_ txn: ReadTxn, share name: String, snapshot: String?) throws -> View {
+        let record = try loadShare(txn, name)
+        guard let snapshot else {
+            return View(txn: txn, share: record, epoch: record.liveEpoch, snapshot: nil, extentSize: extentSize)
+        }
+        let snap = try loadSnapshot(txn, share: record, name: snapshot)
+        var props = snap.share
+        props.id = record.id
+        props.caseSensitive = record.caseSensitive
+        return View(txn: txn, share: props, epoch: snap.epoch, snapshot: snapshot, extentSize: extentSize)
+    }
+
+    /// Runs `body` against a read view on the calling thread.
+    func read<T>(share: String, snapshot: String?, _ body: (View) throws -> T) throws -> T {
+        try env.read { txn in try body(try view(txn, share: share, snapshot: snapshot)) }
+    }
+
+    /// Runs `body` as one all-or-nothing write on the live namespace of `share`.
+    func mutate<T: Sendable>(share name: String,
+                             _ body: @escaping @Sendable (inout Mutation) throws -> T) async throws -> T {
+        let state = self.state
+        let extentSize = self.extentSize
+        let maxRuns = options.maxRunsPerExtent
+        return try await writer.perform { [self] txn in
+            var mutation = Mutation(txn: txn, share: try loadShare(txn.read, name), state: state,
+                                    extentSize: extentSize, maxRuns: maxRuns)
+            let result = try body(&mutation)
+            try mutation.finish()
+            return result
+        }
+    }
+
+    /// Runs `body` as one all-or-nothing write transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (WriteTxn) throws -> T) async throws -> T {
+        try await writer.perform(body)
+    }
+
+    /// Allocates a store-wide counter value (share and upload ids).
+    static func nextCounter(_ txn: WriteTxn, _ name: String) throws -> UInt64 {
+        let key = Array(name.utf8)
+        let current = try txn.get(.meta, key).map { $0.beUInt64(at: 0) } ?? 1
+        try txn.put(.meta, key, Key.u64(current + 1))
+        return current
+    }
+
+    /// Bytes the data file uses.
+    public var storedBytes: Int { env.usedBytes() }
+}

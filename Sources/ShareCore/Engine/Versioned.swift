@@ -1,0 +1,82 @@
+/// The epoch scheme. Every key of `nodes`, `dirents` and `extents` ends in an inverted epoch,
+/// so a key's versions sort newest first. A view at epoch E sees, per key, the newest version
+/// with epoch <= E; an empty value is a whiteout (the key is absent from that epoch on).
+///
+/// A live write replaces the newest version in place when it was written in the live epoch,
+/// or when no snapshot sees it; otherwise it adds a version. A share without snapshots
+/// therefore never holds more than one version of a key.
+enum Versioned {
+    static func key(_ prefix: [UInt8], epoch: UInt64) -> [UInt8] {
+        var k = Key(capacity: prefix.count + 8)
+        k.append(prefix)
+        k.append(Epoch.inverted(epoch))
+        return k.bytes
+    }
+
+    /// The value of `prefix` visible at `epoch`, or nil (absent or whited out).
+    static func get(_ txn: ReadTxn, _ table: Table, _ prefix: [UInt8], epoch: UInt64) throws
+        -> UnsafeRawBufferPointer?
+    {
+        try txn.withCursor(table) { cursor in
+            guard let (k, v) = try cursor.seek(key(prefix, epoch: epoch)),
+                  k.count == prefix.count + 8, k.starts(with: prefix)
+            else { return nil }
+            return v.isEmpty ? nil : v
+        }
+    }
+
+    /// Writes `value` (nil deletes) as the live version of `prefix`. Returns the value of the
+    /// version this physically removed, if any, so the caller can release what it referenced.
+    @discardableResult
+    static func put(_ txn: WriteTxn, _ table: Table, _ prefix: [UInt8], _ value: [UInt8]?,
+                    share: ShareRecord) throws -> [UInt8]? {
+        let live = share.liveEpoch
+        let newestKey = key(prefix, epoch: UInt64.max)
+        return try txn.withCursor(table) { cursor -> [UInt8]? in
+            var removed: [UInt8]?
+            var hasOlder = false
+            if let (k, v) = try cursor.seek(newestKey), k.count == prefix.count + 8, k.starts(with: prefix) {
+                let epoch = Epoch.of(key: k)
+                let seenBySnapshot = share.snapshotEpochs.contains { $0 >= epoch }
+                if epoch == live || !seenBySnapshot {
+                    if !v.isEmpty { removed = Array(v) }
+                    try cursor.deleteCurrent()
+                    if let (k2, _) = try cursor.seek(newestKey), k2.count == prefix.count + 8, k2.starts(with: prefix) {
+                        hasOlder = true
+                    }
+                } else {
+                    hasOlder = true
+                }
+            }
+            if let value {
+                try txn.put(table, key(prefix, epoch: live), value)
+            } else if hasOlder {
+                try txn.put(table, key(prefix, epoch: live), [])
+            }
+            return removed
+        }
+    }
+
+    /// Calls `body` with each item (key without its epoch) under `prefix` visible at `epoch`,
+    /// in key order, starting at `from` (an item key) when given. Return false to stop.
+    static func scan(_ txn: ReadTxn, _ table: Table, prefix: [UInt8], from: [UInt8]? = nil, epoch: UInt64,
+                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try txn.withCursor(table) { cursor in
+            var entry = try cursor.seek(from ?? prefix)
+            var current: [UInt8] = []
+            var resolved = false
+            while let (k, v) = entry, k.starts(with: prefix) {
+                let item = UnsafeRawBufferPointer(rebasing: k[0..<(k.count - 8)])
+                if !(item.elementsEqual(current)) {
+                    current = Array(item)
+                    resolved = false
+                }
+                if !resolved, Epoch.of(key: k) <= epoch {
+                    resolved = true
+                    if !v.isEmpty, try !body(item, v) { return }
+                }
+                entry = try cursor.next()
+            }
+        }
+    }
+}

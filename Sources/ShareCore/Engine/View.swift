@@ -1,0 +1,132 @@
+/// Key prefixes of the versioned tables.
+enum Keys {
+    static func share(_ name: String) -> [UInt8] { Array(name.utf8) }
+    static func node(_ share: UInt64, _ node: UInt64) -> [UInt8] { Key.u64(share, node) }
+    static func direntParent(_ share: UInt64, _ parent: UInt64) -> [UInt8] { Key.u64(share, parent) }
+    static func dirent(_ share: UInt64, _ parent: UInt64, _ nameKey: [UInt8]) -> [UInt8] {
+        Key.u64(share, parent) + nameKey
+    }
+    static func extent(_ share: UInt64, _ node: UInt64, _ index: UInt64) -> [UInt8] { Key.u64(share, node, index) }
+    static func extents(_ share: UInt64, _ node: UInt64) -> [UInt8] { Key.u64(share, node) }
+    static func snapshot(_ share: UInt64, _ epoch: UInt64) -> [UInt8] { Key.u64(share, epoch) }
+}
+
+/// A read view of one share at one epoch (the live epoch, or a snapshot's) inside a transaction.
+struct View {
+    let txn: ReadTxn
+    /// The share as seen by this view (for a snapshot: its properties at the snapshot).
+    let share: ShareRecord
+    let epoch: UInt64
+    /// The snapshot's name, or nil for the live share.
+    let snapshot: String?
+    let extentSize: UInt64
+
+    var shareId: UInt64 { share.id }
+
+    func nameKey(_ name: String) -> [UInt8] { NameFolding.key(name, caseSensitive: share.caseSensitive) }
+
+    func node(_ id: UInt64) throws -> NodeRecord? {
+        guard let raw = try Versioned.get(txn, .nodes, Keys.node(shareId, id), epoch: epoch) else { return nil }
+        return try NodeRecord(raw)
+    }
+
+    func dirent(parent: UInt64, name: String) throws -> DirentRecord? {
+        guard let raw = try Versioned.get(txn, .dirents, Keys.dirent(shareId, parent, nameKey(name)), epoch: epoch)
+        else { return nil }
+        return try DirentRecord(raw)
+    }
+
+    func extent(node: UInt64, index: UInt64) throws -> ExtentMap? {
+        guard let raw = try Versioned.get(txn, .extents, Keys.extent(shareId, node, index), epoch: epoch)
+        else { return nil }
+        return try ExtentMap(raw)
+    }
+
+    /// Resolves `path` to its node. Errors: `parentNotFound` when a directory on the way is
+    /// missing, `notADirectory` when a file stands on the way, `resourceNotFound` when the
+    /// last component is missing.
+    func resolve(_ path: SharePath) throws -> NodeRecord {
+        var current = Node.rootId
+        for (i, component) in path.components.enumerated() {
+            guard let entry = try dirent(parent: current, name: component) else {
+                if i == path.components.count - 1 {
+                    throw ShareCoreError(.resourceNotFound, "'\(path)' does not exist in share '\(share.name)'")
+                }
+                throw ShareCoreError(.parentNotFound, "directory '\(SharePath.root.appendingAll(path.components.prefix(i + 1)))' of '\(path)' does not exist")
+            }
+            if i < path.components.count - 1 && entry.kind != .directory {
+                throw ShareCoreError(.notADirectory, "'\(SharePath.root.appendingAll(path.components.prefix(i + 1)))' on the path '\(path)' is a file, not a directory")
+            }
+            current = entry.nodeId
+        }
+        guard let node = try node(current) else {
+            throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(current), which is missing")
+        }
+        return node
+    }
+
+    /// Resolves `path`, requiring a file.
+    func resolveFile(_ path: SharePath) throws -> NodeRecord {
+        let node = try resolve(path)
+        guard node.info.kind == .file else { throw ShareCoreError(.notAFile, "'\(path)' is a directory, not a file") }
+        return node
+    }
+
+    /// Resolves `path`, requiring a directory.
+    func resolveDirectory(_ path: SharePath) throws -> NodeRecord {
+        let node = try resolve(path)
+        guard node.info.kind == .directory else {
+            throw ShareCoreError(.notADirectory, "'\(path)' is a file, not a directory")
+        }
+        return node
+    }
+
+    /// The parent directory of `path`, which must exist (`parentNotFound` otherwise).
+    func resolveParent(_ path: SharePath) throws -> NodeRecord {
+        do {
+            return try resolveDirectory(path.parent)
+        } catch let error as ShareCoreError where error.code == .resourceNotFound {
+            throw ShareCoreError(.parentNotFound, "the parent directory of '\(path)' does not exist")
+        }
+    }
+
+    /// Children of directory `parent` in name-key order, from `from` (a name key) on.
+    func children(of parent: UInt64, prefix: [UInt8] = [], from: [UInt8]? = nil,
+                  _ body: ([UInt8], DirentRecord) throws -> Bool) throws {
+        let base = Keys.direntParent(shareId, parent)
+        let start = from.map { base + $0 }
+        try Versioned.scan(txn, .dirents, prefix: base + prefix, from: start, epoch: epoch) { item, value in
+            let nameKey = Array(item[base.count...])
+            return try body(nameKey, try DirentRecord(value))
+        }
+    }
+
+    /// Whether directory `id` has any child in this view.
+    func hasChildren(_ id: UInt64) throws -> Bool {
+        var any = false
+        try children(of: id) { _, _ in
+            any = true
+            return false
+        }
+        return any
+    }
+
+    /// Extents of `node` with index in `indices`, in order.
+    func extents(node: UInt64, from first: UInt64 = 0, through last: UInt64 = .max,
+                 _ body: (UInt64, ExtentMap) throws -> Bool) throws {
+        let base = Keys.extents(shareId, node)
+        try Versioned.scan(txn, .extents, prefix: base, from: Keys.extent(shareId, node, first), epoch: epoch) { item, value in
+            let index = item.beUInt64(at: 16)
+            if index > last { return false }
+            return try body(index, try ExtentMap(value))
+        }
+    }
+}
+
+extension SharePath {
+    func appendingAll(_ names: some Sequence<String>) -> SharePath {
+        var p = self
+        for n in names { p = p.appending(n) }
+        return p
+    }
+}

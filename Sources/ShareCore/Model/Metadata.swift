@@ -1,0 +1,92 @@
+/// User metadata: name/value pairs whose names are case-insensitive identifiers, kept in the
+/// order and case they were given. All names and values together may hold at most 8 KiB.
+public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    /// The largest total size of names and values, in UTF-8 bytes.
+    public static let maxTotalBytes = 8 * 1024
+
+    /// The pairs, in the order given.
+    public private(set) var pairs: [(name: String, value: String)]
+
+    /// Empty metadata.
+    public init() { pairs = [] }
+
+    /// Validated metadata from pairs.
+    public init(_ pairs: [(String, String)]) throws(ShareCoreError) {
+        self.pairs = pairs.map { (name: $0.0, value: $0.1) }
+        try validate()
+    }
+
+    /// Metadata from a literal; invalid literals produce empty metadata (use `init(_:)` for input).
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self = (try? Metadata(elements)) ?? Metadata()
+    }
+
+    init(trusted: [(String, String)]) {
+        pairs = trusted.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The value for `name`, compared case-insensitively.
+    public subscript(name: String) -> String? {
+        let folded = name.lowercased()
+        return pairs.first { $0.name.lowercased() == folded }?.value
+    }
+
+    public var isEmpty: Bool { pairs.isEmpty }
+    public var count: Int { pairs.count }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        pairs.makeIterator()
+    }
+
+    /// Checks names (C# identifiers: a letter or `_`, then letters, digits, `_`), uniqueness
+    /// ignoring case, values without control characters, and the 8 KiB total.
+    public func validate() throws(ShareCoreError) {
+        var seen = Set<String>()
+        var total = 0
+        for (name, value) in pairs {
+            guard Metadata.isIdentifier(name) else {
+                throw ShareCoreError(.invalidMetadata, "metadata name '\(name)' is not a valid identifier")
+            }
+            guard seen.insert(name.lowercased()).inserted else {
+                throw ShareCoreError(.invalidMetadata, "metadata name '\(name)' is given more than once")
+            }
+            if value.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+                throw ShareCoreError(.invalidMetadata, "metadata value for '\(name)' contains a control character")
+            }
+            total += name.utf8.count + value.utf8.count
+        }
+        if total > Metadata.maxTotalBytes {
+            throw ShareCoreError(.invalidMetadata, "metadata holds \(total) bytes, over the \(Metadata.maxTotalBytes)-byte limit")
+        }
+    }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first else { return false }
+        func letter(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("A"..."Z").contains(s) }
+        guard letter(first) || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { letter($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for (n, v) in pairs {
+            hasher.combine(n)
+            hasher.combine(v)
+        }
+    }
+
+    var flattened: [String] { pairs.flatMap { [$0.name, $0.value] } }
+
+    init(flattened: [String]) {
+        var out: [(String, String)] = []
+        var i = 0
+        while i + 1 < flattened.count {
+            out.append((flattened[i], flattened[i + 1]))
+            i += 2
+        }
+        self.init(trusted: out)
+    }
+}

@@ -1,0 +1,149 @@
+/// Azure Files naming rules, applied by every operation before it touches the store.
+public enum Names {
+    /// The longest path component, in UTF-16 code units.
+    public static let maxComponentLength = 255
+    /// The longest path, in UTF-16 code units.
+    public static let maxPathLength = 2048
+    /// The deepest a path may nest.
+    public static let maxDepth = 250
+    /// Names Windows reserves for devices; refused as file and directory names.
+    public static let reservedNames: Set<String> = {
+        var names: Set<String> = ["CON", "PRN", "AUX", "NUL", "CLOCK$"]
+        for i in 1...9 {
+            names.insert("COM\(i)")
+            names.insert("LPT\(i)")
+        }
+        return names
+    }()
+
+    /// Checks a share name: 3-63 lowercase letters, digits and single hyphens, starting and
+    /// ending with a letter or digit.
+    public static func validateShare(_ name: String) throws(ShareCoreError) {
+        let scalars = Array(name.unicodeScalars)
+        func bad(_ why: String) -> ShareCoreError {
+            ShareCoreError(.invalidShareName, "share name '\(name)' is invalid: \(why)")
+        }
+        guard (3...63).contains(scalars.count) else { throw bad("it must be 3 to 63 characters long") }
+        for (i, s) in scalars.enumerated() {
+            let isLower = ("a"..."z").contains(s)
+            let isDigit = ("0"..."9").contains(s)
+            if s == "-" {
+                if i == 0 || i == scalars.count - 1 { throw bad("it must start and end with a letter or digit") }
+                if scalars[i - 1] == "-" { throw bad("it must not contain consecutive hyphens") }
+            } else if !isLower && !isDigit {
+                throw bad("only lowercase letters, digits and hyphens are allowed")
+            }
+        }
+    }
+
+    /// Checks one directory or file name.
+    public static func validateComponent(_ name: String) throws(ShareCoreError) {
+        func bad(_ why: String) -> ShareCoreError {
+            ShareCoreError(.invalidName, "name '\(name)' is invalid: \(why)")
+        }
+        if name.isEmpty { throw bad("it is empty") }
+        if name.utf16.count > maxComponentLength {
+            throw bad("it is longer than \(maxComponentLength) characters")
+        }
+        if name == "." || name == ".." { throw bad("'.' and '..' are not names") }
+        for s in name.unicodeScalars {
+            if s.value < 0x20 || s.value == 0x7F { throw bad("it contains a control character") }
+            if "\"\\/:|<>*?".unicodeScalars.contains(s) { throw bad("it contains the character '\(s)'") }
+        }
+        if reservedNames.contains(name.uppercased()) { throw bad("it is a reserved device name") }
+    }
+}
+
+/// A path inside a share: components separated by `/`. The empty path is the share's root.
+public struct SharePath: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The validated components, from the root down.
+    public let components: [String]
+
+    /// Parses and validates `text` (`a/b/c.txt`; leading and trailing slashes are ignored;
+    /// empty components are refused).
+    public init(_ text: String) throws(ShareCoreError) {
+        var trimmed = Substring(text)
+        while trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        if trimmed.isEmpty {
+            components = []
+            return
+        }
+        if text.utf16.count > Names.maxPathLength {
+            throw ShareCoreError(.invalidName, "path '\(text)' is longer than \(Names.maxPathLength) characters")
+        }
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > Names.maxDepth {
+            throw ShareCoreError(.invalidName, "path '\(text)' nests deeper than \(Names.maxDepth) levels")
+        }
+        for part in parts {
+            if part.isEmpty { throw ShareCoreError(.invalidName, "path '\(text)' has an empty component") }
+            try Names.validateComponent(part)
+        }
+        components = parts
+    }
+
+    /// A path from already separated components, each validated.
+    public init(components: [String]) throws(ShareCoreError) {
+        for part in components { try Names.validateComponent(part) }
+        self.components = components
+    }
+
+    /// Makes a path from a literal; an invalid literal becomes the root (use `init(_:)` for input).
+    public init(stringLiteral value: String) {
+        self = (try? SharePath(value)) ?? SharePath.root
+    }
+
+    private init(trusted: [String]) { components = trusted }
+
+    /// The share's root directory.
+    public static let root = SharePath(trusted: [])
+
+    /// Whether this is the root.
+    public var isRoot: Bool { components.isEmpty }
+    /// The last component (empty for the root).
+    public var name: String { components.last ?? "" }
+    /// The parent path (the root's parent is the root).
+    public var parent: SharePath { SharePath(trusted: Array(components.dropLast())) }
+    /// This path with `name` appended (not validated again: `name` comes from the store).
+    public func appending(_ name: String) -> SharePath { SharePath(trusted: components + [name]) }
+    /// Whether `self` lies at or below `other`.
+    public func isWithin(_ other: SharePath) -> Bool {
+        components.count >= other.components.count && Array(components.prefix(other.components.count)) == other.components
+    }
+    public var description: String { components.joined(separator: "/") }
+}
+
+/// How names compare inside a share.
+enum NameFolding {
+    /// The key form of a name: unchanged in a case-sensitive share, otherwise each scalar
+    /// mapped to its simple uppercase (as NTFS's upcase table does; no `ß` -> `SS`).
+    static func fold(_ name: String, caseSensitive: Bool) -> String {
+        if caseSensitive { return name }
+        var out = String.UnicodeScalarView()
+        for s in name.unicodeScalars {
+            let upper = s.properties.uppercaseMapping.unicodeScalars
+            if upper.count == 1, let u = upper.first { out.append(u) } else { out.append(s) }
+        }
+        return String(out)
+    }
+
+    /// Bytes of the folded name kept in a key before the hash (LMDB keys are at most 511 bytes).
+    static let keyPrefixBytes = 240
+
+    /// The dirent key part for a name: a bounded prefix of the folded UTF-8, a zero byte, and
+    /// the xxh3 of the whole folded name, so that keys sort by name and never collide in practice.
+    static func key(_ name: String, caseSensitive: Bool) -> [UInt8] {
+        let folded = Array(fold(name, caseSensitive: caseSensitive).utf8)
+        var key = Array(folded.prefix(keyPrefixBytes))
+        key.append(0)
+        let hash = XXH3.hash(folded)
+        withUnsafeBytes(of: hash.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    /// The part of a name key that a folded prefix must match (for prefix-filtered listing).
+    static func prefixBytes(_ prefix: String, caseSensitive: Bool) -> [UInt8] {
+        Array(Array(fold(prefix, caseSensitive: caseSensitive).utf8).prefix(keyPrefixBytes))
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+
+/// A point in time with 100-nanosecond resolution (the resolution of Windows FILETIME and of
+/// Azure's 7-digit fractional seconds), counted from 1970-01-01T00:00:00Z.
+public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// 100-ns ticks since the Unix epoch.
+    public var ticks: Int64
+
+    /// Ticks between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
+    public static let fileTimeOffset: Int64 = 116_444_736_000_000_000
+
+    public init(ticks: Int64) { self.ticks = ticks }
+
+    /// The time of `date`, rounded down to 100 ns.
+    public init(_ date: Date) {
+        ticks = Int64((date.timeIntervalSince1970 * 10_000_000).rounded(.down))
+    }
+
+    /// The current time.
+    public static func now() -> FileTime { FileTime(Date()) }
+
+    /// As a `Date` (which may lose the last digit to floating point).
+    public var date: Date { Date(timeIntervalSince1970: Double(ticks) / 10_000_000) }
+
+    /// As Windows FILETIME (100-ns ticks since 1601).
+    public var fileTime: Int64 { ticks + FileTime.fileTimeOffset }
+
+    public static func < (lhs: FileTime, rhs: FileTime) -> Bool { lhs.ticks < rhs.ticks }
+
+    /// ISO 8601 in UTC with seven fractional digits, e.g. `2026-11-21T13:38:29.1234567Z`:
+    /// the form of share snapshot names and SMB times.
+    public var iso8601: String {
+        let seconds = ticks.quotientAndRemainder(dividingBy: 10_000_000)
+        var whole = seconds.quotient
+        var fraction = seconds.remainder
+        if fraction < 0 {
+            whole -= 1
+            fraction += 10_000_000
+        }
+        let days = whole.quotientAndRemainder(dividingBy: 86_400)
+        var day = days.quotient
+        var secondOfDay = days.remainder
+        if secondOfDay < 0 {
+            day -= 1
+            secondOfDay += 86_400
+        }
+        let (y, m, d) = FileTime.civil(fromDays: day)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 7))Z"
+    }
+
+    /// Parses `YYYY-MM-DDThh:mm:ss[.fffffff]Z` (1 to 7 fractional digits).
+    public init?(iso8601 text: String) {
+        let u = Array(text.utf8)
+        func num(_ r: Range<Int>) -> Int64? {
+            guard r.upperBound <= u.count else { return nil }
+            var v: Int64 = 0
+            for i in r {
+                guard (48...57).contains(u[i]) else { return nil }
+                v = v * 10 + Int64(u[i] - 48)
+            }
+            return v
+        }
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
+              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10),
+              let h = num(11..<13), let mi = num(14..<16), let s = num(17..<19),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
+        var fraction: Int64 = 0
+        if u.count > 20 {
+            guard u[19] == 46 else { return nil }
+            let digits = u.count - 21
+            guard (1...7).contains(digits), let f = num(20..<(20 + digits)) else { return nil }
+            fraction = f
+            for _ in digits..<7 { fraction *= 10 }
+        } else if u.count != 20 {
+            return nil
+        }
+        let days = FileTime.days(fromCivil: y, mo, d)
+        ticks = ((days * 86_400) + h * 3600 + mi * 60 + s) * 10_000_000 + fraction
+    }
+
+    public var description: String { iso8601 }
+
+    // Howard Hinnant's civil-from-days algorithms.
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}
+
+/// SMB file attributes, with the values Windows gives them.
+public struct FileAttributes: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let readOnly = FileAttributes(rawValue: 0x1)
+    public static let hidden = FileAttributes(rawValue: 0x2)
+    public static let system = FileAttributes(rawValue: 0x4)
+    public static let directory = FileAttributes(rawValue: 0x10)
+    public static let archive = FileAttributes(rawValue: 0x20)
+    public static let normal = FileAttributes(rawValue: 0x80)
+    public static let temporary = FileAttributes(rawValue: 0x100)
+    public static let offline = FileAttributes(rawValue: 0x1000)
+    public static let notContentIndexed = FileAttributes(rawValue: 0x2000)
+    public static let noScrubData = FileAttributes(rawValue: 0x20000)
+}
+
+/// HTTP content headers kept with a file.
+public struct ContentHeaders: Hashable, Sendable {
+    public var contentType: String?
+    public var contentEncoding: String?
+    public var contentLanguage: String?
+    public var contentDisposition: String?
+    public var cacheControl: String?
+    /// The MD5 of the whole content, as set by the client (16 bytes), if any.
+    public var contentMD5: [UInt8]?
+
+    public init(contentType: String? = nil, contentEncoding: String? = nil, contentLanguage: String? = nil,
+                contentDisposition: String? = nil, cacheControl: String? = nil, contentMD5: [UInt8]? = nil) {
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+        self.contentLanguage = contentLanguage
+        self.contentDisposition = contentDisposition
+        self.cacheControl = cacheControl
+        self.contentMD5 = contentMD5
+    }
+}
+
+/// NFS properties of a file or directory.
+public struct NFSProperties: Hashable, Sendable {
+    /// Permission bits, e.g. `0o644`.
+    public var mode: UInt32?
+    /// Owner user id.
+    public var owner: UInt32?
+    /// Owner group id.
+    public var group: UInt32?
+
+    public init(mode: UInt32? = nil, owner: UInt32? = nil, group: UInt32? = nil) {
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+    }
+}
+
+/// SMB properties: attributes, times and the security descriptor's permission key.
+public struct SMBProperties: Hashable, Sendable {
+    public var attributes: FileAttributes
+    public var creationTime: FileTime
+    public var lastWriteTime: FileTime
+    public var changeTime: FileTime
+    /// The key of the stored security descriptor (opaque to the engine).
+    public var permissionKey: String?
+
+    public init(attributes: FileAttributes, creationTime: FileTime, lastWriteTime: FileTime,
+                changeTime: FileTime, permissionKey: String? = nil) {
+        self.attributes = attributes
+        self.creationTime = creationTime
+        self.lastWriteTime = lastWriteTime
+        self.changeTime = changeTime
+        self.permissionKey = permissionKey
+    }
+}
+
+/// Whether a node is a file or a directory.
+public enum NodeKind: UInt8, Sendable, Hashable {
+    case file = 1
+    case directory = 2
+}
+
+/// A file's or directory's properties as the store holds them.
+public struct NodeInfo: Hashable, Sendable {
+    public var kind: NodeKind
+    /// Stable 64-bit id (the share's root is 1).
+    public var id: UInt64
+    /// Id of the parent directory (the root's parent is 0).
+    public var parentId: UInt64
+    /// The name as given when created or renamed (empty for the root).
+    public var name: String
+    /// Length in bytes (0 for directories).
+    public var size: UInt64
+    public var contentHeaders: ContentHeaders
+    public var smb: SMBProperties
+    public var nfs: NFSProperties
+    public var metadata: Metadata
+    /// Changes on every change of the node: `0x` followed by hex FILETIME ticks.
+    public var etag: String
+    /// When the node last changed.
+    public var lastModified: FileTime
+
+    public var isDirectory: Bool { kind == .directory }
+}
+
+/// Properties given when creating a file or directory, or changed later. A nil field is
+/// left as it is (or defaulted on create).
+public struct NodeProperties: Sendable, Hashable {
+    public var contentHeaders: ContentHeaders?
+    public var attributes: FileAttributes?
+    public var creationTime: FileTime?
+    public var lastWriteTime: FileTime?
+    public var changeTime: FileTime?
+    public var permissionKey: String?
+    public var nfs: NFSProperties?
+    public var metadata: Metadata?
+
+    public init(contentHeaders: ContentHeaders? = nil, attributes: FileAttributes? = nil,
+                creationTime: FileTime? = nil, lastWriteTime: FileTime? = nil, changeTime: FileTime? = nil,
+                permissionKey: String? = nil, nfs: NFSProperties? = nil, metadata: Metadata? = nil) {
+        self.contentHeaders = contentHeaders
+        self.attributes = attributes
+        self.creationTime = creationTime
+        self.lastWriteTime = lastWriteTime
+        self.changeTime = changeTime
+        self.permissionKey = permissionKey
+        self.nfs = nfs
+        self.metadata = metadata
+    }
+}
+
+/// An entry of a directory listing.
+public struct DirectoryEntry: Hashable, Sendable {
+    public var name: String
+    public var kind: NodeKind
+    /// The full properties of the child.
+    public var info: NodeInfo
+}
+
+/// One page of a directory listing.
+public struct DirectoryPage: Sendable {
+    public var entries: [DirectoryEntry]
+    /// Pass back as `marker` to continue after this page; nil when the listing is complete.
+    public var nextMarker: String?
+}

@@ -1,0 +1,358 @@
+/// The stored form of a share (table `shares`, keyed by name).
+struct ShareRecord: Sendable {
+    var id: UInt64
+    var name: String
+    var quotaGiB: UInt32
+    var accessTier: String?
+    var accessTierChangeTime: FileTime?
+    var enabledProtocols: String?
+    var rootSquash: String?
+    var metadata: Metadata
+    var caseSensitive: Bool
+    var created: FileTime
+    var lastModified: FileTime
+    var etagTicks: Int64
+    /// The epoch live writes go to.
+    var liveEpoch: UInt64
+    /// Epochs of the share's snapshots, ascending (a snapshot sees versions with epoch <= its own).
+    var snapshotEpochs: [UInt64]
+    var nextNodeId: UInt64
+    /// Bytes of content in written ranges of the live share.
+    var usedBytes: UInt64
+    /// Files and directories in the live share.
+    var nodeCount: UInt64
+
+    func encode() -> [UInt8] {
+        var w = RecordWriter()
+        w.field(1, id)
+        w.field(2, name)
+        w.field(3, UInt64(quotaGiB))
+        w.field(4, accessTier)
+        if let t = accessTierChangeTime { w.field(5, t.ticks) }
+        w.field(6, enabledProtocols)
+        w.field(7, rootSquash)
+        w.field(8, strings: metadata.flattened)
+        w.field(9, caseSensitive)
+        w.field(10, created.ticks)
+        w.field(11, lastModified.ticks)
+        w.field(12, etagTicks)
+        w.field(13, liveEpoch)
+        w.field(14, integers: snapshotEpochs)
+        w.field(15, nextNodeId)
+        w.field(16, usedBytes)
+        w.field(17, nodeCount)
+        return w.bytes
+    }
+
+    init(id: UInt64, name: String, options: ShareOptions, now: FileTime) {
+        self.id = id
+        self.name = name
+        quotaGiB = options.quotaGiB
+        accessTier = options.accessTier
+        accessTierChangeTime = options.accessTier == nil ? nil : now
+        enabledProtocols = options.enabledProtocols
+        rootSquash = options.rootSquash
+        metadata = options.metadata
+        caseSensitive = options.caseSensitive
+        created = now
+        lastModified = now
+        etagTicks = now.ticks
+        liveEpoch = 1
+        snapshotEpochs = []
+        nextNodeId = Node.firstFreeId
+        usedBytes = 0
+        nodeCount = 0
+    }
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        var r = try RecordReader(raw)
+        id = 0; name = ""; quotaGiB = 0; metadata = Metadata(); caseSensitive = false
+        created = FileTime(ticks: 0); lastModified = created; etagTicks = 0; liveEpoch = 1
+        snapshotEpochs = []; nextNodeId = Node.firstFreeId; usedBytes = 0; nodeCount = 0
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: id = FieldValue.uint(v)
+            case 2: name = FieldValue.string(v)
+            case 3: quotaGiB = UInt32(truncatingIfNeeded: FieldValue.uint(v))
+            case 4: accessTier = FieldValue.string(v)
+            case 5: accessTierChangeTime = FileTime(ticks: FieldValue.int(v))
+            case 6: enabledProtocols = FieldValue.string(v)
+            case 7: rootSquash = FieldValue.string(v)
+            case 8: metadata = Metadata(flattened: FieldValue.strings(v))
+            case 9: caseSensitive = FieldValue.bool(v)
+            case 10: created = FileTime(ticks: FieldValue.int(v))
+            case 11: lastModified = FileTime(ticks: FieldValue.int(v))
+            case 12: etagTicks = FieldValue.int(v)
+            case 13: liveEpoch = FieldValue.uint(v)
+            case 14: snapshotEpochs = FieldValue.integers(v)
+            case 15: nextNodeId = FieldValue.uint(v)
+            case 16: usedBytes = FieldValue.uint(v)
+            case 17: nodeCount = FieldValue.uint(v)
+            default: break
+            }
+        }
+    }
+
+    func info(snapshot: String? = nil) -> ShareInfo {
+        ShareInfo(name: name, snapshot: snapshot, quotaGiB: quotaGiB, accessTier: accessTier,
+                  accessTierChangeTime: accessTierChangeTime, enabledProtocols: enabledProtocols,
+                  rootSquash: rootSquash, metadata: metadata, caseSensitive: caseSensitive,
+                  created: created, lastModified: lastModified, etag: ETag.string(ticks: etagTicks),
+                  snapshots: [])
+    }
+}
+
+/// The stored form of a snapshot (table `snapshots`, keyed by share id and epoch): its name
+/// and a copy of the share's properties at the time, so that reading them is O(1).
+struct SnapshotRecord: Sendable {
+    var epoch: UInt64
+    var name: String
+    var created: FileTime
+    var share: ShareRecord
+
+    func encode() -> [UInt8] {
+        var w = RecordWriter()
+        w.field(1, epoch)
+        w.field(2, name)
+        w.field(3, created.ticks)
+        w.field(4, share.encode())
+        return w.bytes
+    }
+
+    init(epoch: UInt64, name: String, created: FileTime, share: ShareRecord) {
+        self.epoch = epoch
+        self.name = name
+        self.created = created
+        self.share = share
+    }
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        var r = try RecordReader(raw)
+        var epoch: UInt64 = 0
+        var name = ""
+        var created = FileTime(ticks: 0)
+        var share: ShareRecord?
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: epoch = FieldValue.uint(v)
+            case 2: name = FieldValue.string(v)
+            case 3: created = FileTime(ticks: FieldValue.int(v))
+            case 4:
+                let bytes = Array(v)
+                share = try Self.decodeShare(bytes)
+            default: break
+            }
+        }
+        guard let share else { throw ShareCoreError(.dataCorrupted, "snapshot \(name) has no share record") }
+        self.init(epoch: epoch, name: name, created: created, share: share)
+    }
+}
+
+extension SnapshotRecord {
+    static func decodeShare(_ bytes: [UInt8]) throws(ShareCoreError) -> ShareRecord {
+        let result: Result<ShareRecord, ShareCoreError> = bytes.withUnsafeBytes { raw in
+            do throws(ShareCoreError) { return .success(try ShareRecord(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+}
+
+enum ETag {
+    /// Azure's ETag form: `0x` and the FILETIME in upper-case hex.
+    static func string(ticks: Int64) -> String {
+        "0x" + String(UInt64(bitPattern: ticks + FileTime.fileTimeOffset), radix: 16, uppercase: true)
+    }
+}
+
+/// Node ids with a fixed meaning.
+enum Node {
+    static let rootId: UInt64 = 1
+    static let firstFreeId: UInt64 = 2
+}
+
+/// The stored form of a node (table `nodes`, versioned by epoch).
+struct NodeRecord: Sendable, Hashable {
+    var info: NodeInfo
+
+    func encode() -> [UInt8] {
+        var w = RecordWriter()
+        w.field(1, UInt64(info.kind.rawValue))
+        w.field(2, info.id)
+        w.field(3, info.parentId)
+        w.field(4, info.name)
+        w.field(5, info.size)
+        let h = info.contentHeaders
+        w.field(6, h.contentType)
+        w.field(7, h.contentEncoding)
+        w.field(8, h.contentLanguage)
+        w.field(9, h.contentDisposition)
+        w.field(10, h.cacheControl)
+        if let md5 = h.contentMD5 { w.field(11, md5) }
+        w.field(12, UInt64(info.smb.attributes.rawValue))
+        w.field(13, info.smb.creationTime.ticks)
+        w.field(14, info.smb.lastWriteTime.ticks)
+        w.field(15, info.smb.changeTime.ticks)
+        w.field(16, info.smb.permissionKey)
+        if let m = info.nfs.mode { w.field(17, UInt64(m)) }
+        if let o = info.nfs.owner { w.field(18, UInt64(o)) }
+        if let g = info.nfs.group { w.field(19, UInt64(g)) }
+        w.field(20, strings: info.metadata.flattened)
+        w.field(21, info.lastModified.ticks)
+        return w.bytes
+    }
+
+    init(info: NodeInfo) { self.info = info }
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        var r = try RecordReader(raw)
+        let zero = FileTime(ticks: 0)
+        var i = NodeInfo(kind: .file, id: 0, parentId: 0, name: "", size: 0, contentHeaders: ContentHeaders(),
+                         smb: SMBProperties(attributes: [], creationTime: zero, lastWriteTime: zero, changeTime: zero),
+                         nfs: NFSProperties(), metadata: Metadata(), etag: "", lastModified: zero)
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: i.kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: FieldValue.uint(v))) ?? .file
+            case 2: i.id = FieldValue.uint(v)
+            case 3: i.parentId = FieldValue.uint(v)
+            case 4: i.name = FieldValue.string(v)
+            case 5: i.size = FieldValue.uint(v)
+            case 6: i.contentHeaders.contentType = FieldValue.string(v)
+            case 7: i.contentHeaders.contentEncoding = FieldValue.string(v)
+            case 8: i.contentHeaders.contentLanguage = FieldValue.string(v)
+            case 9: i.contentHeaders.contentDisposition = FieldValue.string(v)
+            case 10: i.contentHeaders.cacheControl = FieldValue.string(v)
+            case 11: i.contentHeaders.contentMD5 = Array(v)
+            case 12: i.smb.attributes = FileAttributes(rawValue: UInt32(truncatingIfNeeded: FieldValue.uint(v)))
+            case 13: i.smb.creationTime = FileTime(ticks: FieldValue.int(v))
+            case 14: i.smb.lastWriteTime = FileTime(ticks: FieldValue.int(v))
+            case 15: i.smb.changeTime = FileTime(ticks: FieldValue.int(v))
+            case 16: i.smb.permissionKey = FieldValue.string(v)
+            case 17: i.nfs.mode = UInt32(truncatingIfNeeded: FieldValue.uint(v))
+            case 18: i.nfs.owner = UInt32(truncatingIfNeeded: FieldValue.uint(v))
+            case 19: i.nfs.group = UInt32(truncatingIfNeeded: FieldValue.uint(v))
+            case 20: i.metadata = Metadata(flattened: FieldValue.strings(v))
+            case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
+            default: break
+            }
+        }
+        i.etag = ETag.string(ticks: i.lastModified.ticks)
+        info = i
+    }
+}
+
+/// The stored form of a directory entry (table `dirents`, versioned by epoch).
+struct DirentRecord: Sendable, Hashable {
+    var nodeId: UInt64
+    var kind: NodeKind
+    var name: String
+
+    func encode() -> [UInt8] {
+        var w = RecordWriter()
+        w.field(1, nodeId)
+        w.field(2, UInt64(kind.rawValue))
+        w.field(3, name)
+        return w.bytes
+    }
+
+    init(nodeId: UInt64, kind: NodeKind, name: String) {
+        self.nodeId = nodeId
+        self.kind = kind
+        self.name = name
+    }
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        var r = try RecordReader(raw)
+        nodeId = 0; kind = .file; name = ""
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: nodeId = FieldValue.uint(v)
+            case 2: kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: FieldValue.uint(v))) ?? .file
+            case 3: name = FieldValue.string(v)
+            default: break
+            }
+        }
+    }
+}
+
+/// One run of an extent: `length` bytes at `offset` (within the extent) stored in chunk
+/// `chunk` starting at `chunkOffset`.
+struct Run: Hashable, Sendable {
+    var offset: UInt32
+    var length: UInt32
+    var chunk: UInt64
+    var chunkOffset: UInt32
+
+    var end: UInt32 { offset + length }
+}
+
+/// The run list of one extent (table `extents`, versioned by epoch): sorted, not overlapping.
+/// Gaps are holes.
+struct ExtentMap: Hashable, Sendable {
+    var runs: [Run]
+
+    static let runBytes = 20
+
+    func encode() -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(1 + runs.count * ExtentMap.runBytes)
+        out.append(1)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+        for r in runs {
+            u32(r.offset)
+            u32(r.length)
+            withUnsafeBytes(of: r.chunk.bigEndian) { out.append(contentsOf: $0) }
+            u32(r.chunkOffset)
+        }
+        return out
+    }
+
+    init(runs: [Run]) { self.runs = runs }
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        guard raw.count >= 1, raw[0] == 1, (raw.count - 1) % ExtentMap.runBytes == 0 else {
+            throw ShareCoreError(.dataCorrupted, "an extent map is malformed")
+        }
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(raw[at]) << 24 | UInt32(raw[at + 1]) << 16 | UInt32(raw[at + 2]) << 8 | UInt32(raw[at + 3])
+        }
+        let count = (raw.count - 1) / ExtentMap.runBytes
+        var runs: [Run] = []
+        runs.reserveCapacity(count)
+        for i in 0..<count {
+            let base = 1 + i * ExtentMap.runBytes
+            runs.append(Run(offset: u32(base), length: u32(base + 4), chunk: raw.beUInt64(at: base + 8),
+                            chunkOffset: u32(base + 16)))
+        }
+        self.runs = runs
+    }
+
+    /// Bytes covered by runs.
+    var coveredBytes: UInt64 { runs.reduce(0) { $0 + UInt64($1.length) } }
+
+    /// Removes [start, end) (extent-relative) from the runs, trimming and splitting as needed.
+    mutating func remove(_ start: UInt32, _ end: UInt32) {
+        guard start < end else { return }
+        var out: [Run] = []
+        out.reserveCapacity(runs.count + 1)
+        for r in runs {
+            if r.end <= start || r.offset >= end {
+                out.append(r)
+                continue
+            }
+            if r.offset < start {
+                out.append(Run(offset: r.offset, length: start - r.offset, chunk: r.chunk, chunkOffset: r.chunkOffset))
+            }
+            if r.end > end {
+                let cut = end - r.offset
+                out.append(Run(offset: end, length: r.end - end, chunk: r.chunk, chunkOffset: r.chunkOffset + cut))
+            }
+        }
+        runs = out
+    }
+
+    /// Inserts a run into the gap left by `remove` (the range must be free).
+    mutating func insert(_ run: Run) {
+        let index = runs.firstIndex { $0.offset >= run.end } ?? runs.count
+        runs.insert(run, at: index)
+    }
+}

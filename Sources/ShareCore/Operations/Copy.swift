@@ -1,0 +1,73 @@
+/// What a copy takes from its source.
+public struct CopyOptions: Sendable, Hashable {
+    /// Metadata for the copy; nil copies the source's.
+    public var metadata: Metadata?
+    /// Properties that override the source's (content headers, SMB attributes and times).
+    public var properties: NodeProperties
+    /// Whether an existing file at the destination is replaced (default true, as Azure's Copy File).
+    public var overwrite: Bool
+
+    public init(metadata: Metadata? = nil, properties: NodeProperties = NodeProperties(), overwrite: Bool = true) {
+        self.metadata = metadata
+        self.properties = properties
+        self.overwrite = overwrite
+    }
+}
+
+extension Share {
+    /// Copies file `path` of `source` (any share, live or a snapshot) to `destination` in this
+    /// share. The copy shares the source's chunks: no file data is copied, whatever its size.
+    @discardableResult
+    public func copy(from source: Share, _ path: String, to destination: String,
+                     options: CopyOptions = CopyOptions()) async throws -> NodeInfo {
+        let sourcePath = try SharePath(path)
+        let target = try SharePath(destination)
+        try options.metadata?.validate()
+        try options.properties.metadata?.validate()
+        guard !target.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        let store = self.store
+        return try await mutate { m in
+            let sourceView = try store.view(m.txn.read, share: source.name, snapshot: source.snapshot)
+            let node = try sourceView.resolveFile(sourcePath)
+            return try m.copyFile(node, from: sourceView, to: target, options: options).info
+        }
+    }
+}
+
+extension Mutation {
+    /// Copies `node` as seen by `source` to `target` in this share, sharing its chunks.
+    mutating func copyFile(_ node: NodeRecord, from source: View, to target: SharePath,
+                           options: CopyOptions) throws -> NodeRecord {
+        if source.snapshot == nil, source.shareId == share.id,
+           let existing = try? view.resolve(target), existing.info.id == node.info.id {
+            // A copy onto itself changes only what the options ask for.
+            var same = existing
+            var properties = options.properties
+            properties.metadata = options.metadata ?? properties.metadata
+            same.apply(properties, now: now)
+            try putNode(same)
+            return same
+        }
+        try replaceableFile(at: target, overwrite: options.overwrite)
+        var properties = options.properties
+        let s = node.info
+        properties.contentHeaders = properties.contentHeaders ?? s.contentHeaders
+        properties.attributes = properties.attributes ?? s.smb.attributes
+        properties.creationTime = properties.creationTime ?? s.smb.creationTime
+        properties.lastWriteTime = properties.lastWriteTime ?? s.smb.lastWriteTime
+        properties.permissionKey = properties.permissionKey ?? s.smb.permissionKey
+        properties.nfs = properties.nfs ?? s.nfs
+        properties.metadata = options.metadata ?? properties.metadata ?? s.metadata
+        let copy = try createNode(at: target, kind: .file, size: s.size, properties: properties)
+        var maps: [(UInt64, ExtentMap)] = []
+        try source.extents(node: s.id) { index, map in
+            maps.append((index, map))
+            return true
+        }
+        for (index, map) in maps {
+            try putExtent(node: copy.info.id, index: index, map, previous: nil)
+        }
+        try checkQuota()
+        return copy
+    }
+}

@@ -1,0 +1,365 @@
+/// Ranges that changed between a snapshot and a later view of a file.
+public struct RangeDiff: Sendable, Hashable {
+    /// Ranges written (or rewritten) since the snapshot, merged and ascending.
+    public var changed: [Range<UInt64>]
+    /// Ranges that held data at the snapshot and are holes now, merged and ascending.
+    public var cleared: [Range<UInt64>]
+}
+
+extension Share {
+    // MARK: Files
+
+    /// Creates file `path` of `length` bytes, all holes (reading as zeros). With `overwrite`
+    /// an existing file is replaced; otherwise an existing name is `resourceAlreadyExists`.
+    @discardableResult
+    public func createFile(_ path: String, length: UInt64 = 0, properties: NodeProperties = NodeProperties(),
+                           overwrite: Bool = false) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        try properties.metadata?.validate()
+        try Share.validateLength(length)
+        guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        return try await mutate { m in
+            try m.replaceableFile(at: p, overwrite: overwrite)
+            return try m.createNode(at: p, kind: .file, size: length, properties: properties).info
+        }
+    }
+
+    static func validateLength(_ length: UInt64) throws(ShareCoreError) {
+        guard length <= ShareStore.maxFileSize else {
+            throw ShareCoreError(.fileTooLarge, "length \(length) is over the \(ShareStore.maxFileSize)-byte (4 TiB) limit")
+        }
+    }
+
+    /// Deletes file `path` and releases its content.
+    public func deleteFile(_ path: String) async throws {
+        let p = try SharePath(path)
+        try await mutate { m in
+            try m.deleteNode(try m.view.resolveFile(p))
+        }
+    }
+
+    /// Sets the length of file `path`: growing adds a hole, truncating drops what lies beyond.
+    @discardableResult
+    public func resize(_ path: String, to length: UInt64) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        try Share.validateLength(length)
+        return try await mutate { m in
+            var node = try m.view.resolveFile(p)
+            if length < node.info.size { try m.truncate(node.info.id, to: length) }
+            node.info.size = length
+            node.touchContent(m.now)
+            try m.putNode(node)
+            return node.info
+        }
+    }
+
+    /// Writes `bytes` (1 byte to 4 MiB) at `offset` of file `path`; the range must lie within
+    /// the file's length.
+    @discardableResult
+    public func write(_ path: String, at offset: UInt64, _ bytes: [UInt8]) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        try Share.validateWrite(offset: offset, count: bytes.count)
+        return try await mutate { m in
+            var node = try m.view.resolveFile(p)
+            try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
+            try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
+            node.touchContent(m.now)
+            try m.putNode(node)
+            try m.checkQuota()
+            return node.info
+        }
+    }
+
+    static func validateWrite(offset: UInt64, count: Int) throws(ShareCoreError) {
+        guard count > 0 else { throw ShareCoreError(.invalidRange, "a write must carry at least one byte") }
+        guard count <= ShareStore.maxRangeBytes else {
+            throw ShareCoreError(.invalidRange, "a write of \(count) bytes is over the 4 MiB (\(ShareStore.maxRangeBytes)-byte) limit")
+        }
+        guard offset <= ShareStore.maxFileSize else {
+            throw ShareCoreError(.invalidRange, "offset \(offset) is beyond the 4 TiB file size limit")
+        }
+    }
+
+    static func checkWithin(_ range: Range<UInt64>, size: UInt64, path: SharePath) throws(ShareCoreError) {
+        guard range.upperBound <= size else {
+            throw ShareCoreError(.invalidRange, "range \(range.lowerBound)-\(range.upperBound - 1) is beyond the end of '\(path)' (\(size) bytes)")
+        }
+    }
+
+    /// Turns `range` of file `path` into a hole (it reads as zeros and is no longer listed).
+    @discardableResult
+    public func clear(_ path: String, range: Range<UInt64>) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        guard !range.isEmpty else { throw ShareCoreError(.invalidRange, "the range to clear is empty") }
+        return try await mutate { m in
+            var node = try m.view.resolveFile(p)
+            try Share.checkWithin(range, size: node.info.size, path: p)
+            try m.clearRange(node: node.info.id, range)
+            node.touchContent(m.now)
+            try m.putNode(node)
+            return node.info
+        }
+    }
+
+    /// Reads `range` of file `path` (holes read as zeros). A range past the end is `invalidRange`;
+    /// a chunk failing its checksum is `dataCorrupted`. At most 64 MiB per call.
+    public func read(_ path: String, range: Range<UInt64>) async throws -> [UInt8] {
+        let p = try SharePath(path)
+        guard range.count <= Share.maxReadBytes else {
+            throw ShareCoreError(.invalidRange, "a read of \(range.count) bytes is over the \(Share.maxReadBytes)-byte limit per call")
+        }
+        return try read { view in
+            let node = try view.resolveFile(p)
+            try Share.checkWithin(range, size: node.info.size, path: p)
+            return try view.readBytes(node: node.info.id, range)
+        }
+    }
+
+    /// The most bytes one ``read(_:range:)`` returns.
+    public static let maxReadBytes = 64 * 1024 * 1024
+
+    /// Reads all of file `path` (at most 64 MiB).
+    public func read(_ path: String) async throws -> [UInt8] {
+        let size = try await info(path).size
+        return try await read(path, range: 0..<size)
+    }
+
+    /// Written ranges of file `path`, merged and ascending, optionally only within `range`.
+    public func ranges(_ path: String, within range: Range<UInt64>? = nil) async throws -> [Range<UInt64>] {
+        let p = try SharePath(path)
+        return try read { view in
+            let node = try view.resolveFile(p)
+            return try view.ranges(node: node.info.id, within: range ?? 0..<node.info.size)
+        }
+    }
+
+    /// Ranges of file `path` that changed since snapshot `since` of the same share (this
+    /// handle's view is the later side: live, or a later snapshot).
+    public func changedRanges(_ path: String, since: String, within range: Range<UInt64>? = nil) async throws -> RangeDiff {
+        let p = try SharePath(path)
+        return try store.env.read { txn in
+            let now = try store.view(txn, share: name, snapshot: snapshot)
+            let before = try store.view(txn, share: name, snapshot: since)
+            let node = try now.resolveFile(p)
+            let limit = range ?? 0..<node.info.size
+            var old: NodeRecord?
+            if let candidate = try? before.resolve(p), candidate.info.id == node.info.id, candidate.info.kind == .file {
+                old = candidate
+            }
+            return try RangeDiffer.diff(new: now, old: old == nil ? nil : before, node: node.info.id,
+                                        size: node.info.size, within: limit)
+        }
+    }
+}
+
+extension NodeRecord {
+    /// Marks content as changed now.
+    mutating func touchContent(_ now: FileTime) {
+        info.lastModified = now
+        info.etag = ETag.string(ticks: now.ticks)
+        info.smb.lastWriteTime = now
+        info.smb.changeTime = now
+    }
+}
+
+extension View {
+    func readBytes(node: UInt64, _ range: Range<UInt64>) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(range.count))
+        guard !range.isEmpty else { return out }
+        let first = range.lowerBound / extentSize
+        let last = (range.upperBound - 1) / extentSize
+        try out.withUnsafeMutableBytes { buffer in
+            try extents(node: node, from: first, through: last) { index, map in
+                let base = index * extentSize
+                for run in map.runs {
+                    let start = max(base + UInt64(run.offset), range.lowerBound)
+                    let end = min(base + UInt64(run.end), range.upperBound)
+                    guard start < end else { continue }
+                    let inChunk = Int(start - base - UInt64(run.offset)) + Int(run.chunkOffset)
+                    let dest = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(start - range.lowerBound)..<Int(end - range.lowerBound)])
+                    try Chunks.read(txn, id: run.chunk, offset: inChunk, count: Int(end - start), into: dest)
+                }
+                return true
+            }
+        }
+        return out
+    }
+
+    func ranges(node: UInt64, within range: Range<UInt64>) throws -> [Range<UInt64>] {
+        var out: [Range<UInt64>] = []
+        guard !range.isEmpty else { return out }
+        try extents(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, map in
+            let base = index * extentSize
+            for run in map.runs {
+                let start = max(base + UInt64(run.offset), range.lowerBound)
+                let end = min(base + UInt64(run.end), range.upperBound)
+                guard start < end else { continue }
+                RangeList.append(&out, start..<end)
+            }
+            return true
+        }
+        return out
+    }
+}
+
+/// Helpers for ascending lists of ranges.
+enum RangeList {
+    /// Appends `range`, merging it into the last range when they touch.
+    static func append(_ list: inout [Range<UInt64>], _ range: Range<UInt64>) {
+        if let last = list.last, last.upperBound >= range.lowerBound {
+            list[list.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+        } else {
+            list.append(range)
+        }
+    }
+}
+
+extension Mutation {
+    /// Fails unless `path` is free or holds a file that `overwrite` allows replacing (which is
+    /// then deleted).
+    mutating func replaceableFile(at path: SharePath, overwrite: Bool) throws {
+        let parent = try view.resolveParent(path)
+        guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return }
+        guard entry.kind == .file else {
+            throw ShareCoreError(.resourceAlreadyExists, "'\(path)' is an existing directory")
+        }
+        guard overwrite else { throw ShareCoreError(.resourceAlreadyExists, "'\(path)' already exists") }
+        guard let old = try view.node(entry.nodeId) else {
+            throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(entry.nodeId), which is missing")
+        }
+        try deleteNode(old)
+    }
+
+    /// Stores `bytes` as one chunk and splices it into the extents it covers.
+    mutating func writeRange(node: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws {
+        let chunk = try storeChunk(bytes)
+        let end = offset + UInt64(bytes.count)
+        var position = offset
+        while position < end {
+            let index = position / extentSize
+            let base = index * extentSize
+            let segmentEnd = min(end, base + extentSize)
+            let old = try view.extent(node: node, index: index)
+            var map = old ?? ExtentMap(runs: [])
+            let start = UInt32(position - base)
+            let stop = UInt32(segmentEnd - base)
+            map.remove(start, stop)
+            map.insert(Run(offset: start, length: stop - start, chunk: chunk, chunkOffset: UInt32(position - offset)))
+            if map.runs.count > maxRuns { map = try compact(map) }
+            try putExtent(node: node, index: index, map, previous: old)
+            position = segmentEnd
+        }
+    }
+
+    /// Makes `range` a hole.
+    mutating func clearRange(node: UInt64, _ range: Range<UInt64>) throws {
+        var doomed: [(UInt64, ExtentMap)] = []
+        try view.extents(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, map in
+            doomed.append((index, map))
+            return true
+        }
+        for (index, old) in doomed {
+            let base = index * extentSize
+            var map = old
+            let start = UInt32(max(range.lowerBound, base) - base)
+            let stop = UInt32(min(range.upperBound, base + extentSize) - base)
+            map.remove(start, stop)
+            if map != old { try putExtent(node: node, index: index, map, previous: old) }
+        }
+    }
+
+    /// Drops content at and beyond `length`.
+    mutating func truncate(_ node: UInt64, to length: UInt64) throws {
+        let firstWhole = (length + extentSize - 1) / extentSize
+        try deleteExtents(node: node, from: firstWhole)
+        if length % extentSize != 0 {
+            let index = length / extentSize
+            if let old = try view.extent(node: node, index: index) {
+                var map = old
+                map.remove(UInt32(length - index * extentSize), UInt32(extentSize))
+                if map != old { try putExtent(node: node, index: index, map, previous: old) }
+            }
+        }
+    }
+
+    /// Merges runs that touch: runs continuing the same chunk become one run; other touching
+    /// groups are rewritten into one new chunk each.
+    func compact(_ map: ExtentMap) throws -> ExtentMap {
+        var groups: [[Run]] = []
+        for run in map.runs {
+            if let last = groups.last?.last, last.end == run.offset {
+                groups[groups.count - 1].append(run)
+            } else {
+                groups.append([run])
+            }
+        }
+        var out: [Run] = []
+        for group in groups {
+            guard group.count > 1, let first = group.first, let last = group.last else {
+                out.append(contentsOf: group)
+                continue
+            }
+            let contiguous = group.indices.dropFirst().allSatisfy {
+                group[$0].chunk == first.chunk && group[$0].chunkOffset == group[$0 - 1].chunkOffset + group[$0 - 1].length
+            }
+            let length = last.end - first.offset
+            if contiguous {
+                out.append(Run(offset: first.offset, length: length, chunk: first.chunk, chunkOffset: first.chunkOffset))
+                continue
+            }
+            var bytes = [UInt8](repeating: 0, count: Int(length))
+            try bytes.withUnsafeMutableBytes { buffer in
+                for run in group {
+                    let at = Int(run.offset - first.offset)
+                    try Chunks.read(txn.read, id: run.chunk, offset: Int(run.chunkOffset), count: Int(run.length),
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + Int(run.length))]))
+                }
+            }
+            let chunk = try bytes.withUnsafeBytes { try storeChunk($0) }
+            out.append(Run(offset: first.offset, length: length, chunk: chunk, chunkOffset: 0))
+        }
+        return ExtentMap(runs: out)
+    }
+}
+
+/// Computes which ranges of a file differ between two views.
+enum RangeDiffer {
+    static func diff(new: View, old: View?, node: UInt64, size: UInt64, within range: Range<UInt64>) throws -> RangeDiff {
+        var result = RangeDiff(changed: [], cleared: [])
+        let limit = range.clamped(to: 0..<size)
+        guard !limit.isEmpty else { return result }
+        let extentSize = new.extentSize
+        let first = limit.lowerBound / extentSize
+        let last = (limit.upperBound - 1) / extentSize
+        var newMaps: [UInt64: ExtentMap] = [:]
+        var oldMaps: [UInt64: ExtentMap] = [:]
+        try new.extents(node: node, from: first, through: last) { i, m in newMaps[i] = m; return true }
+        try old?.extents(node: node, from: first, through: last) { i, m in oldMaps[i] = m; return true }
+        for index in Set(newMaps.keys).union(oldMaps.keys).sorted() {
+            let a = newMaps[index]?.runs ?? []
+            let b = oldMaps[index]?.runs ?? []
+            if a == b { continue }
+            let base = index * extentSize
+            var cuts = Set<UInt32>()
+            for r in a + b {
+                cuts.insert(r.offset)
+                cuts.insert(r.end)
+            }
+            let points = cuts.sorted()
+            for (lo, hi) in zip(points, points.dropFirst()) {
+                let x = a.first { $0.offset <= lo && $0.end >= hi }
+                let y = b.first { $0.offset <= lo && $0.end >= hi }
+                let start = max(base + UInt64(lo), limit.lowerBound)
+                let end = min(base + UInt64(hi), limit.upperBound)
+                guard start < end else { continue }
+                if let x {
+                    let same = y.map { $0.chunk == x.chunk && $0.chunkOffset + (lo - $0.offset) == x.chunkOffset + (lo - x.offset) } ?? false
+                    if !same { RangeList.append(&result.changed, start..<end) }
+                } else if y != nil {
+                    RangeList.append(&result.cleared, start..<end)
+                }
+            }
+        }
+        return result
+    }
+}

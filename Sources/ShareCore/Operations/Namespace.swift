@@ -1,0 +1,229 @@
+/// A handle on one share's namespace: the live share, or a read-only snapshot of it.
+/// Get one from ``ShareStore/share(_:snapshot:)``. Paths are `/`-separated (`"a/b/c.txt"`);
+/// the empty path is the root directory.
+public struct Share: Sendable {
+    /// The store this handle reads and writes.
+    public let store: ShareStore
+    /// The share's name.
+    public let name: String
+    /// The snapshot this handle reads, or nil for the live share.
+    public let snapshot: String?
+
+    func read<T>(_ body: (View) throws -> T) throws -> T {
+        try store.read(share: name, snapshot: snapshot, body)
+    }
+
+    /// Runs a live write, refusing when this handle is a snapshot.
+    func mutate<T: Sendable>(_ body: @escaping @Sendable (inout Mutation) throws -> T) async throws -> T {
+        if let snapshot {
+            throw ShareCoreError(.snapshotReadOnly, "snapshot '\(snapshot)' of share '\(name)' is read-only")
+        }
+        return try await store.mutate(share: name, body)
+    }
+
+    // MARK: Reading
+
+    /// Properties of the file or directory at `path`.
+    public func info(_ path: String) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        return try read { try $0.resolve(p).info }
+    }
+
+    /// Whether something exists at `path` (the share itself must exist).
+    public func exists(_ path: String) async throws -> Bool {
+        let p = try SharePath(path)
+        return try read { view in
+            do {
+                _ = try view.resolve(p)
+                return true
+            } catch let error as ShareCoreError where [.resourceNotFound, .parentNotFound, .notADirectory].contains(error.code) {
+                return false
+            }
+        }
+    }
+
+    /// Lists directory `path` in name order (case-folded in case-insensitive shares).
+    /// - Parameters:
+    ///   - prefix: only names starting with this (compared as names are in this share).
+    ///   - marker: the `nextMarker` of the previous page; stable under concurrent inserts.
+    ///   - maxResults: entries per page (1 to 5,000).
+    public func list(_ path: String = "", prefix: String = "", marker: String? = nil,
+                     maxResults: Int = 5000) async throws -> DirectoryPage {
+        let p = try SharePath(path)
+        guard (1...5000).contains(maxResults) else {
+            throw ShareCoreError(.invalidArgument, "maxResults \(maxResults) is outside 1 to 5000")
+        }
+        var start: [UInt8]?
+        if let marker {
+            guard let decoded = Markers.decode(marker, kind: "d") else {
+                throw ShareCoreError(.invalidArgument, "marker '\(marker)' is not a marker this store issued")
+            }
+            start = decoded
+        }
+        return try read { view in
+            let dir = try view.resolveDirectory(p)
+            let prefixKey = NameFolding.prefixBytes(prefix, caseSensitive: view.share.caseSensitive)
+            var entries: [DirectoryEntry] = []
+            var next: String?
+            let from = start.map { KeyOrder.max($0, prefixKey) }
+            try view.children(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
+                if entries.count == maxResults {
+                    next = Markers.encode(nameKey, kind: "d")
+                    return false
+                }
+                guard let node = try view.node(entry.nodeId) else {
+                    throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
+                }
+                entries.append(DirectoryEntry(name: entry.name, kind: entry.kind, info: node.info))
+                return true
+            }
+            return DirectoryPage(entries: entries, nextMarker: next)
+        }
+    }
+
+    // MARK: Directories
+
+    /// Creates directory `path`; its parent must exist.
+    @discardableResult
+    public func createDirectory(_ path: String, properties: NodeProperties = NodeProperties()) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        try properties.metadata?.validate()
+        guard !p.isRoot else { throw ShareCoreError(.resourceAlreadyExists, "the root directory always exists") }
+        return try await mutate { m in
+            try m.createNode(at: p, kind: .directory, size: 0, properties: properties).info
+        }
+    }
+
+    /// Deletes directory `path`, which must be empty.
+    public func deleteDirectory(_ path: String) async throws {
+        let p = try SharePath(path)
+        guard !p.isRoot else { throw ShareCoreError(.invalidMove, "the root directory cannot be deleted") }
+        try await mutate { m in
+            let node = try m.view.resolveDirectory(p)
+            if try m.view.hasChildren(node.info.id) {
+                throw ShareCoreError(.directoryNotEmpty, "directory '\(p)' is not empty")
+            }
+            try m.deleteNode(node)
+        }
+    }
+
+    // MARK: Properties and metadata
+
+    /// Changes properties of the file or directory at `path` (nil fields stay). Content headers
+    /// apply to files only.
+    @discardableResult
+    public func setProperties(_ path: String, _ properties: NodeProperties) async throws -> NodeInfo {
+        let p = try SharePath(path)
+        try properties.metadata?.validate()
+        return try await mutate { m in
+            var node = try m.view.resolve(p)
+            if properties.contentHeaders != nil && node.info.kind == .directory {
+                throw ShareCoreError(.notAFile, "'\(p)' is a directory and has no content headers")
+            }
+            node.apply(properties, now: m.now)
+            try m.putNode(node)
+            return node.info
+        }
+    }
+
+    /// Replaces the metadata of the file or directory at `path`.
+    @discardableResult
+    public func setMetadata(_ path: String, _ metadata: Metadata) async throws -> NodeInfo {
+        try await setProperties(path, NodeProperties(metadata: metadata))
+    }
+
+    // MARK: Rename
+
+    /// Moves or renames the file or directory at `from` to `to` within this share. An existing
+    /// file at `to` is replaced only with `replaceIfExists`; an existing directory never is.
+    @discardableResult
+    public func rename(_ from: String, to: String, replaceIfExists: Bool = false) async throws -> NodeInfo {
+        let source = try SharePath(from)
+        let target = try SharePath(to)
+        guard !source.isRoot, !target.isRoot else {
+            throw ShareCoreError(.invalidMove, "the root directory cannot be moved or replaced")
+        }
+        return try await mutate { m in
+            var node = try m.view.resolve(source)
+            let newParent = try m.view.resolveParent(target)
+            if node.info.kind == .directory {
+                // Refuse moving a directory into itself or below itself.
+                var ancestor: UInt64 = newParent.info.id
+                while ancestor != 0 {
+                    if ancestor == node.info.id {
+                        throw ShareCoreError(.invalidMove, "cannot move directory '\(source)' into itself ('\(target)')")
+                    }
+                    guard let up = try m.view.node(ancestor) else { break }
+                    ancestor = up.info.parentId
+                }
+            }
+            if let existing = try m.view.dirent(parent: newParent.info.id, name: target.name),
+               existing.nodeId != node.info.id {
+                guard replaceIfExists else {
+                    throw ShareCoreError(.resourceAlreadyExists, "'\(target)' already exists")
+                }
+                guard existing.kind == .file, let victim = try m.view.node(existing.nodeId) else {
+                    throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a directory and cannot be replaced")
+                }
+                if node.info.kind == .directory {
+                    throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a file and cannot be replaced by a directory")
+                }
+                try m.deleteNode(victim)
+            }
+            try m.deleteDirent(parent: node.info.parentId, name: node.info.name)
+            node.info.parentId = newParent.info.id
+            node.info.name = target.name
+            node.info.smb.changeTime = m.now
+            node.info.lastModified = m.now
+            try m.putDirent(parent: newParent.info.id, DirentRecord(nodeId: node.info.id, kind: node.info.kind, name: target.name))
+            try m.putNode(node)
+            return node.info
+        }
+    }
+}
+
+extension NodeRecord {
+    /// Applies the non-nil fields of `properties`.
+    mutating func apply(_ properties: NodeProperties, now: FileTime) {
+        if let headers = properties.contentHeaders { info.contentHeaders = headers }
+        if let attributes = properties.attributes {
+            info.smb.attributes = info.kind == .directory ? attributes.union(.directory) : attributes.subtracting(.directory)
+        }
+        if let t = properties.creationTime { info.smb.creationTime = t }
+        if let t = properties.lastWriteTime { info.smb.lastWriteTime = t }
+        info.smb.changeTime = properties.changeTime ?? now
+        if let key = properties.permissionKey { info.smb.permissionKey = key }
+        if let nfs = properties.nfs {
+            if let v = nfs.mode { info.nfs.mode = v }
+            if let v = nfs.owner { info.nfs.owner = v }
+            if let v = nfs.group { info.nfs.group = v }
+        }
+        if let metadata = properties.metadata { info.metadata = metadata }
+        info.lastModified = now
+        info.etag = ETag.string(ticks: now.ticks)
+    }
+}
+
+extension Mutation {
+    /// Creates a node under an existing parent directory; fails if the name is taken.
+    mutating func createNode(at path: SharePath, kind: NodeKind, size: UInt64, properties: NodeProperties,
+                             id reuse: UInt64? = nil) throws -> NodeRecord {
+        let parent = try view.resolveParent(path)
+        if try view.dirent(parent: parent.info.id, name: path.name) != nil {
+            throw ShareCoreError(.resourceAlreadyExists, "'\(path)' already exists")
+        }
+        let id = reuse ?? allocateNodeId()
+        let attributes = properties.attributes ?? (kind == .directory ? .directory : .archive)
+        var node = NodeRecord(info: NodeInfo(
+            kind: kind, id: id, parentId: parent.info.id, name: path.name, size: size,
+            contentHeaders: ContentHeaders(),
+            smb: SMBProperties(attributes: attributes, creationTime: now, lastWriteTime: now, changeTime: now),
+            nfs: NFSProperties(), metadata: Metadata(), etag: "", lastModified: now))
+        node.apply(properties, now: now)
+        if properties.changeTime == nil { node.info.smb.changeTime = now }
+        try putDirent(parent: parent.info.id, DirentRecord(nodeId: id, kind: kind, name: path.name))
+        try putNode(node)
+        share.nodeCount += 1
+        return node
+    }
+}

@@ -1,0 +1,45 @@
+extension ShareStore {
+    /// Takes a snapshot of share `name` in constant time, whatever the share's size. The
+    /// snapshot keeps the share's metadata unless `metadata` replaces it.
+    @discardableResult
+    public func createSnapshot(of name: String, metadata: Metadata? = nil) async throws -> SnapshotInfo {
+        try metadata?.validate()
+        return try await mutate(share: name) { m in
+            guard m.share.snapshotEpochs.count < ShareStore.maxSnapshotsPerShare else {
+                throw ShareCoreError(.snapshotCountExceeded, "share '\(name)' already has \(ShareStore.maxSnapshotsPerShare) snapshots")
+            }
+            let epoch = m.share.liveEpoch
+            let created = m.now
+            var copy = m.share
+            if let metadata { copy.metadata = metadata }
+            copy.snapshotEpochs = []
+            let snapshotName = created.iso8601
+            let record = SnapshotRecord(epoch: epoch, name: snapshotName, created: created, share: copy)
+            try m.txn.put(.snapshots, Keys.snapshot(m.share.id, epoch), record.encode())
+            m.share.snapshotEpochs.append(epoch)
+            m.share.liveEpoch = epoch + 1
+            return SnapshotInfo(share: name, name: snapshotName, created: created, metadata: copy.metadata)
+        }
+    }
+
+    /// Snapshots of share `name`, oldest first.
+    public func listSnapshots(of name: String) async throws -> [SnapshotInfo] {
+        try env.read { txn in
+            let record = try loadShare(txn, name)
+            return try snapshotRecords(txn, share: record).map {
+                SnapshotInfo(share: name, name: $0.name, created: $0.created, metadata: $0.share.metadata)
+            }
+        }
+    }
+
+    /// Deletes snapshot `snapshot` of share `name` and reclaims what only it still referenced.
+    public func deleteSnapshot(of name: String, _ snapshot: String) async throws {
+        let id: UInt64 = try await mutate(share: name) { [self] m in
+            let record = try loadSnapshot(m.txn.read, share: m.share, name: snapshot)
+            try m.txn.delete(.snapshots, Keys.snapshot(m.share.id, record.epoch))
+            m.share.snapshotEpochs.removeAll { $0 == record.epoch }
+            return m.share.id
+        }
+        try await reclaimVersions(share: name, id: id)
+    }
+}

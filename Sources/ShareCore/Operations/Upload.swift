@@ -1,0 +1,89 @@
+extension Share {
+    /// Writes a whole file from a sequence of byte buffers of any length, streaming: content
+    /// is stored in extent-sized chunks over several transactions, and the file appears (or
+    /// replaces an existing one, with `overwrite`) atomically only when the sequence ends.
+    /// If the sequence throws or the task is cancelled, the chunks already stored are reclaimed
+    /// and nothing changes.
+    /// - Parameter finalize: called with the total length once the content is stored; the
+    ///   properties it returns (e.g. a content MD5 computed while streaming) apply to the file.
+    @discardableResult
+    public func upload<S: AsyncSequence>(
+        _ path: String, from content: S, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
+        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil
+    ) async throws -> NodeInfo where S.Element: Collection, S.Element.Element == UInt8 {
+        let p = try SharePath(path)
+        try properties.metadata?.validate()
+        guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        if let snapshot {
+            throw ShareCoreError(.snapshotReadOnly, "snapshot '\(snapshot)' of share '\(name)' is read-only")
+        }
+        // Fail fast, before any bytes move, when the target cannot be written.
+        try read { view in
+            let parent = try view.resolveParent(p)
+            if let entry = try view.dirent(parent: parent.info.id, name: p.name) {
+                if entry.kind == .directory { throw ShareCoreError(.resourceAlreadyExists, "'\(p)' is an existing directory") }
+                if !overwrite { throw ShareCoreError(.resourceAlreadyExists, "'\(p)' already exists") }
+            }
+        }
+        let store = self.store
+        let chunkSize = Int(store.extentSize)
+        let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
+        do {
+            var chunks: [(id: UInt64, length: Int)] = []
+            var total: UInt64 = 0
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(chunkSize)
+            func flush() async throws {
+                guard !buffer.isEmpty else { return }
+                let bytes = buffer
+                let state = store.state
+                let id: UInt64 = try await store.write { txn in
+                    let id = state.allocateChunk()
+                    try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0) }
+                    try txn.put(.pending, Key.u64(upload, id), [])
+                    try txn.put(.refs, Chunks.key(id), Key.u64(1))
+                    return id
+                }
+                chunks.append((id, bytes.count))
+                buffer.removeAll(keepingCapacity: true)
+            }
+            for try await piece in content {
+                try Task.checkCancellation()
+                var rest = piece[...]
+                while !rest.isEmpty {
+                    let take = min(chunkSize - buffer.count, rest.count)
+                    let end = rest.index(rest.startIndex, offsetBy: take)
+                    buffer.append(contentsOf: rest[rest.startIndex..<end])
+                    rest = rest[end...]
+                    total += UInt64(take)
+                    try Share.validateLength(total)
+                    if buffer.count == chunkSize { try await flush() }
+                }
+            }
+            try Task.checkCancellation()
+            try await flush()
+            let pieces = chunks
+            let size = total
+            let extra = finalize?(size)
+            return try await mutate { m in
+                try m.replaceableFile(at: p, overwrite: overwrite)
+                var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)
+                if let extra {
+                    node.apply(extra, now: m.now)
+                    try m.putNode(node)
+                }
+                for (index, piece) in pieces.enumerated() {
+                    let map = ExtentMap(runs: [Run(offset: 0, length: UInt32(piece.length), chunk: piece.id, chunkOffset: 0)])
+                    try m.putExtent(node: node.info.id, index: UInt64(index), map, previous: nil)
+                    m.refs.add(chunk: piece.id, -1)
+                    try m.txn.delete(.pending, Key.u64(upload, piece.id))
+                }
+                try m.checkQuota()
+                return node.info
+            }
+        } catch {
+            try? await store.reclaimAbandonedUploads(upload)
+            throw error
+        }
+    }
+}

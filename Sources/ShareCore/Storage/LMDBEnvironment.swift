@@ -1,0 +1,159 @@
+import CLMDB
+import Foundation
+
+/// The named LMDB databases of a store. Every LMDB call in ShareCore lives in `Storage/`;
+/// the rest of the engine speaks ordered byte keys through ``ReadTxn`` and ``WriteTxn``.
+enum Table: Int, CaseIterable, Sendable {
+    case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash
+
+    var name: String {
+        switch self {
+        case .meta: "meta"
+        case .shares: "shares"
+        case .snapshots: "snapshots"
+        case .nodes: "nodes"
+        case .dirents: "dirents"
+        case .extents: "extents"
+        case .chunks: "chunks"
+        case .refs: "refs"
+        case .pending: "pending"
+        case .trash: "trash"
+        }
+    }
+}
+
+/// Maps an LMDB return code to the engine's error type.
+func lmdbCheck(_ rc: Int32, _ what: @autoclosure () -> String) throws(ShareCoreError) {
+    guard rc != MDB_SUCCESS else { return }
+    throw ShareCoreError.lmdb(rc, what())
+}
+
+extension ShareCoreError {
+    static func lmdb(_ rc: Int32, _ what: String) -> ShareCoreError {
+        let text = String(cString: mdb_strerror(rc))
+        switch rc {
+        case MDB_MAP_FULL:
+            return ShareCoreError(.mapFull, "\(what): the LMDB map is full")
+        case ENOSPC, EFBIG, EDQUOT:
+            return ShareCoreError(.storageFull, "\(what): the disk holding the store is full (\(text))")
+        case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID:
+            return ShareCoreError(.dataCorrupted, "\(what): the LMDB file is corrupted (\(text))")
+        default:
+            return ShareCoreError(.storageError, "\(what): \(text) (LMDB code \(rc))")
+        }
+    }
+}
+
+/// A reader/writer gate: read transactions hold it shared, a map resize holds it exclusively,
+/// because `mdb_env_set_mapsize` may only run while this process has no transaction open.
+final class ReaderGate: @unchecked Sendable {
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+
+    init() {
+        lock = .allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    func shared<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
+    func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+}
+
+/// One LMDB environment (one data directory). Read transactions run on the caller's thread
+/// (`MDB_NOTLS`); write transactions are only ever begun by the ``Writer`` thread.
+final class LMDBEnvironment: @unchecked Sendable {
+    let env: OpaquePointer
+    private(set) var dbis: [MDB_dbi]
+    let gate = ReaderGate()
+    private(set) var mapSize: Int
+    let path: String
+
+    init(path: String, mapSize: Int, maxReaders: UInt32, durability: Durability) throws {
+        self.path = path
+        self.mapSize = mapSize
+        var handle: OpaquePointer?
+        try lmdbCheck(mdb_env_create(&handle), "mdb_env_create")
+        guard let handle else { throw ShareCoreError(.storageError, "mdb_env_create returned no environment") }
+        env = handle
+        dbis = []
+        do {
+            try lmdbCheck(mdb_env_set_maxdbs(env, MDB_dbi(Table.allCases.count + 2)), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxreaders(env, maxReaders), "mdb_env_set_maxreaders")
+            try lmdbCheck(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
+            var flags = UInt32(MDB_NOTLS | MDB_NORDAHEAD)
+            if durability == .fast { flags |= UInt32(MDB_NOSYNC | MDB_NOMETASYNC) }
+            try lmdbCheck(mdb_env_open(env, path, flags, 0o644), "opening the store at \(path)")
+            var txn: OpaquePointer?
+            try lmdbCheck(mdb_txn_begin(env, nil, 0, &txn), "beginning the setup transaction")
+            var opened: [MDB_dbi] = []
+            for table in Table.allCases {
+                var dbi = MDB_dbi(0)
+                let rc = mdb_dbi_open(txn, table.name, UInt32(MDB_CREATE), &dbi)
+                if rc != MDB_SUCCESS {
+                    mdb_txn_abort(txn)
+                    throw ShareCoreError.lmdb(rc, "opening table \(table.name)")
+                }
+                opened.append(dbi)
+            }
+            try lmdbCheck(mdb_txn_commit(txn), "committing the setup transaction")
+            dbis = opened
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+    }
+
+    private var isClosed = false
+
+    /// Closes the environment once no reader is inside it; later reads fail with `closed`.
+    func close() {
+        gate.exclusive {
+            guard !isClosed else { return }
+            isClosed = true
+            mdb_env_close(env)
+        }
+    }
+
+    /// Runs `body` in a short read-only transaction on the calling thread.
+    func read<T>(_ body: (ReadTxn) throws -> T) throws -> T {
+        try gate.shared {
+            guard !isClosed else { throw ShareCoreError(.closed, "the store is closed") }
+            var raw: OpaquePointer?
+            try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &raw), "beginning a read transaction")
+            guard let raw else { throw ShareCoreError(.storageError, "mdb_txn_begin returned no transaction") }
+            defer { mdb_txn_abort(raw) }
+            return try body(ReadTxn(raw: raw, dbis: dbis))
+        }
+    }
+
+    /// Doubles the map size (or grows it to hold `atLeast` bytes); waits until no reader is open.
+    func growMap(atLeast: Int = 0) throws {
+        let target = max(mapSize * 2, atLeast)
+        try gate.exclusive {
+            try lmdbCheck(mdb_env_set_mapsize(env, target), "growing the map to \(target) bytes")
+            mapSize = target
+        }
+    }
+
+    /// Bytes the data file occupies (pages in use, not the sparse map).
+    func usedBytes() -> Int {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(env, &info)
+        mdb_env_stat(env, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+}

@@ -1,0 +1,170 @@
+/// A small tag-length-value codec for records. Each field is a tag byte, a varint length and
+/// its bytes; readers skip tags they do not know, so records can gain fields without a
+/// migration.
+struct RecordWriter {
+    private(set) var bytes: [UInt8] = [1]  // format version
+
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func field(_ tag: UInt8, _ raw: [UInt8]) {
+        bytes.append(tag)
+        varint(UInt64(raw.count))
+        bytes.append(contentsOf: raw)
+    }
+
+    mutating func field(_ tag: UInt8, _ value: UInt64) {
+        var inner = RecordWriter()
+        inner.bytes = []
+        inner.varint(value)
+        field(tag, inner.bytes)
+    }
+
+    mutating func field(_ tag: UInt8, _ value: Int64) {
+        field(tag, UInt64(bitPattern: value))
+    }
+
+    mutating func field(_ tag: UInt8, _ value: String?) {
+        guard let value else { return }
+        field(tag, Array(value.utf8))
+    }
+
+    mutating func field(_ tag: UInt8, _ value: Bool) {
+        field(tag, value ? UInt64(1) : 0)
+    }
+
+    /// A list of strings as one field: count, then length-prefixed items.
+    mutating func field(_ tag: UInt8, strings: [String]) {
+        var inner = RecordWriter()
+        inner.bytes = []
+        inner.varint(UInt64(strings.count))
+        for s in strings {
+            let u = Array(s.utf8)
+            inner.varint(UInt64(u.count))
+            inner.bytes.append(contentsOf: u)
+        }
+        field(tag, inner.bytes)
+    }
+
+    /// A list of unsigned integers as one field.
+    mutating func field(_ tag: UInt8, integers: [UInt64]) {
+        var inner = RecordWriter()
+        inner.bytes = []
+        inner.varint(UInt64(integers.count))
+        for i in integers { inner.varint(i) }
+        field(tag, inner.bytes)
+    }
+}
+
+/// Reads what ``RecordWriter`` wrote.
+struct RecordReader {
+    private let bytes: [UInt8]
+    private var position: Int
+
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        self.bytes = Array(raw)
+        guard bytes.first == 1 else { throw ShareCoreError(.dataCorrupted, "a record has an unknown format version") }
+        position = 1
+    }
+
+    /// The next field, or nil at the end.
+    mutating func next() throws(ShareCoreError) -> (tag: UInt8, value: ArraySlice<UInt8>)? {
+        guard position < bytes.count else { return nil }
+        let tag = bytes[position]
+        position += 1
+        let length = Int(try varint())
+        guard length >= 0, position + length <= bytes.count else {
+            throw ShareCoreError(.dataCorrupted, "a record field overruns its record")
+        }
+        let value = bytes[position..<(position + length)]
+        position += length
+        return (tag, value)
+    }
+
+    private mutating func varint() throws(ShareCoreError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < bytes.count {
+            let b = bytes[position]
+            position += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+            if shift > 63 { break }
+        }
+        throw ShareCoreError(.dataCorrupted, "a record holds a malformed number")
+    }
+}
+
+/// Decoding helpers for field values.
+enum FieldValue {
+    static func uint(_ raw: ArraySlice<UInt8>) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in raw {
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { break }
+            shift += 7
+        }
+        return result
+    }
+
+    static func int(_ raw: ArraySlice<UInt8>) -> Int64 { Int64(bitPattern: uint(raw)) }
+    static func string(_ raw: ArraySlice<UInt8>) -> String { String(decoding: raw, as: UTF8.self) }
+    static func bool(_ raw: ArraySlice<UInt8>) -> Bool { uint(raw) != 0 }
+
+    private static func varints(_ raw: ArraySlice<UInt8>) -> (values: [UInt64], rest: ArraySlice<UInt8>) {
+        var values: [UInt64] = []
+        var current: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in raw {
+            current |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 {
+                values.append(current)
+                current = 0
+                shift = 0
+            } else {
+                shift += 7
+            }
+        }
+        return (values, [])
+    }
+
+    static func strings(_ raw: ArraySlice<UInt8>) -> [String] {
+        var index = raw.startIndex
+        func varint() -> Int {
+            var result = 0
+            var shift = 0
+            while index < raw.endIndex {
+                let b = raw[index]
+                index += 1
+                result |= Int(b & 0x7F) << shift
+                if b & 0x80 == 0 { break }
+                shift += 7
+            }
+            return result
+        }
+        let count = varint()
+        var out: [String] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            let length = varint()
+            let end = min(raw.endIndex, index + length)
+            out.append(String(decoding: raw[index..<end], as: UTF8.self))
+            index = end
+        }
+        return out
+    }
+
+    static func integers(_ raw: ArraySlice<UInt8>) -> [UInt64] {
+        let all = varints(raw).values
+        guard let count = all.first else { return [] }
+        return Array(all.dropFirst().prefix(Int(count)))
+    }
+}

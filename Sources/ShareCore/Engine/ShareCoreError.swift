@@ -6,6 +6,7 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         /// The code's name, e.g. `shareNotFound`.
         public let name: String
         init(_ name: String) { self.name = name }
+        /// The code's name.
         public var description: String { name }
 
         // Names and arguments
@@ -22,10 +23,13 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         /// A file would exceed the 4 TiB size limit.
         public static let fileTooLarge = Code("fileTooLarge")
         // Shares and snapshots
+        /// The share does not exist.
         public static let shareNotFound = Code("shareNotFound")
+        /// A share with that name already exists.
         public static let shareAlreadyExists = Code("shareAlreadyExists")
         /// The share has snapshots and the caller did not ask to delete them.
         public static let shareHasSnapshots = Code("shareHasSnapshots")
+        /// The share has no snapshot with that name.
         public static let snapshotNotFound = Code("snapshotNotFound")
         /// The share already has the maximum of 200 snapshots.
         public static let snapshotCountExceeded = Code("snapshotCountExceeded")
@@ -77,5 +81,6 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The code and the message, e.g. `shareNotFound: share 'docs' does not exist`.
     public var description: String { "\(code): \(message)" }
 }

@@ -14,6 +14,7 @@ public struct StoreOptions: Sendable {
     /// Runs an extent may hold before touching runs are merged into one chunk. Default 64.
     public var maxRunsPerExtent: Int
 
+    /// Options for opening a store; the defaults suit production use.
     public init(durability: Durability = .full, mapSize: Int = 1 << 40, maxReaders: UInt32 = 1024,
                 extentSize: Int = ShareStore.maxRangeBytes, maxRunsPerExtent: Int = 64) {
         self.durability = durability
@@ -195,6 +196,6 @@ public final class ShareStore: Sendable {
         return current
     }
 
-    /// Bytes the data file uses.
+    /// Bytes the data file uses (0 once the store is closed).
     public var storedBytes: Int { env.usedBytes() }
 }

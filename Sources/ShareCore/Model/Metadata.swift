@@ -16,9 +16,14 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         try validate()
     }
 
-    /// Metadata from a literal; invalid literals produce empty metadata (use `init(_:)` for input).
+    /// Metadata from a literal written in source code. An invalid literal is a programming
+    /// error and stops the program; use ``init(_:)``, which throws, for input.
     public init(dictionaryLiteral elements: (String, String)...) {
-        self = (try? Metadata(elements)) ?? Metadata()
+        do {
+            self = try Metadata(elements)
+        } catch {
+            preconditionFailure("invalid metadata literal: \(error)")
+        }
     }
 
     init(trusted: [(String, String)]) {
@@ -31,9 +36,12 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         return pairs.first { $0.name.lowercased() == folded }?.value
     }
 
+    /// Whether there are no pairs.
     public var isEmpty: Bool { pairs.isEmpty }
+    /// The number of pairs.
     public var count: Int { pairs.count }
 
+    /// Iterates the pairs in the order given.
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         pairs.makeIterator()
     }
@@ -67,10 +75,12 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         return name.unicodeScalars.allSatisfy { letter($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
+    /// Whether both hold the same pairs, with the same case, in the same order.
     public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
         lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
     }
 
+    /// Hashes the pairs in order.
     public func hash(into hasher: inout Hasher) {
         for (n, v) in pairs {
             hasher.combine(n)

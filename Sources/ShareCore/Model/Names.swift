@@ -55,7 +55,7 @@ public enum Names {
 }
 
 /// A path inside a share: components separated by `/`. The empty path is the share's root.
-public struct SharePath: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct SharePath: Hashable, Sendable, CustomStringConvertible {
     /// The validated components, from the root down.
     public let components: [String]
 
@@ -89,11 +89,6 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible, Expressibl
         self.components = components
     }
 
-    /// Makes a path from a literal; an invalid literal becomes the root (use `init(_:)` for input).
-    public init(stringLiteral value: String) {
-        self = (try? SharePath(value)) ?? SharePath.root
-    }
-
     private init(trusted: [String]) { components = trusted }
 
     /// The share's root directory.
@@ -111,6 +106,7 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible, Expressibl
     public func isWithin(_ other: SharePath) -> Bool {
         components.count >= other.components.count && Array(components.prefix(other.components.count)) == other.components
     }
+    /// The components joined with `/` (empty for the root).
     public var description: String { components.joined(separator: "/") }
 }
 

@@ -9,6 +9,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Ticks between 1601-01-01 (FILETIME's epoch) and 1970-01-01.
     public static let fileTimeOffset: Int64 = 116_444_736_000_000_000
 
+    /// A time from 100-ns ticks since 1970-01-01T00:00:00Z.
     public init(ticks: Int64) { self.ticks = ticks }
 
     /// The time of `date`, rounded down to 100 ns.
@@ -25,6 +26,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// As Windows FILETIME (100-ns ticks since 1601).
     public var fileTime: Int64 { ticks + FileTime.fileTimeOffset }
 
+    /// Whether `lhs` is earlier than `rhs`.
     public static func < (lhs: FileTime, rhs: FileTime) -> Bool { lhs.ticks < rhs.ticks }
 
     /// ISO 8601 in UTC with seven fractional digits, e.g. `2026-11-21T13:38:29.1234567Z`:
@@ -83,6 +85,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         ticks = ((days * 86_400) + h * 3600 + mi * 60 + s) * 10_000_000 + fraction
     }
 
+    /// The time as ``iso8601``.
     public var description: String { iso8601 }
 
     // Howard Hinnant's civil-from-days algorithms.
@@ -111,31 +114,49 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
 
 /// SMB file attributes, with the values Windows gives them.
 public struct FileAttributes: OptionSet, Hashable, Sendable {
+    /// The attribute bits, as Windows defines them.
     public let rawValue: UInt32
+    /// Attributes from their bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// `FILE_ATTRIBUTE_READONLY` (0x1).
     public static let readOnly = FileAttributes(rawValue: 0x1)
+    /// `FILE_ATTRIBUTE_HIDDEN` (0x2).
     public static let hidden = FileAttributes(rawValue: 0x2)
+    /// `FILE_ATTRIBUTE_SYSTEM` (0x4).
     public static let system = FileAttributes(rawValue: 0x4)
+    /// `FILE_ATTRIBUTE_DIRECTORY` (0x10): set on directories, never on files.
     public static let directory = FileAttributes(rawValue: 0x10)
+    /// `FILE_ATTRIBUTE_ARCHIVE` (0x20): the default for new files.
     public static let archive = FileAttributes(rawValue: 0x20)
+    /// `FILE_ATTRIBUTE_NORMAL` (0x80).
     public static let normal = FileAttributes(rawValue: 0x80)
+    /// `FILE_ATTRIBUTE_TEMPORARY` (0x100).
     public static let temporary = FileAttributes(rawValue: 0x100)
+    /// `FILE_ATTRIBUTE_OFFLINE` (0x1000).
     public static let offline = FileAttributes(rawValue: 0x1000)
+    /// `FILE_ATTRIBUTE_NOT_CONTENT_INDEXED` (0x2000).
     public static let notContentIndexed = FileAttributes(rawValue: 0x2000)
+    /// `FILE_ATTRIBUTE_NO_SCRUB_DATA` (0x20000).
     public static let noScrubData = FileAttributes(rawValue: 0x20000)
 }
 
 /// HTTP content headers kept with a file.
 public struct ContentHeaders: Hashable, Sendable {
+    /// The `Content-Type` to return with the content.
     public var contentType: String?
+    /// The `Content-Encoding` to return with the content.
     public var contentEncoding: String?
+    /// The `Content-Language` to return with the content.
     public var contentLanguage: String?
+    /// The `Content-Disposition` to return with the content.
     public var contentDisposition: String?
+    /// The `Cache-Control` to return with the content.
     public var cacheControl: String?
     /// The MD5 of the whole content, as set by the client (16 bytes), if any.
     public var contentMD5: [UInt8]?
 
+    /// Content headers; nil fields are not set.
     public init(contentType: String? = nil, contentEncoding: String? = nil, contentLanguage: String? = nil,
                 contentDisposition: String? = nil, cacheControl: String? = nil, contentMD5: [UInt8]? = nil) {
         self.contentType = contentType
@@ -156,6 +177,7 @@ public struct NFSProperties: Hashable, Sendable {
     /// Owner group id.
     public var group: UInt32?
 
+    /// NFS properties; nil fields are not set.
     public init(mode: UInt32? = nil, owner: UInt32? = nil, group: UInt32? = nil) {
         self.mode = mode
         self.owner = owner
@@ -165,13 +187,18 @@ public struct NFSProperties: Hashable, Sendable {
 
 /// SMB properties: attributes, times and the security descriptor's permission key.
 public struct SMBProperties: Hashable, Sendable {
+    /// The SMB file attributes.
     public var attributes: FileAttributes
+    /// When the file or directory was created, as SMB reports it.
     public var creationTime: FileTime
+    /// When the content was last written, as SMB reports it.
     public var lastWriteTime: FileTime
+    /// When the file or directory last changed in any way, as SMB reports it.
     public var changeTime: FileTime
     /// The key of the stored security descriptor (opaque to the engine).
     public var permissionKey: String?
 
+    /// SMB properties.
     public init(attributes: FileAttributes, creationTime: FileTime, lastWriteTime: FileTime,
                 changeTime: FileTime, permissionKey: String? = nil) {
         self.attributes = attributes
@@ -190,6 +217,7 @@ public enum NodeKind: UInt8, Sendable, Hashable {
 
 /// A file's or directory's properties as the store holds them.
 public struct NodeInfo: Hashable, Sendable {
+    /// Whether this is a file or a directory.
     public var kind: NodeKind
     /// Stable 64-bit id (the share's root is 1).
     public var id: UInt64
@@ -199,30 +227,44 @@ public struct NodeInfo: Hashable, Sendable {
     public var name: String
     /// Length in bytes (0 for directories).
     public var size: UInt64
+    /// HTTP content headers (empty for directories).
     public var contentHeaders: ContentHeaders
+    /// SMB attributes, times and permission key.
     public var smb: SMBProperties
+    /// NFS mode, owner and group.
     public var nfs: NFSProperties
+    /// User metadata.
     public var metadata: Metadata
     /// Changes on every change of the node: `0x` followed by hex FILETIME ticks.
     public var etag: String
     /// When the node last changed.
     public var lastModified: FileTime
 
+    /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }
 }
 
 /// Properties given when creating a file or directory, or changed later. A nil field is
 /// left as it is (or defaulted on create).
 public struct NodeProperties: Sendable, Hashable {
+    /// Content headers to set (files only); replaces all of them.
     public var contentHeaders: ContentHeaders?
+    /// SMB attributes to set (`directory` is added or removed to match the kind).
     public var attributes: FileAttributes?
+    /// SMB creation time to set.
     public var creationTime: FileTime?
+    /// SMB last-write time to set.
     public var lastWriteTime: FileTime?
+    /// SMB change time to set; nil sets it to the time of the change.
     public var changeTime: FileTime?
+    /// The key of the security descriptor to set.
     public var permissionKey: String?
+    /// NFS properties to set; nil fields inside stay as they are.
     public var nfs: NFSProperties?
+    /// Metadata to set; replaces all of it.
     public var metadata: Metadata?
 
+    /// Properties to set; nil fields are left as they are.
     public init(contentHeaders: ContentHeaders? = nil, attributes: FileAttributes? = nil,
                 creationTime: FileTime? = nil, lastWriteTime: FileTime? = nil, changeTime: FileTime? = nil,
                 permissionKey: String? = nil, nfs: NFSProperties? = nil, metadata: Metadata? = nil) {
@@ -239,7 +281,9 @@ public struct NodeProperties: Sendable, Hashable {
 
 /// An entry of a directory listing.
 public struct DirectoryEntry: Hashable, Sendable {
+    /// The child's name as given when it was created or renamed.
     public var name: String
+    /// Whether the child is a file or a directory.
     public var kind: NodeKind
     /// The full properties of the child.
     public var info: NodeInfo
@@ -247,6 +291,7 @@ public struct DirectoryEntry: Hashable, Sendable {
 
 /// One page of a directory listing.
 public struct DirectoryPage: Sendable {
+    /// The entries of this page, in listing order.
     public var entries: [DirectoryEntry]
     /// Pass back as `marker` to continue after this page; nil when the listing is complete.
     public var nextMarker: String?

@@ -8,10 +8,12 @@ public struct ShareOptions: Sendable, Hashable {
     public var enabledProtocols: String?
     /// NFS root squash setting.
     public var rootSquash: String?
+    /// Metadata of the new share.
     public var metadata: Metadata
     /// Whether names compare case-sensitively (default: no, as on Azure Files).
     public var caseSensitive: Bool
 
+    /// Options for a new share; the defaults match Azure Files (5 TiB quota, case-insensitive).
     public init(quotaGiB: UInt32 = 5120, accessTier: String? = nil, enabledProtocols: String? = nil,
                 rootSquash: String? = nil, metadata: Metadata = Metadata(), caseSensitive: Bool = false) {
         self.quotaGiB = quotaGiB
@@ -28,10 +30,14 @@ public struct ShareOptions: Sendable, Hashable {
 
 /// A change of share properties; nil fields stay as they are.
 public struct ShareUpdate: Sendable, Hashable {
+    /// The new quota in GiB (1 to 102,400).
     public var quotaGiB: UInt32?
+    /// The new access tier; a change records the access tier change time.
     public var accessTier: String?
+    /// The new NFS root squash setting.
     public var rootSquash: String?
 
+    /// A change of the given properties.
     public init(quotaGiB: UInt32? = nil, accessTier: String? = nil, rootSquash: String? = nil) {
         self.quotaGiB = quotaGiB
         self.accessTier = accessTier
@@ -41,17 +47,27 @@ public struct ShareUpdate: Sendable, Hashable {
 
 /// A share (or one of its snapshots) as the store describes it.
 public struct ShareInfo: Sendable, Hashable {
+    /// The share's name.
     public var name: String
     /// The snapshot's name when this describes a snapshot.
     public var snapshot: String?
+    /// Quota in GiB.
     public var quotaGiB: UInt32
+    /// The access tier (e.g. `TransactionOptimized`, `Hot`, `Cool`), if one was set.
     public var accessTier: String?
+    /// When the access tier last changed.
     public var accessTierChangeTime: FileTime?
+    /// Enabled protocols, as set at creation.
     public var enabledProtocols: String?
+    /// NFS root squash setting.
     public var rootSquash: String?
+    /// User metadata (empty when a listing did not ask for it).
     public var metadata: Metadata
+    /// Whether names compare case-sensitively.
     public var caseSensitive: Bool
+    /// When the share was created (for a snapshot too: the share's creation time).
     public var created: FileTime
+    /// When the share's properties or metadata last changed.
     public var lastModified: FileTime
     /// `0x` followed by hex FILETIME ticks; changes whenever properties or metadata change.
     public var etag: String
@@ -78,9 +94,11 @@ public struct ShareStats: Sendable, Hashable {
 
 /// A share snapshot.
 public struct SnapshotInfo: Sendable, Hashable {
+    /// The name of the share the snapshot belongs to.
     public var share: String
     /// The snapshot's name: a UTC timestamp with seven fractional digits, unique in the share.
     public var name: String
+    /// When the snapshot was taken.
     public var created: FileTime
     /// The share's metadata at the snapshot, or the metadata given for the snapshot.
     public var metadata: Metadata

@@ -7,6 +7,7 @@ public struct CopyOptions: Sendable, Hashable {
     /// Whether an existing file at the destination is replaced (default true, as Azure's Copy File).
     public var overwrite: Bool
 
+    /// Copy options; the defaults copy everything from the source and replace an existing file.
     public init(metadata: Metadata? = nil, properties: NodeProperties = NodeProperties(), overwrite: Bool = true) {
         self.metadata = metadata
         self.properties = properties

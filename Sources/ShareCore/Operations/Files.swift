@@ -233,6 +233,9 @@ extension Mutation {
     /// Stores `bytes` as one chunk and splices it into the extents it covers.
     mutating func writeRange(node: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws {
         let chunk = try storeChunk(bytes)
+        // Compaction may fold every run of the new chunk into another chunk; registering it
+        // (with no change) lets `refs.apply` delete it then instead of leaking it.
+        refs.add(chunk: chunk, 0)
         let end = offset + UInt64(bytes.count)
         var position = offset
         while position < end {

@@ -44,8 +44,11 @@ public struct Share: Sendable {
 
     /// Lists directory `path` in name order (case-folded in case-insensitive shares).
     /// - Parameters:
+    ///   - path: the directory to list; the empty path is the root.
     ///   - prefix: only names starting with this (compared as names are in this share).
-    ///   - marker: the `nextMarker` of the previous page; stable under concurrent inserts.
+    ///   - marker: the `nextMarker` of the previous page. The next page resumes after the last
+    ///     entry returned, so entries inserted or deleted meanwhile never cause an entry that
+    ///     existed throughout to be skipped or listed twice.
     ///   - maxResults: entries per page (1 to 5,000).
     public func list(_ path: String = "", prefix: String = "", marker: String? = nil,
                      maxResults: Int = 5000) async throws -> DirectoryPage {
@@ -63,18 +66,31 @@ public struct Share: Sendable {
         return try read { view in
             let dir = try view.resolveDirectory(p)
             let prefixKey = NameFolding.prefixBytes(prefix, caseSensitive: view.share.caseSensitive)
+            // Keys keep only a bounded prefix of each folded name: a longer prefix is matched
+            // against the whole folded name of each candidate.
+            let foldedPrefix = Array(NameFolding.fold(prefix, caseSensitive: view.share.caseSensitive).utf8)
+            let prefixBeyondKey = foldedPrefix.count > prefixKey.count
             var entries: [DirectoryEntry] = []
             var next: String?
+            var lastKey: [UInt8] = []
             let from = start.map { KeyOrder.max($0, prefixKey) }
             try view.children(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
+                // A marker names the last entry returned: resume after it, so that a name
+                // inserted after it since the previous page is listed, and none twice.
+                if let start, nameKey == start { return true }
+                if prefixBeyondKey,
+                   !Array(NameFolding.fold(entry.name, caseSensitive: view.share.caseSensitive).utf8).starts(with: foldedPrefix) {
+                    return true
+                }
                 if entries.count == maxResults {
-                    next = Markers.encode(nameKey, kind: "d")
+                    next = Markers.encode(lastKey, kind: "d")
                     return false
                 }
                 guard let node = try view.node(entry.nodeId) else {
                     throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
                 }
                 entries.append(DirectoryEntry(name: entry.name, kind: entry.kind, info: node.info))
+                lastKey = nameKey
                 return true
             }
             return DirectoryPage(entries: entries, nextMarker: next)
@@ -175,6 +191,7 @@ public struct Share: Sendable {
             node.info.name = target.name
             node.info.smb.changeTime = m.now
             node.info.lastModified = m.now
+            node.info.etag = ETag.string(ticks: m.now.ticks)
             try m.putDirent(parent: newParent.info.id, DirentRecord(nodeId: node.info.id, kind: node.info.kind, name: target.name))
             try m.putNode(node)
             return node.info

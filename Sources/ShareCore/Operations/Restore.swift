@@ -21,8 +21,10 @@ public struct RestoreRequest: Sendable, Hashable {
     /// The folder to restore into; nil restores each item to its original path. With a folder,
     /// each item lands at `targetFolder/<item's name>` (the whole share lands in the folder).
     public var targetFolder: String?
+    /// What to do where the target already holds something (default `.overwrite`).
     public var conflict: ConflictPolicy
 
+    /// A restore request; by default the whole share, in place, overwriting.
     public init(share: String, snapshot: String, items: [String] = [], targetShare: String? = nil,
                 targetFolder: String? = nil, conflict: ConflictPolicy = .overwrite) {
         self.share = share
@@ -36,8 +38,11 @@ public struct RestoreRequest: Sendable, Hashable {
 
 /// Counts of a restore so far.
 public struct RestoreProgress: Sendable, Hashable {
+    /// Items restored so far.
     public var restored: Int
+    /// Items skipped so far (conflict policy `.skip`).
     public var skipped: Int
+    /// Items that failed so far.
     public var failed: Int
     /// The target path most recently handled.
     public var lastPath: String
@@ -47,15 +52,21 @@ public struct RestoreProgress: Sendable, Hashable {
 public struct RestoreFailure: Sendable, Hashable {
     /// The target path.
     public var path: String
+    /// Why it failed.
     public var code: ShareCoreError.Code
+    /// The error's message.
     public var message: String
 }
 
 /// The outcome of a restore.
 public struct RestoreReport: Sendable, Hashable {
+    /// Items (files and directories) restored.
     public var restored: Int
+    /// Items left in place because of conflict policy `.skip`.
     public var skipped: Int
+    /// Items that could not be restored.
     public var failed: Int
+    /// Each item that could not be restored, with the reason.
     public var failures: [RestoreFailure]
 }
 

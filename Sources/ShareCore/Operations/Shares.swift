@@ -95,12 +95,16 @@ extension ShareStore {
             var shares: [ShareInfo] = []
             var next: String?
             var count = 0
+            var lastKey: [UInt8] = []
             try txn.scan(.shares, prefix: Array(prefix.utf8), from: KeyOrder.max(start, Array(prefix.utf8))) { key, value in
+                // A marker names the last share returned: resume after it.
+                if marker != nil, key.elementsEqual(start) { return true }
                 if count == maxResults {
-                    next = Markers.encode(Array(key), kind: "s")
+                    next = Markers.encode(lastKey, kind: "s")
                     return false
                 }
                 count += 1
+                lastKey = Array(key)
                 let record = try ShareRecord(value)
                 var info = record.info()
                 if !includeMetadata { info.metadata = Metadata() }

@@ -4,8 +4,14 @@ extension Share {
     /// replaces an existing one, with `overwrite`) atomically only when the sequence ends.
     /// If the sequence throws or the task is cancelled, the chunks already stored are reclaimed
     /// and nothing changes.
-    /// - Parameter finalize: called with the total length once the content is stored; the
-    ///   properties it returns (e.g. a content MD5 computed while streaming) apply to the file.
+    /// - Parameters:
+    ///   - path: the file to write; its parent directory must exist.
+    ///   - content: the file's bytes, in buffers of any size, read once from start to end.
+    ///   - properties: properties of the new file.
+    ///   - overwrite: whether an existing file at `path` is replaced (default true); an
+    ///     existing directory never is.
+    ///   - finalize: called with the total length once the content is stored; the
+    ///     properties it returns (e.g. a content MD5 computed while streaming) apply to the file.
     @discardableResult
     public func upload<S: AsyncSequence>(
         _ path: String, from content: S, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
@@ -65,6 +71,8 @@ extension Share {
             let pieces = chunks
             let size = total
             let extra = finalize?(size)
+            // Properties from `finalize` are input like any other: refuse invalid metadata.
+            try extra?.metadata?.validate()
             return try await mutate { m in
                 try m.replaceableFile(at: p, overwrite: overwrite)
                 var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)

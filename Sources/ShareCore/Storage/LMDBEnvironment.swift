@@ -150,10 +150,13 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Bytes the data file occupies (pages in use, not the sparse map).
     func usedBytes() -> Int {
-        var info = MDB_envinfo()
-        var stat = MDB_stat()
-        mdb_env_info(env, &info)
-        mdb_env_stat(env, &stat)
-        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        gate.shared {
+            guard !isClosed else { return 0 }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            mdb_env_info(env, &info)
+            mdb_env_stat(env, &stat)
+            return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        }
     }
 }

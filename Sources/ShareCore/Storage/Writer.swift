@@ -5,8 +5,9 @@ import Foundation
 public enum Durability: String, Sendable, CaseIterable {
     /// Every commit is synced to disk before the operation returns (the default).
     case full
-    /// Commits are not synced (`MDB_NOSYNC | MDB_NOMETASYNC`): a crash may lose the newest
-    /// commits but never corrupts the store. For tests and benchmarks.
+    /// Commits are not synced (`MDB_NOSYNC | MDB_NOMETASYNC`): a process crash loses nothing,
+    /// but an operating-system crash or power loss may lose the newest commits, and keeps the
+    /// store intact only on file systems that preserve write order. For tests and benchmarks.
     case fast
 }
 

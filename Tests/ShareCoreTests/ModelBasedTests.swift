@@ -20,57 +20,10 @@ import Testing
     }
 }
 
-/// A SplitMix64 generator: deterministic per seed, so a failure can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// The model: a tree of paths, files as plain byte arrays with a written-flag per byte.
-struct ModelFile: Equatable {
-    var data: [UInt8]
-    var written: [Bool]
-
-    init(size: Int) {
-        data = [UInt8](repeating: 0, count: size)
-        written = [Bool](repeating: false, count: size)
-    }
-
-    var ranges: [Range<UInt64>] {
-        var out: [Range<UInt64>] = []
-        var i = 0
-        while i < written.count {
-            if written[i] {
-                let start = i
-                while i < written.count && written[i] { i += 1 }
-                out.append(UInt64(start)..<UInt64(i))
-            } else {
-                i += 1
-            }
-        }
-        return out
-    }
-
-    mutating func resize(_ size: Int) {
-        if size < data.count {
-            data.removeLast(data.count - size)
-            written.removeLast(written.count - size)
-        } else {
-            data += [UInt8](repeating: 0, count: size - data.count)
-            written += [Bool](repeating: false, count: size - written.count)
-        }
-    }
-}
-
+/// The model: a tree of paths, files as ``SparseFileModel``s.
 enum ModelEntry: Equatable {
     case directory
-    case file(ModelFile)
+    case file(SparseFileModel)
 }
 
 struct ModelTree: Equatable {
@@ -228,7 +181,7 @@ struct ModelHarness {
             var code = live.createError(path)
             if code == .resourceAlreadyExists, overwrite, case .file = live.entries[path] { code = nil }
             if try await expect("create \(path) \(size)", code, { try await share.createFile(path, length: UInt64(size), overwrite: overwrite) }) != nil {
-                live.entries[path] = .file(ModelFile(size: size))
+                live.entries[path] = .file(SparseFileModel(size: size))
             }
             return [path, ModelTree.parent(path)]
         case 20..<45: // write
@@ -239,28 +192,28 @@ struct ModelHarness {
                 return []
             }
             let length = int(1...(chance(10) ? 140_000 : 5000))
-            let offset = chance(5) ? file.data.count : int(0...max(0, file.data.count - 1))
+            let offset = chance(5) ? file.bytes.count : int(0...max(0, file.bytes.count - 1))
             let bytes = pattern(length, seed: rng.next())
-            let fits = offset + length <= file.data.count
+            let fits = offset + length <= file.bytes.count
             if try await expect("write \(path) @\(offset)+\(length)", fits ? nil : .invalidRange, {
                 try await share.write(path, at: UInt64(offset), bytes)
             }) != nil {
-                file.data.replaceSubrange(offset..<(offset + length), with: bytes)
+                file.bytes.replaceSubrange(offset..<(offset + length), with: bytes)
                 for i in offset..<(offset + length) { file.written[i] = true }
                 live.entries[path] = .file(file)
             }
             return [path]
         case 45..<52: // clear
             let path = randomPath(files: true)
-            guard case .file(var file)? = live.entries[path], !file.data.isEmpty else { return [] }
-            let start = int(0...(file.data.count - 1))
-            let end = min(file.data.count + (chance(5) ? 1 : 0), start + int(1...100_000))
-            let fits = end <= file.data.count
+            guard case .file(var file)? = live.entries[path], !file.bytes.isEmpty else { return [] }
+            let start = int(0...(file.bytes.count - 1))
+            let end = min(file.bytes.count + (chance(5) ? 1 : 0), start + int(1...100_000))
+            let fits = end <= file.bytes.count
             if try await expect("clear \(path) \(start)..<\(end)", fits ? nil : .invalidRange, {
                 try await share.clear(path, range: UInt64(start)..<UInt64(end))
             }) != nil {
                 for i in start..<end {
-                    file.data[i] = 0
+                    file.bytes[i] = 0
                     file.written[i] = false
                 }
                 live.entries[path] = .file(file)
@@ -432,9 +385,9 @@ struct ModelHarness {
             #expect(names == expected, "\(label) listing\n\(log.suffix(12).joined(separator: "\n"))")
         case .file(let file)?:
             let info = try await view.info(path)
-            #expect(info.kind == .file && info.size == UInt64(file.data.count), "\(label) size \(info.size) != \(file.data.count)")
-            let bytes = try await view.read(path, range: 0..<UInt64(file.data.count))
-            let firstDifference = firstDifferingByte(bytes, file.data)
+            #expect(info.kind == .file && info.size == UInt64(file.bytes.count), "\(label) size \(info.size) != \(file.bytes.count)")
+            let bytes = try await view.read(path, range: 0..<UInt64(file.bytes.count))
+            let firstDifference = firstDifferingByte(bytes, file.bytes)
             #expect(firstDifference == nil, "\(label) content differs first at byte \(firstDifference ?? -1)\n\(log.suffix(12).joined(separator: "\n"))")
             let ranges = try await view.ranges(path)
             #expect(ranges == file.ranges, "\(label) ranges \(ranges) != \(file.ranges)\n\(log.suffix(12).joined(separator: "\n"))")

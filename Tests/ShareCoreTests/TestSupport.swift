@@ -55,3 +55,79 @@ func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
         return UInt8(truncatingIfNeeded: x)
     }
 }
+
+/// A byte-exact model of a sparse file: its bytes and which of them are written.
+struct SparseFileModel: Equatable {
+    var bytes: [UInt8]
+    var written: [Bool]
+
+    init(size: Int) {
+        bytes = [UInt8](repeating: 0, count: size)
+        written = [Bool](repeating: false, count: size)
+    }
+
+    mutating func write(_ offset: Int, _ data: [UInt8]) {
+        bytes.replaceSubrange(offset..<(offset + data.count), with: data)
+        for i in offset..<(offset + data.count) { written[i] = true }
+    }
+
+    mutating func clear(_ range: Range<Int>) {
+        for i in range {
+            bytes[i] = 0
+            written[i] = false
+        }
+    }
+
+    mutating func resize(_ size: Int) {
+        if size < bytes.count {
+            bytes.removeLast(bytes.count - size)
+            written.removeLast(written.count - size)
+        } else {
+            bytes += [UInt8](repeating: 0, count: size - bytes.count)
+            written += [Bool](repeating: false, count: size - written.count)
+        }
+    }
+
+    var ranges: [Range<UInt64>] {
+        var out: [Range<UInt64>] = []
+        var start: Int?
+        for i in 0...written.count {
+            let w = i < written.count && written[i]
+            if w, start == nil { start = i }
+            if !w, let s = start {
+                out.append(UInt64(s)..<UInt64(i))
+                start = nil
+            }
+        }
+        return out
+    }
+
+    var usedBytes: UInt64 { UInt64(written.count { $0 }) }
+}
+
+/// A fixed list of byte buffers as an async sequence, for uploads.
+struct ByteChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let chunks: [[UInt8]]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var rest: [[UInt8]]
+        mutating func next() async throws -> [UInt8]? {
+            rest.isEmpty ? nil : rest.removeFirst()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rest: chunks) }
+}
+
+/// A SplitMix64 generator: deterministic per seed, so a failure can be replayed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,6 +1,7 @@
 # ShareCore: `make test` runs every test; `make serve` starts the reference servers.
 # Both install missing system packages first (Debian/Ubuntu, via apt-get).
 
+SHELL        := /bin/bash
 SWIFT        ?= swift
 DATA         ?= ./sharecore-data
 SYSTEM_PKGS  := liblmdb-dev libxxhash-dev pkg-config
@@ -33,7 +34,9 @@ test: unit docs
 
 unit: deps
 	$(SWIFT) build --build-tests
-	SHARECORE_MODEL_OPS=$(MODEL_OPS) $(SWIFT) test --skip-build
+	set -o pipefail; SHARECORE_MODEL_OPS=$(MODEL_OPS) $(SWIFT) test --skip-build 2>&1 | tee .build/unit-tests.log
+	@grep -E "Test run with [0-9]+ tests? .*passed" .build/unit-tests.log | tail -1 \
+	  | sed -E 's/.*with ([0-9]+) tests?.*/swift-tests: \1 passed, 0 failed/'
 
 ## Builds the DocC documentation of the public API, failing on any warning.
 docs: deps

@@ -109,7 +109,7 @@ struct Checker {
                 problems.append("share '\(share.name)': counts \(share.usedBytes) used bytes but holds \(used)")
             }
         }
-        for table in ShareStore.versionedTables {
+        for table in ShareStore.versionedTables + [.permissions] {
             try txn.withCursor(table) { cursor in
                 var entry = try cursor.first()
                 while let (k, _) = entry {

@@ -74,7 +74,7 @@ extension ShareStore {
 
     /// Deletes everything of a deleted share, then its trash entry.
     func purgeShare(_ id: UInt64) async throws {
-        for table in Self.versionedTables {
+        for table in Self.versionedTables + [.permissions] {
             var more = true
             while more {
                 more = try await write { txn -> Bool in
@@ -93,7 +93,7 @@ extension ShareStore {
                 }
             }
         }
-        try await write { txn in try txn.delete(.trash, Key.u64(id)) }
+        try await write { txn in _ = try txn.delete(.trash, Key.u64(id)) }
     }
 
     /// Finishes work an earlier process left: chunks of abandoned uploads, deleted shares and

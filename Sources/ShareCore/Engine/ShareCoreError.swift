@@ -54,6 +54,19 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidMove = Code("invalidMove")
         /// A precondition (ETag) did not hold.
         public static let conditionNotMet = Code("conditionNotMet")
+        // Leases
+        /// A change was asked of something with an active lease, without a lease id.
+        public static let leaseIdMissing = Code("leaseIdMissing")
+        /// The lease id given does not match the active lease.
+        public static let leaseIdMismatch = Code("leaseIdMismatch")
+        /// A lease id was given but there is no active lease.
+        public static let leaseNotPresent = Code("leaseNotPresent")
+        /// An acquire met a lease with another id.
+        public static let leaseAlreadyPresent = Code("leaseAlreadyPresent")
+        /// An acquire met a lease that is being broken.
+        public static let leaseIsBreaking = Code("leaseIsBreaking")
+        /// A renew met a broken lease.
+        public static let leaseIsBroken = Code("leaseIsBroken")
         // Storage
         /// Stored bytes failed their checksum: the data is corrupted and was not returned.
         public static let dataCorrupted = Code("dataCorrupted")

@@ -239,6 +239,8 @@ public struct NodeInfo: Hashable, Sendable {
     public var etag: String
     /// When the node last changed.
     public var lastModified: FileTime
+    /// The file's lease, if one was ever taken and not released (see ``Lease/state(at:)``).
+    public var lease: Lease? = nil
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }

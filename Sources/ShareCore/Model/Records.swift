@@ -21,6 +21,8 @@ struct ShareRecord: Sendable {
     var usedBytes: UInt64
     /// Files and directories in the live share.
     var nodeCount: UInt64
+    var lease: Lease?
+    var accessPolicies: [AccessPolicy] = []
 
     func encode() -> [UInt8] {
         var w = RecordWriter()
@@ -41,6 +43,8 @@ struct ShareRecord: Sendable {
         w.field(15, nextNodeId)
         w.field(16, usedBytes)
         w.field(17, nodeCount)
+        if let lease { w.field(18, lease.encode()) }
+        if !accessPolicies.isEmpty { w.field(19, strings: accessPolicies.flatMap(\.flattened)) }
         return w.bytes
     }
 
@@ -88,6 +92,8 @@ struct ShareRecord: Sendable {
             case 15: nextNodeId = FieldValue.uint(v)
             case 16: usedBytes = FieldValue.uint(v)
             case 17: nodeCount = FieldValue.uint(v)
+            case 18: lease = try Lease.decode(v)
+            case 19: accessPolicies = AccessPolicy.unflatten(FieldValue.strings(v))
             default: break
             }
         }
@@ -98,7 +104,7 @@ struct ShareRecord: Sendable {
                   accessTierChangeTime: accessTierChangeTime, enabledProtocols: enabledProtocols,
                   rootSquash: rootSquash, metadata: metadata, caseSensitive: caseSensitive,
                   created: created, lastModified: lastModified, etag: ETag.string(ticks: etagTicks),
-                  snapshots: [])
+                  snapshots: [], lease: lease, accessPolicies: accessPolicies)
     }
 }
 
@@ -198,6 +204,7 @@ struct NodeRecord: Sendable, Hashable {
         if let g = info.nfs.group { w.field(19, UInt64(g)) }
         w.field(20, strings: info.metadata.flattened)
         w.field(21, info.lastModified.ticks)
+        if let lease = info.lease { w.field(22, lease.encode()) }
         return w.bytes
     }
 
@@ -232,6 +239,7 @@ struct NodeRecord: Sendable, Hashable {
             case 19: i.nfs.group = UInt32(truncatingIfNeeded: FieldValue.uint(v))
             case 20: i.metadata = Metadata(flattened: FieldValue.strings(v))
             case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
+            case 22: i.lease = try Lease.decode(v)
             default: break
             }
         }

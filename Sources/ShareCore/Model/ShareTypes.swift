@@ -73,6 +73,43 @@ public struct ShareInfo: Sendable, Hashable {
     public var etag: String
     /// Snapshots of the share, oldest first (filled by listings that ask for them).
     public var snapshots: [String]
+    /// The share's lease, if one was taken and not released.
+    public var lease: Lease?
+    /// Stored access policies (signed identifiers), in the order set.
+    public var accessPolicies: [AccessPolicy]
+}
+
+/// A stored access policy of a share: a named set of constraints that shared access
+/// signatures can refer to.
+public struct AccessPolicy: Sendable, Hashable {
+    /// The policy's id (at most 64 characters).
+    public var id: String
+    /// When signatures under it become valid.
+    public var start: FileTime?
+    /// When they stop being valid.
+    public var expiry: FileTime?
+    /// Permission letters (e.g. `rwdl`).
+    public var permissions: String?
+
+    /// A policy.
+    public init(id: String, start: FileTime? = nil, expiry: FileTime? = nil, permissions: String? = nil) {
+        self.id = id
+        self.start = start
+        self.expiry = expiry
+        self.permissions = permissions
+    }
+
+    var flattened: [String] {
+        [id, start.map { String($0.ticks) } ?? "", expiry.map { String($0.ticks) } ?? "", permissions.map { "p" + $0 } ?? ""]
+    }
+
+    static func unflatten(_ items: [String]) -> [AccessPolicy] {
+        stride(from: 0, to: items.count - 3, by: 4).map { i in
+            AccessPolicy(id: items[i], start: Int64(items[i + 1]).map(FileTime.init(ticks:)),
+                         expiry: Int64(items[i + 2]).map(FileTime.init(ticks:)),
+                         permissions: items[i + 3].isEmpty ? nil : String(items[i + 3].dropFirst()))
+        }
+    }
 }
 
 /// A page of shares.

@@ -27,10 +27,11 @@ extension Share {
         try options.properties.metadata?.validate()
         guard !target.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         let store = self.store
+        let leaseId = self.leaseId
         return try await mutate { m in
             let sourceView = try store.view(m.txn.read, share: source.name, snapshot: source.snapshot)
             let node = try sourceView.resolveFile(sourcePath)
-            return try m.copyFile(node, from: sourceView, to: target, options: options).info
+            return try m.copyFile(node, from: sourceView, to: target, options: options, leaseId: leaseId).info
         }
     }
 }
@@ -38,10 +39,11 @@ extension Share {
 extension Mutation {
     /// Copies `node` as seen by `source` to `target` in this share, sharing its chunks.
     mutating func copyFile(_ node: NodeRecord, from source: View, to target: SharePath,
-                           options: CopyOptions) throws -> NodeRecord {
+                           options: CopyOptions, leaseId: String? = nil) throws -> NodeRecord {
         if source.snapshot == nil, source.shareId == share.id,
            let existing = try? view.resolve(target), existing.info.id == node.info.id {
             // A copy onto itself changes only what the options ask for.
+            try authorize(existing, leaseId)
             var same = existing
             var properties = options.properties
             properties.metadata = options.metadata ?? properties.metadata
@@ -49,7 +51,7 @@ extension Mutation {
             try putNode(same)
             return same
         }
-        try replaceableFile(at: target, overwrite: options.overwrite)
+        try replaceableFile(at: target, overwrite: options.overwrite, leaseId: leaseId)
         var properties = options.properties
         let s = node.info
         properties.contentHeaders = properties.contentHeaders ?? s.contentHeaders

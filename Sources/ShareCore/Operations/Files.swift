@@ -18,8 +18,9 @@ extension Share {
         try properties.metadata?.validate()
         try Share.validateLength(length)
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        let leaseId = self.leaseId
         return try await mutate { m in
-            try m.replaceableFile(at: p, overwrite: overwrite)
+            try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
             return try m.createNode(at: p, kind: .file, size: length, properties: properties).info
         }
     }
@@ -33,8 +34,11 @@ extension Share {
     /// Deletes file `path` and releases its content.
     public func deleteFile(_ path: String) async throws {
         let p = try SharePath(path)
+        let leaseId = self.leaseId
         try await mutate { m in
-            try m.deleteNode(try m.view.resolveFile(p))
+            let node = try m.view.resolveFile(p)
+            try m.authorize(node, leaseId)
+            try m.deleteNode(node)
         }
     }
 
@@ -43,8 +47,10 @@ extension Share {
     public func resize(_ path: String, to length: UInt64) async throws -> NodeInfo {
         let p = try SharePath(path)
         try Share.validateLength(length)
+        let leaseId = self.leaseId
         return try await mutate { m in
             var node = try m.view.resolveFile(p)
+            try m.authorize(node, leaseId)
             if length < node.info.size { try m.truncate(node.info.id, to: length) }
             node.info.size = length
             node.touchContent(m.now)
@@ -59,8 +65,10 @@ extension Share {
     public func write(_ path: String, at offset: UInt64, _ bytes: [UInt8]) async throws -> NodeInfo {
         let p = try SharePath(path)
         try Share.validateWrite(offset: offset, count: bytes.count)
+        let leaseId = self.leaseId
         return try await mutate { m in
             var node = try m.view.resolveFile(p)
+            try m.authorize(node, leaseId)
             try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
             try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
             node.touchContent(m.now)
@@ -91,8 +99,10 @@ extension Share {
     public func clear(_ path: String, range: Range<UInt64>) async throws -> NodeInfo {
         let p = try SharePath(path)
         guard !range.isEmpty else { throw ShareCoreError(.invalidRange, "the range to clear is empty") }
+        let leaseId = self.leaseId
         return try await mutate { m in
             var node = try m.view.resolveFile(p)
+            try m.authorize(node, leaseId)
             try Share.checkWithin(range, size: node.info.size, path: p)
             try m.clearRange(node: node.info.id, range)
             node.touchContent(m.now)
@@ -108,8 +118,10 @@ extension Share {
         guard range.count <= Share.maxReadBytes else {
             throw ShareCoreError(.invalidRange, "a read of \(range.count) bytes is over the \(Share.maxReadBytes)-byte limit per call")
         }
+        let leaseId = self.leaseId
         return try read { view in
             let node = try view.resolveFile(p)
+            if leaseId != nil { try LeaseMachine.authorize(node.info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
             try Share.checkWithin(range, size: node.info.size, path: p)
             return try view.readBytes(node: node.info.id, range)
         }
@@ -217,7 +229,7 @@ enum RangeList {
 extension Mutation {
     /// Fails unless `path` is free or holds a file that `overwrite` allows replacing (which is
     /// then deleted).
-    mutating func replaceableFile(at path: SharePath, overwrite: Bool) throws {
+    mutating func replaceableFile(at path: SharePath, overwrite: Bool, leaseId: String? = nil) throws {
         let parent = try view.resolveParent(path)
         guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return }
         guard entry.kind == .file else {
@@ -227,6 +239,7 @@ extension Mutation {
         guard let old = try view.node(entry.nodeId) else {
             throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(entry.nodeId), which is missing")
         }
+        try authorize(old, leaseId)
         try deleteNode(old)
     }
 

@@ -8,6 +8,16 @@ public struct Share: Sendable {
     public let name: String
     /// The snapshot this handle reads, or nil for the live share.
     public let snapshot: String?
+    /// The lease id this handle presents: changes to a leased file need it, and reads that
+    /// carry one succeed only while it matches the file's active lease.
+    public var leaseId: String? = nil
+
+    /// This handle presenting lease id `id` (nil: none).
+    public func withLease(_ id: String?) -> Share {
+        var copy = self
+        copy.leaseId = id
+        return copy
+    }
 
     func read<T>(_ body: (View) throws -> T) throws -> T {
         try store.read(share: name, snapshot: snapshot, body)
@@ -26,7 +36,12 @@ public struct Share: Sendable {
     /// Properties of the file or directory at `path`.
     public func info(_ path: String) async throws -> NodeInfo {
         let p = try SharePath(path)
-        return try read { try $0.resolve(p).info }
+        let leaseId = self.leaseId
+        return try read { view in
+            let node = try view.resolve(p)
+            if leaseId != nil { try LeaseMachine.authorize(node.info.lease, leaseId: leaseId, now: .now(), what: "'\(p)'") }
+            return node.info
+        }
     }
 
     /// Whether something exists at `path` (the share itself must exist).
@@ -131,8 +146,10 @@ public struct Share: Sendable {
     public func setProperties(_ path: String, _ properties: NodeProperties) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        let leaseId = self.leaseId
         return try await mutate { m in
             var node = try m.view.resolve(p)
+            if node.info.kind == .file { try m.authorize(node, leaseId) }
             if properties.contentHeaders != nil && node.info.kind == .directory {
                 throw ShareCoreError(.notAFile, "'\(p)' is a directory and has no content headers")
             }
@@ -152,8 +169,11 @@ public struct Share: Sendable {
 
     /// Moves or renames the file or directory at `from` to `to` within this share. An existing
     /// file at `to` is replaced only with `replaceIfExists`; an existing directory never is.
+    /// A leased source file needs `sourceLeaseId`; a leased file being replaced needs
+    /// `destinationLeaseId`.
     @discardableResult
-    public func rename(_ from: String, to: String, replaceIfExists: Bool = false) async throws -> NodeInfo {
+    public func rename(_ from: String, to: String, replaceIfExists: Bool = false,
+                       sourceLeaseId: String? = nil, destinationLeaseId: String? = nil) async throws -> NodeInfo {
         let source = try SharePath(from)
         let target = try SharePath(to)
         guard !source.isRoot, !target.isRoot else {
@@ -161,6 +181,7 @@ public struct Share: Sendable {
         }
         return try await mutate { m in
             var node = try m.view.resolve(source)
+            if node.info.kind == .file { try m.authorize(node, sourceLeaseId) }
             let newParent = try m.view.resolveParent(target)
             if node.info.kind == .directory {
                 // Refuse moving a directory into itself or below itself.
@@ -184,6 +205,7 @@ public struct Share: Sendable {
                 if node.info.kind == .directory {
                     throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a file and cannot be replaced by a directory")
                 }
+                try m.authorize(victim, destinationLeaseId)
                 try m.deleteNode(victim)
             }
             try m.deleteDirent(parent: node.info.parentId, name: node.info.name)
@@ -222,6 +244,11 @@ extension NodeRecord {
 }
 
 extension Mutation {
+    /// Checks that a change presenting `leaseId` may touch file `node`.
+    func authorize(_ node: NodeRecord, _ leaseId: String?) throws {
+        try LeaseMachine.authorize(node.info.lease, leaseId: leaseId, now: now, what: "file '\(node.info.name)'")
+    }
+
     /// Creates a node under an existing parent directory; fails if the name is taken.
     mutating func createNode(at path: SharePath, kind: NodeKind, size: UInt64, properties: NodeProperties,
                              id reuse: UInt64? = nil) throws -> NodeRecord {

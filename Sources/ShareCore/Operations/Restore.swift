@@ -159,6 +159,7 @@ extension ShareStore {
                                 return .failed(ShareCoreError(.directoryNotEmpty, "'\(destination)' is a directory that is not empty"))
                             }
                         }
+                        if existing.info.kind == .file { try m.authorize(existing, nil) }
                         try m.deleteNode(existing)
                     }
                 }

@@ -43,9 +43,10 @@ extension ShareStore {
 
     /// Changes quota, access tier or root squash of share `name`.
     @discardableResult
-    public func setShareProperties(_ name: String, _ update: ShareUpdate) async throws -> ShareInfo {
+    public func setShareProperties(_ name: String, _ update: ShareUpdate, leaseId: String? = nil) async throws -> ShareInfo {
         if let quota = update.quotaGiB { try Self.validateQuota(quota) }
         return try await mutate(share: name) { m in
+            try m.authorizeShare(leaseId)
             if let quota = update.quotaGiB { m.share.quotaGiB = quota }
             if let tier = update.accessTier, tier != m.share.accessTier {
                 m.share.accessTier = tier
@@ -60,9 +61,10 @@ extension ShareStore {
 
     /// Replaces the metadata of share `name`.
     @discardableResult
-    public func setShareMetadata(_ name: String, _ metadata: Metadata) async throws -> ShareInfo {
+    public func setShareMetadata(_ name: String, _ metadata: Metadata, leaseId: String? = nil) async throws -> ShareInfo {
         try metadata.validate()
         return try await mutate(share: name) { m in
+            try m.authorizeShare(leaseId)
             m.share.metadata = metadata
             m.share.lastModified = m.now
             m.share.etagTicks = m.now.ticks
@@ -136,9 +138,14 @@ extension ShareStore {
     /// Deletes share `name`. With snapshots present this fails with `shareHasSnapshots`
     /// unless `snapshots` is `.include`. The share disappears at once; its contents are
     /// reclaimed before this returns (or, after a crash, when the store is next opened).
-    public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse) async throws {
+    /// A share with an active lease is deleted only when `leaseId` matches it.
+    public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse, leaseId: String? = nil) async throws {
         let id: UInt64 = try await write { [self] txn in
             let record = try loadShare(txn.read, name)
+            let now = FileTime.now()
+            if record.lease?.isActive(at: now) == true || leaseId != nil {
+                try LeaseMachine.authorize(record.lease, leaseId: leaseId, now: now, what: "share '\(name)'")
+            }
             if !record.snapshotEpochs.isEmpty && snapshots == .refuse {
                 throw ShareCoreError(.shareHasSnapshots, "share '\(name)' has \(record.snapshotEpochs.count) snapshot(s)")
             }

@@ -32,6 +32,7 @@ extension Share {
             }
         }
         let store = self.store
+        let leaseId = self.leaseId
         let chunkSize = Int(store.extentSize)
         let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
@@ -74,7 +75,7 @@ extension Share {
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()
             return try await mutate { m in
-                try m.replaceableFile(at: p, overwrite: overwrite)
+                try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
                 var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)
                 if let extra {
                     node.apply(extra, now: m.now)

@@ -4,7 +4,7 @@ import Foundation
 /// The named LMDB databases of a store. Every LMDB call in ShareCore lives in `Storage/`;
 /// the rest of the engine speaks ordered byte keys through ``ReadTxn`` and ``WriteTxn``.
 enum Table: Int, CaseIterable, Sendable {
-    case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash
+    case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash, permissions
 
     var name: String {
         switch self {
@@ -18,6 +18,7 @@ enum Table: Int, CaseIterable, Sendable {
         case .refs: "refs"
         case .pending: "pending"
         case .trash: "trash"
+        case .permissions: "permissions"
         }
     }
 }

@@ -149,6 +149,23 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
+    /// The error for a failed commit. LMDB reports a short write as EIO, which is what a full
+    /// disk usually produces, so EIO is reported as `storageFull` when the file system holding
+    /// the store has (almost) no space left.
+    func commitError(_ rc: Int32, _ what: String) -> ShareCoreError {
+        if rc == EIO, let free = freeDiskBytes(), free < 8 << 20 {
+            return ShareCoreError(.storageFull, "\(what): the disk holding the store is full (\(free) bytes free)")
+        }
+        return .lmdb(rc, what)
+    }
+
+    /// Bytes available to this process on the file system holding the store.
+    func freeDiskBytes() -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
     /// Bytes the data file occupies (pages in use, not the sparse map).
     func usedBytes() -> Int {
         gate.shared {

@@ -130,7 +130,7 @@ final class Writer: @unchecked Sendable {
                     retry = Array(jobs[index...])
                     break
                 }
-                done.append((job, commitRC == MDB_SUCCESS ? nil : ShareCoreError.lmdb(commitRC, "committing an operation")))
+                done.append((job, commitRC == MDB_SUCCESS ? nil : env.commitError(commitRC, "committing an operation")))
             } catch let error as ShareCoreError where error.code == .mapFull {
                 mdb_txn_abort(child)
                 retry = Array(jobs[index...])
@@ -149,7 +149,7 @@ final class Writer: @unchecked Sendable {
             }
             return jobs
         }
-        let commitError: ShareCoreError? = commitRC == MDB_SUCCESS ? nil : .lmdb(commitRC, "committing a batch")
+        let commitError: ShareCoreError? = commitRC == MDB_SUCCESS ? nil : env.commitError(commitRC, "committing a batch")
         for (job, error) in done {
             job.finish(commitError ?? error)
         }

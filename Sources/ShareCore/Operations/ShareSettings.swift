@@ -45,9 +45,9 @@ extension ShareStore {
         }
     }
 
-    /// Azure-shaped permission keys: two decimal numbers joined by `*`, derived from the
-    /// descriptor so equal descriptors share a key.
-    static func permissionKey(_ descriptor: String) -> String {
+    /// The key ``createPermission(share:_:)`` stores `descriptor` under: two decimal numbers
+    /// joined by `*` (Azure's shape), derived from the descriptor so equal descriptors share a key.
+    public static func permissionKey(_ descriptor: String) -> String {
         let bytes = Array(descriptor.utf8)
         let first = XXH3.hash(bytes)
         let second = XXH3.hash(bytes + [0x2A])

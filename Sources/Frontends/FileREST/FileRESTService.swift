@@ -1,0 +1,118 @@
+import Foundation
+import FrontKit
+import HTTPTypes
+import Logging
+import ShareCore
+
+/// Settings of the FileREST front.
+public struct FileRESTConfiguration: Sendable {
+    /// The storage account name clients address (default `devstoreaccount1`).
+    public var account: String
+    /// The account key (decoded from base64).
+    public var accountKey: [UInt8]
+
+    /// The well-known development account key (base64), as the Azure storage emulators use.
+    public static let developmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+    /// A configuration; `accountKey` is base64 as in connection strings. Nil when it is not base64.
+    public init?(account: String = "devstoreaccount1", accountKey: String = FileRESTConfiguration.developmentKey) {
+        guard let key = Data(base64Encoded: accountKey), !key.isEmpty else { return nil }
+        self.account = account
+        self.accountKey = Array(key)
+    }
+}
+
+/// The Azure Files REST front: serves the data-plane API over a ``ShareStore`` so the official
+/// Azure Storage SDKs work against it unmodified.
+///
+/// It works on ``FrontRequest``/``FrontResponse`` only; mount it in any HTTP server.
+public struct FileRESTService: HTTPFront {
+    public let name = "FileREST"
+    let store: ShareStore
+    let configuration: FileRESTConfiguration
+    let logger: Logger
+
+    /// The oldest request version accepted.
+    public static let oldestVersion = "2019-02-02"
+    /// The newest request version accepted (what azure-storage-file-share 12.27 sends).
+    public static let newestVersion = "2026-10-06"
+
+    /// A front serving `store` for the account in `configuration`.
+    public init(store: ShareStore, configuration: FileRESTConfiguration, logger: Logger = Logger(label: "sharecore.filerest")) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The default security descriptor, reported for items that have none of their own.
+    static let defaultPermission = "O:SYG:SYD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x1301bf;;;AU)"
+    /// Its key (what ``ShareStore/createPermission(share:_:)`` returns for it).
+    static let defaultPermissionKey = ShareStore.permissionKey(defaultPermission)
+
+    public func respond(to request: FrontRequest) async -> FrontResponse {
+        let requestId = UUID().uuidString.lowercased()
+        let requestVersion = request.head.headerFields[HTTPField.Name("x-ms-version")!]
+        let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
+        do {
+            let parsed = try FileRequest.parse(request, account: configuration.account)
+            let operation = try Operation.classify(parsed)
+            let context = OperationContext(store: store, request: parsed, operation: operation, configuration: configuration,
+                                           requestId: requestId, version: version, logger: logger)
+            if operation != .preflight {
+                if let requestVersion, !FileRESTService.accepts(requestVersion) {
+                    throw FileRESTError(.badRequest, "InvalidHeaderValue",
+                                        "The value for one of the HTTP headers is not in the correct format.",
+                                        details: [("HeaderName", "x-ms-version"), ("HeaderValue", requestVersion)])
+                }
+                try Authorizer.authorize(context)
+                if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare {
+                    throw FileRESTError(.badRequest, "InvalidQueryParameterValue",
+                                        "Value for one of the query parameters specified in the request URI is invalid.",
+                                        details: [("QueryParameterName", "sharesnapshot"), ("QueryParameterValue", parsed.snapshot ?? ""),
+                                                  ("Reason", "The operation is not supported on a share snapshot.")])
+                }
+            }
+            var response = try await Dispatcher.run(operation, context)
+            Cors.apply(context, to: &response)
+            return response
+        } catch {
+            return errorResponse(error, requestId: requestId, version: version, method: request.head.method)
+        }
+    }
+
+    /// Whether `version` (YYYY-MM-DD) is within the accepted range.
+    static func accepts(_ version: String) -> Bool {
+        guard version.count == 10, version.split(separator: "-").count == 3 else { return false }
+        return version >= oldestVersion && version <= newestVersion
+    }
+
+    func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method) -> FrontResponse {
+        let rest: FileRESTError
+        switch error {
+        case let e as FileRESTError: rest = e
+        case let e as ShareCoreError: rest = FileRESTError(e)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
+            rest = .internalError("\(error)")
+        }
+        var fields = HTTPFields()
+        fields.set("x-ms-request-id", requestId)
+        fields.set("x-ms-version", version)
+        fields.set("Date", HTTPDate.format(Date()))
+        fields.set("x-ms-error-code", rest.code)
+        if method == .head {
+            fields[.contentLength] = "0"
+            return FrontResponse(status: rest.status, headers: fields)
+        }
+        var xml = XMLWriter(byteOrderMark: true)
+        xml.open("Error")
+        xml.element("Code", rest.code)
+        xml.element("Message", "\(rest.message)\nRequestId:\(requestId)\nTime:\(FileTime.now().iso8601)")
+        for (name, value) in rest.details { xml.element(name, value) }
+        xml.close("Error")
+        let bytes = xml.bytes
+        fields[.contentType] = "application/xml"
+        fields[.contentLength] = String(bytes.count)
+        return FrontResponse(status: rest.status, headers: fields, body: .bytes(bytes))
+    }
+}

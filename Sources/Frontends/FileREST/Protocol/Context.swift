@@ -1,0 +1,70 @@
+import Foundation
+import FrontKit
+import HTTPTypes
+import Logging
+import ShareCore
+
+/// Everything an operation handler needs: the store, the parsed request, and helpers that
+/// turn engine results into Azure-shaped responses.
+struct OperationContext: Sendable {
+    let store: ShareStore
+    let request: FileRequest
+    let operation: Operation
+    let configuration: FileRESTConfiguration
+    let requestId: String
+    /// The version the response announces (the request's, or the newest supported).
+    let version: String
+    let logger: Logger
+
+    /// The share named by the request (validated by the engine when used).
+    func shareName() throws -> String {
+        guard let share = request.share else {
+            throw FileRESTError(.badRequest, "InvalidUri", "The requested URI does not name a share.")
+        }
+        return share
+    }
+
+    /// A handle on the share (at `sharesnapshot` when given), presenting `x-ms-lease-id`.
+    func share() throws -> Share {
+        store.share(try shareName(), snapshot: request.snapshot).withLease(request.header("x-ms-lease-id"))
+    }
+
+    /// Headers every response carries.
+    func baseHeaders() -> HTTPFields {
+        var fields = HTTPFields()
+        fields.set("x-ms-request-id", requestId)
+        fields.set("x-ms-version", version)
+        fields.set("Date", HTTPDate.format(Date()))
+        return fields
+    }
+
+    /// An empty-bodied response with the base headers plus `extra`.
+    func response(_ status: HTTPResponse.Status, _ extra: HTTPFields = [:]) -> FrontResponse {
+        var fields = baseHeaders()
+        for field in extra { fields[field.name] = field.value }
+        if !fields.contains(.contentLength) { fields[.contentLength] = "0" }
+        return FrontResponse(status: status, headers: fields)
+    }
+
+    /// An XML response.
+    func xml(_ status: HTTPResponse.Status = .ok, _ document: XMLWriter, _ extra: HTTPFields = [:]) -> FrontResponse {
+        var fields = baseHeaders()
+        for field in extra { fields[field.name] = field.value }
+        let bytes = document.bytes
+        fields[.contentType] = "application/xml"
+        fields[.contentLength] = String(bytes.count)
+        return FrontResponse(status: status, headers: fields, body: .bytes(bytes))
+    }
+
+    /// The key reported for files and directories that have no permission of their own.
+    var defaultPermissionKey: String { FileRESTService.defaultPermissionKey }
+
+    /// Reads a small request body (XML), refusing more than `limit` bytes.
+    func smallBody(limit: Int = 1 << 20) async throws -> [UInt8] {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is BodyTooLarge {
+            throw FileRESTError(.contentTooLarge, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit.")
+        }
+    }
+}

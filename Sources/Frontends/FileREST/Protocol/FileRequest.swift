@@ -1,0 +1,82 @@
+import FrontKit
+import HTTPTypes
+
+/// What a request addresses.
+enum ResourceKind: Sendable, Equatable {
+    /// The account (the file service itself).
+    case service
+    case share
+    case directory
+    case file
+}
+
+/// A request parsed into the parts every operation needs.
+struct FileRequest: Sendable {
+    let head: HTTPRequest
+    let target: RequestTarget
+    let body: RequestBody
+    let remoteAddress: String?
+    /// The account named in the path (path style) or the Host header (host style).
+    let account: String
+    /// Whether the account came from the Host header.
+    let hostStyle: Bool
+    /// The share, when the request addresses one (or something in one).
+    let share: String?
+    /// Path components inside the share (empty for the share's root).
+    let path: [String]
+
+    var method: HTTPRequest.Method { head.method }
+    var headers: HTTPFields { head.headerFields }
+
+    /// A header's value (the first, when repeated).
+    func header(_ name: String) -> String? {
+        guard let field = HTTPField.Name(name) else { return nil }
+        return head.headerFields[field]
+    }
+
+    /// A query parameter's value.
+    func query(_ name: String) -> String? { target.value(name) }
+
+    var comp: String? { target.value("comp")?.lowercased() }
+    var restype: String? { target.value("restype")?.lowercased() }
+    /// The `sharesnapshot` parameter: reads go to that snapshot.
+    var snapshot: String? { target.value("sharesnapshot") }
+    /// The path inside the share, `/`-joined.
+    var pathString: String { path.joined(separator: "/") }
+
+    /// Parses the addressing of `request` for `account` (the server's account name).
+    static func parse(_ request: FrontRequest, account expected: String) throws -> FileRequest {
+        guard let pathAndQuery = request.head.path, let target = RequestTarget(pathAndQuery) else {
+            throw FileRESTError(.badRequest, "InvalidUri", "The requested URI does not represent any resource on the server.")
+        }
+        var segments = target.segments
+        var account = expected
+        var hostStyle = false
+        let host = request.head.authority ?? request.head.headerFields[.init("Host")!] ?? ""
+        let hostName = host.split(separator: ":").first.map(String.init)?.lowercased() ?? ""
+        if let dot = hostName.firstIndex(of: "."), hostName[dot...].hasPrefix(".file.") {
+            account = String(hostName[..<dot])
+            hostStyle = true
+        } else {
+            guard let first = segments.first else {
+                throw FileRESTError(.badRequest, "InvalidUri", "The requested URI does not name an account.")
+            }
+            account = first
+            segments.removeFirst()
+        }
+        let share = segments.first
+        let path = Array(segments.dropFirst())
+        return FileRequest(head: request.head, target: target, body: request.body, remoteAddress: request.remoteAddress,
+                           account: account, hostStyle: hostStyle, share: share, path: path)
+    }
+
+    /// What the request addresses, from the path and `restype`.
+    var kind: ResourceKind {
+        guard share != nil else { return .service }
+        switch restype {
+        case "share": return .share
+        case "directory": return .directory
+        default: return path.isEmpty ? .share : .file
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import FileREST
+import Foundation
+import FrontKit
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ShareCore
+
+/// `sharecore serve`: every front in one process, on the contract's default ports.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the protocol fronts (FileREST, ...) on one store.",
+        discussion: "A port of 0 turns that front off. Stops cleanly on SIGINT and SIGTERM."
+    )
+
+    @Option(name: .long, help: "The data directory.")
+    var data: String = "./sharecore-data"
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("file-port"), help: "FileREST (Azure Files REST API) port; 0 turns it off.")
+    var filePort: Int = 10004
+
+    @Option(name: .long, help: "The storage account name.")
+    var account: String = "devstoreaccount1"
+
+    @Option(name: .customLong("account-key"), help: "The account key (base64).")
+    var accountKey: String = FileRESTConfiguration.developmentKey
+
+    @Option(name: .long, help: "Commit durability: full (sync every commit) or fast.")
+    var durability: String = "full"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or fast") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
+        guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
+            throw ValidationError("--account-key must be base64")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "sharecore")
+        let store = try await ShareStore.open(at: data, options: StoreOptions(durability: Durability(rawValue: durability) ?? .full))
+        var services: [any Service] = []
+        if filePort != 0, let config = FileRESTConfiguration(account: account, accountKey: accountKey) {
+            let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
+            services.append(FrontServer.application(front, host: host, port: filePort, logger: logger,
+                                                    banner: "FileREST http://\(host):\(filePort)/\(account)"))
+        }
+        guard !services.isEmpty else {
+            await store.close()
+            throw ValidationError("every front is turned off")
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+}

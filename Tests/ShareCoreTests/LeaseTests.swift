@@ -97,8 +97,12 @@ import Testing
         await expectError(.leaseIdMissing) { try await t.store.deleteShare("docs") }
         await expectError(.leaseIdMismatch) { try await t.store.deleteShare("docs", leaseId: "nope") }
         await expectError(.leaseIdMismatch) { try await t.store.setShareMetadata("docs", ["a": "b"], leaseId: "nope") }
-        // Without an id, other share changes are allowed while leased (as in Azure).
-        try await t.store.setShareMetadata("docs", ["a": "b"])
+        // Without the id, other share changes are refused while leased (as in Azure Files).
+        await expectError(.leaseIdMissing) { try await t.store.setShareMetadata("docs", ["a": "b"]) }
+        await expectError(.leaseIdMissing) { try await t.store.setShareProperties("docs", ShareUpdate(quotaGiB: 7)) }
+        await expectError(.leaseIdMissing) { try await t.store.setShareAccessPolicies("docs", [AccessPolicy(id: "p")]) }
+        try await t.store.setShareMetadata("docs", ["a": "b"], leaseId: id)
+        #expect(try await t.store.shareInfo("docs").metadata == ["a": "b"])
         try await t.store.deleteShare("docs", leaseId: id)
         await expectError(.shareNotFound) { try await t.store.shareInfo("docs") }
         try await t.finish()

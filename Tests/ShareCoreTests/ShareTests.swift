@@ -301,15 +301,15 @@ struct ShareCoreObservableState: Equatable {
 
         let snaps = try await t.store.listShares(includeSnapshots: true)
         #expect(snaps.shares.map(\.name) == ["docs", "docs", "docs", "empty"])
-        #expect(snaps.shares.map(\.snapshot) == [nil, s1.name, s2.name, nil])
+        #expect(snaps.shares.map(\.snapshot) == [s1.name, s2.name, nil, nil])
         #expect(snaps.shares.allSatisfy { $0.metadata.isEmpty })
 
         let both = try await t.store.listShares(includeSnapshots: true, includeMetadata: true)
-        #expect(both.shares.map(\.metadata) == [["m": "2"], ["m": "1"], ["snap": "yes"], Metadata()])
+        #expect(both.shares.map(\.metadata) == [["m": "1"], ["snap": "yes"], ["m": "2"], Metadata()])
 
         // Snapshot entries do not count against the page size.
         let page = try await t.store.listShares(maxResults: 1, includeSnapshots: true)
-        #expect(page.shares.map(\.snapshot) == [nil, s1.name, s2.name])
+        #expect(page.shares.map(\.snapshot) == [s1.name, s2.name, nil])
         let next = try #require(page.nextMarker)
         let rest = try await t.store.listShares(marker: next, maxResults: 1, includeSnapshots: true)
         #expect(rest.shares.map(\.name) == ["empty"])

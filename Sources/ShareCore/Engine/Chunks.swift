@@ -1,3 +1,5 @@
+import Foundation
+
 /// Immutable chunks of file content (table `chunks`) and their reference counts (table `refs`).
 ///
 /// A chunk value is a header, one xxh3-64 per 64 KiB block, then the bytes. Reads verify only
@@ -70,6 +72,14 @@ enum Chunks {
         }
     }
 
+    /// The length in bytes of chunk `id`.
+    static func length(_ txn: ReadTxn, id: UInt64) throws -> Int {
+        guard let raw = try txn.get(.chunks, key(id)) else {
+            throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
+        }
+        return try Layout(raw, id: id).length
+    }
+
     /// Copies `count` bytes at `offset` of chunk `id` to `dest`, verifying their blocks first.
     static func read(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
                      into dest: UnsafeMutableRawBufferPointer) throws {
@@ -85,7 +95,25 @@ enum Chunks {
         }
         if count > 0, let src = layout.data.baseAddress, let d = dest.baseAddress {
             d.copyMemory(from: src + offset, byteCount: count)
+            // Only a read-only transaction reads from the map; in a write transaction a chunk
+            // stored by the same transaction lies in LMDB's heap memory, which must not be touched.
+            if count >= releaseThreshold, txn.isReadOnly { releaseMappedPages(src + offset, count) }
         }
+    }
+
+    /// Reads at least this large drop the mapped pages they touched afterwards.
+    static let releaseThreshold = 1 << 20
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Tells the kernel this process no longer needs the mapped pages of `[start, start+count)`.
+    /// The map is a read-only shared file mapping, so this only drops them from the process's
+    /// resident set: the data stays in the page cache and a later access faults it back in.
+    /// Without it, streaming a large file would leave every page it touched resident.
+    static func releaseMappedPages(_ start: UnsafeRawPointer, _ count: Int) {
+        let first = Int(bitPattern: start) / pageSize * pageSize
+        let end = Int(bitPattern: start) + count
+        guard let base = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(base, end - first, Int32(MADV_DONTNEED))
     }
 }
 

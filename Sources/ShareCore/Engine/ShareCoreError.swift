@@ -52,6 +52,8 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let notAFile = Code("notAFile")
         /// A rename would move a directory into itself, or touch the root.
         public static let invalidMove = Code("invalidMove")
+        /// A change would replace or modify something with the read-only attribute.
+        public static let readOnly = Code("readOnly")
         /// A precondition (ETag) did not hold.
         public static let conditionNotMet = Code("conditionNotMet")
         // Leases

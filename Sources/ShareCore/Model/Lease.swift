@@ -198,25 +198,17 @@ extension Lease {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> Lease {
-        let raw = Array(bytes)
-        let result: Result<Lease, ShareCoreError> = raw.withUnsafeBytes { buffer in
-            do throws(ShareCoreError) {
-                var r = try RecordReader(buffer)
-                var lease = Lease(id: "")
-                while let (tag, v) = try r.next() {
-                    switch tag {
-                    case 1: lease.id = FieldValue.string(v)
-                    case 2: lease.duration = Int(FieldValue.uint(v))
-                    case 3: lease.expires = FileTime(ticks: FieldValue.int(v))
-                    case 4: lease.breakUntil = FileTime(ticks: FieldValue.int(v))
-                    default: break
-                    }
-                }
-                return .success(lease)
-            } catch {
-                return .failure(error)
+        var r = try RecordReader(bytes: bytes)
+        var lease = Lease(id: "")
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: lease.id = FieldValue.string(v)
+            case 2: lease.duration = Int(FieldValue.uint(v))
+            case 3: lease.expires = FileTime(ticks: FieldValue.int(v))
+            case 4: lease.breakUntil = FileTime(ticks: FieldValue.int(v))
+            default: break
             }
         }
-        return try result.get()
+        return lease
     }
 }

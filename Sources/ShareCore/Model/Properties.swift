@@ -241,6 +241,8 @@ public struct NodeInfo: Hashable, Sendable {
     public var lastModified: FileTime
     /// The file's lease, if one was ever taken and not released (see ``Lease/state(at:)``).
     public var lease: Lease? = nil
+    /// The last copy that made this file, until its content changes (see ``CopyInfo``).
+    public var copy: CopyInfo? = nil
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }

@@ -69,7 +69,11 @@ struct ShareRecord: Sendable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        try self.init(reader: RecordReader(raw))
+    }
+
+    init(reader: RecordReader) throws(ShareCoreError) {
+        var r = reader
         id = 0; name = ""; quotaGiB = 0; metadata = Metadata(); caseSensitive = false
         created = FileTime(ticks: 0); lastModified = created; etagTicks = 0; liveEpoch = 1
         snapshotEpochs = []; nextNodeId = Node.firstFreeId; usedBytes = 0; nodeCount = 0
@@ -143,23 +147,12 @@ struct SnapshotRecord: Sendable {
             case 1: epoch = FieldValue.uint(v)
             case 2: name = FieldValue.string(v)
             case 3: created = FileTime(ticks: FieldValue.int(v))
-            case 4:
-                let bytes = Array(v)
-                share = try Self.decodeShare(bytes)
+            case 4: share = try ShareRecord(reader: RecordReader(bytes: v))
             default: break
             }
         }
         guard let share else { throw ShareCoreError(.dataCorrupted, "snapshot \(name) has no share record") }
         self.init(epoch: epoch, name: name, created: created, share: share)
-    }
-}
-
-extension SnapshotRecord {
-    static func decodeShare(_ bytes: [UInt8]) throws(ShareCoreError) -> ShareRecord {
-        let result: Result<ShareRecord, ShareCoreError> = bytes.withUnsafeBytes { raw in
-            do throws(ShareCoreError) { return .success(try ShareRecord(raw)) } catch { return .failure(error) }
-        }
-        return try result.get()
     }
 }
 
@@ -205,6 +198,7 @@ struct NodeRecord: Sendable, Hashable {
         w.field(20, strings: info.metadata.flattened)
         w.field(21, info.lastModified.ticks)
         if let lease = info.lease { w.field(22, lease.encode()) }
+        if let copy = info.copy { w.field(23, copy.encode()) }
         return w.bytes
     }
 
@@ -240,6 +234,7 @@ struct NodeRecord: Sendable, Hashable {
             case 20: i.metadata = Metadata(flattened: FieldValue.strings(v))
             case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
             case 22: i.lease = try Lease.decode(v)
+            case 23: i.copy = try CopyInfo.decode(v)
             default: break
             }
         }

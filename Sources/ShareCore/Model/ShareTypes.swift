@@ -114,8 +114,8 @@ public struct AccessPolicy: Sendable, Hashable {
 
 /// A page of shares.
 public struct SharePage: Sendable {
-    /// Shares in name order; when snapshots were asked for, each share's snapshots follow
-    /// the share as separate entries, oldest first.
+    /// Shares in name order; when snapshots were asked for, each share's snapshots precede
+    /// the share as separate entries, oldest first (as Azure lists them).
     public var shares: [ShareInfo]
     /// Pass back as `marker` to continue; nil when complete.
     public var nextMarker: String?

@@ -6,12 +6,22 @@ public struct CopyOptions: Sendable, Hashable {
     public var properties: NodeProperties
     /// Whether an existing file at the destination is replaced (default true, as Azure's Copy File).
     public var overwrite: Bool
+    /// When set, the copy is recorded on the destination as ``CopyInfo`` with this id.
+    public var copyId: String?
+    /// The source URL recorded with ``copyId``.
+    public var copySource: String?
+    /// Whether an existing destination file with the read-only attribute may be replaced
+    /// (default true); when false such a copy fails with `readOnly`.
+    public var ignoreReadOnly: Bool = true
 
     /// Copy options; the defaults copy everything from the source and replace an existing file.
-    public init(metadata: Metadata? = nil, properties: NodeProperties = NodeProperties(), overwrite: Bool = true) {
+    public init(metadata: Metadata? = nil, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
+                copyId: String? = nil, copySource: String? = nil) {
         self.metadata = metadata
         self.properties = properties
         self.overwrite = overwrite
+        self.copyId = copyId
+        self.copySource = copySource
     }
 }
 
@@ -48,8 +58,13 @@ extension Mutation {
             var properties = options.properties
             properties.metadata = options.metadata ?? properties.metadata
             same.apply(properties, now: now)
+            same.info.copy = options.record(size: same.info.size, now: now)
             try putNode(same)
             return same
+        }
+        if !options.ignoreReadOnly, let existing = try? view.resolve(target), existing.info.kind == .file,
+           existing.info.smb.attributes.contains(.readOnly) {
+            throw ShareCoreError(.readOnly, "'\(target)' is read-only and cannot be replaced")
         }
         try replaceableFile(at: target, overwrite: options.overwrite, leaseId: leaseId)
         var properties = options.properties
@@ -61,7 +76,11 @@ extension Mutation {
         properties.permissionKey = properties.permissionKey ?? s.smb.permissionKey
         properties.nfs = properties.nfs ?? s.nfs
         properties.metadata = options.metadata ?? properties.metadata ?? s.metadata
-        let copy = try createNode(at: target, kind: .file, size: s.size, properties: properties)
+        var copy = try createNode(at: target, kind: .file, size: s.size, properties: properties)
+        if let record = options.record(size: s.size, now: now) {
+            copy.info.copy = record
+            try putNode(copy)
+        }
         var maps: [(UInt64, ExtentMap)] = []
         try source.extents(node: s.id) { index, map in
             maps.append((index, map))
@@ -72,5 +91,13 @@ extension Mutation {
         }
         try checkQuota()
         return copy
+    }
+}
+
+extension CopyOptions {
+    /// The record to keep on the destination, when the caller asked for one.
+    func record(size: UInt64, now: FileTime) -> CopyInfo? {
+        guard let copyId else { return nil }
+        return CopyInfo(id: copyId, source: copySource ?? "", bytesCopied: size, totalBytes: size, completionTime: now)
     }
 }

@@ -60,9 +60,10 @@ extension Share {
     }
 
     /// Writes `bytes` (1 byte to 4 MiB) at `offset` of file `path`; the range must lie within
-    /// the file's length.
+    /// the file's length. With `preserveLastWriteTime` the SMB last-write time stays as it was.
     @discardableResult
-    public func write(_ path: String, at offset: UInt64, _ bytes: [UInt8]) async throws -> NodeInfo {
+    public func write(_ path: String, at offset: UInt64, _ bytes: [UInt8],
+                      preserveLastWriteTime: Bool = false) async throws -> NodeInfo {
         let p = try SharePath(path)
         try Share.validateWrite(offset: offset, count: bytes.count)
         let leaseId = self.leaseId
@@ -71,7 +72,7 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
             try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
-            node.touchContent(m.now)
+            node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
             try m.putNode(node)
             try m.checkQuota()
             return node.info
@@ -95,8 +96,9 @@ extension Share {
     }
 
     /// Turns `range` of file `path` into a hole (it reads as zeros and is no longer listed).
+    /// With `preserveLastWriteTime` the SMB last-write time stays as it was.
     @discardableResult
-    public func clear(_ path: String, range: Range<UInt64>) async throws -> NodeInfo {
+    public func clear(_ path: String, range: Range<UInt64>, preserveLastWriteTime: Bool = false) async throws -> NodeInfo {
         let p = try SharePath(path)
         guard !range.isEmpty else { throw ShareCoreError(.invalidRange, "the range to clear is empty") }
         let leaseId = self.leaseId
@@ -105,7 +107,7 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(range, size: node.info.size, path: p)
             try m.clearRange(node: node.info.id, range)
-            node.touchContent(m.now)
+            node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
             try m.putNode(node)
             return node.info
         }
@@ -124,6 +126,23 @@ extension Share {
             if leaseId != nil { try LeaseMachine.authorize(node.info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
             try Share.checkWithin(range, size: node.info.size, path: p)
             return try view.readBytes(node: node.info.id, range)
+        }
+    }
+
+    /// Reads `range` of the file with id `fileId` (from ``NodeInfo/id``), wherever it now is.
+    /// A download that reads in pieces uses this to stay on one file: if the path is renamed
+    /// or replaced meanwhile, the pieces still come from the same file, and a deleted file is
+    /// `resourceNotFound` rather than another file's bytes.
+    public func read(fileId: UInt64, range: Range<UInt64>) async throws -> [UInt8] {
+        guard range.count <= Share.maxReadBytes else {
+            throw ShareCoreError(.invalidRange, "a read of \(range.count) bytes is over the \(Share.maxReadBytes)-byte limit per call")
+        }
+        return try read { view in
+            guard let node = try view.node(fileId), node.info.kind == .file else {
+                throw ShareCoreError(.resourceNotFound, "file \(fileId) does not exist in share '\(view.share.name)'")
+            }
+            try Share.checkWithin(range, size: node.info.size, path: SharePath.root.appending(node.info.name))
+            return try view.readBytes(node: fileId, range)
         }
     }
 
@@ -146,8 +165,11 @@ extension Share {
     }
 
     /// Ranges of file `path` that changed since snapshot `since` of the same share (this
-    /// handle's view is the later side: live, or a later snapshot).
-    public func changedRanges(_ path: String, since: String, within range: Range<UInt64>? = nil) async throws -> RangeDiff {
+    /// handle's view is the later side: live, or a later snapshot). A file that did not exist
+    /// at `since` (or was replaced by another since) has all its ranges changed; with
+    /// `followRenames`, a file that was at another path at `since` is compared with itself there.
+    public func changedRanges(_ path: String, since: String, within range: Range<UInt64>? = nil,
+                              followRenames: Bool = false) async throws -> RangeDiff {
         let p = try SharePath(path)
         return try store.env.read { txn in
             let now = try store.view(txn, share: name, snapshot: snapshot)
@@ -157,6 +179,8 @@ extension Share {
             var old: NodeRecord?
             if let candidate = try? before.resolve(p), candidate.info.id == node.info.id, candidate.info.kind == .file {
                 old = candidate
+            } else if followRenames, let moved = try before.node(node.info.id), moved.info.kind == .file {
+                old = moved
             }
             return try RangeDiffer.diff(new: now, old: old == nil ? nil : before, node: node.info.id,
                                         size: node.info.size, within: limit)
@@ -165,12 +189,13 @@ extension Share {
 }
 
 extension NodeRecord {
-    /// Marks content as changed now.
-    mutating func touchContent(_ now: FileTime) {
+    /// Marks content as changed now (which also forgets the copy that made the file).
+    mutating func touchContent(_ now: FileTime, keepLastWriteTime: Bool = false) {
         info.lastModified = now
         info.etag = ETag.string(ticks: now.ticks)
-        info.smb.lastWriteTime = now
+        if !keepLastWriteTime { info.smb.lastWriteTime = now }
         info.smb.changeTime = now
+        info.copy = nil
     }
 }
 
@@ -376,6 +401,69 @@ enum RangeDiffer {
                 }
             }
         }
+        if let old {
+            let rewritten = try clearedSinceWritten(new: new, old: old, node: node, newMaps: newMaps, within: limit)
+            if !rewritten.isEmpty {
+                var merged: [Range<UInt64>] = []
+                for r in (result.cleared + rewritten).sorted(by: { $0.lowerBound < $1.lowerBound }) { RangeList.append(&merged, r) }
+                result.cleared = merged
+            }
+        }
         return result
+    }
+
+    /// Holes of the new view that content written after the old view once filled: each chunk
+    /// the new view uses but the old one does not was written after the snapshot over its whole
+    /// length, so the parts of its span that are holes now were cleared (or truncated) since.
+    /// Azure reports those as `ClearRange` even where the snapshot had a hole.
+    static func clearedSinceWritten(new: View, old: View, node: UInt64, newMaps: [UInt64: ExtentMap],
+                                    within limit: Range<UInt64>) throws -> [Range<UInt64>] {
+        let extentSize = new.extentSize
+        var spans: [UInt64: Range<UInt64>] = [:]
+        for (index, map) in newMaps {
+            for run in map.runs where spans[run.chunk] == nil {
+                let position = index * extentSize + UInt64(run.offset)
+                guard position >= UInt64(run.chunkOffset) else { continue }
+                let start = position - UInt64(run.chunkOffset)
+                spans[run.chunk] = start..<(start + UInt64(try Chunks.length(new.txn, id: run.chunk)))
+            }
+        }
+        guard let low = spans.values.map(\.lowerBound).min(), let high = spans.values.map(\.upperBound).max(), low < high else {
+            return []
+        }
+        var oldChunks = Set<UInt64>()
+        try old.extents(node: node, from: low / extentSize, through: (high - 1) / extentSize) { _, map in
+            for run in map.runs { oldChunks.insert(run.chunk) }
+            return true
+        }
+        var holes: [Range<UInt64>] = []
+        for (chunk, span) in spans where !oldChunks.contains(chunk) {
+            let window = span.clamped(to: limit)
+            guard !window.isEmpty else { continue }
+            holes += RangeDiffer.holes(in: window, maps: newMaps, extentSize: extentSize)
+        }
+        var merged: [Range<UInt64>] = []
+        for r in holes.sorted(by: { $0.lowerBound < $1.lowerBound }) { RangeList.append(&merged, r) }
+        return merged
+    }
+
+    /// The parts of `window` no run of `maps` covers.
+    static func holes(in window: Range<UInt64>, maps: [UInt64: ExtentMap], extentSize: UInt64) -> [Range<UInt64>] {
+        var covered: [Range<UInt64>] = []
+        for index in (window.lowerBound / extentSize)...((window.upperBound - 1) / extentSize) {
+            let base = index * extentSize
+            for run in maps[index]?.runs ?? [] {
+                let r = (base + UInt64(run.offset))..<(base + UInt64(run.end))
+                if r.overlaps(window) { RangeList.append(&covered, r.clamped(to: window)) }
+            }
+        }
+        var out: [Range<UInt64>] = []
+        var position = window.lowerBound
+        for r in covered {
+            if r.lowerBound > position { out.append(position..<r.lowerBound) }
+            position = max(position, r.upperBound)
+        }
+        if position < window.upperBound { out.append(position..<window.upperBound) }
+        return out
     }
 }

@@ -15,8 +15,9 @@ extension Share {
 }
 
 extension ShareStore {
-    /// Runs a lease operation on share `name` (15 to 60 seconds, or infinite). A leased share
-    /// can be deleted only by presenting the lease id.
+    /// Runs a lease operation on share `name` (15 to 60 seconds, or infinite). While the lease
+    /// is active, deleting the share and changing its properties, metadata or access policies
+    /// need the lease id (as in Azure Files, which answers `LeaseIdMissing` otherwise).
     @discardableResult
     public func leaseShare(_ name: String, _ action: LeaseAction) async throws -> LeaseResult {
         try await mutate(share: name) { m in

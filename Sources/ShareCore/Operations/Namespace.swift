@@ -141,17 +141,31 @@ public struct Share: Sendable {
     // MARK: Properties and metadata
 
     /// Changes properties of the file or directory at `path` (nil fields stay). Content headers
-    /// apply to files only.
+    /// apply to files only. With `length`, a file is also resized in the same change (growing
+    /// adds a hole, truncating drops what lies beyond; the last-write time becomes the time of
+    /// the change unless `properties` gives one). `kind`, when given, is the kind the item must
+    /// have (`resourceNotFound` otherwise).
     @discardableResult
-    public func setProperties(_ path: String, _ properties: NodeProperties) async throws -> NodeInfo {
+    public func setProperties(_ path: String, _ properties: NodeProperties, length: UInt64? = nil,
+                              kind: NodeKind? = nil) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        if let length { try Share.validateLength(length) }
         let leaseId = self.leaseId
         return try await mutate { m in
             var node = try m.view.resolve(p)
+            if let kind, node.info.kind != kind {
+                throw ShareCoreError(.resourceNotFound, "'\(p)' is not a \(kind == .file ? "file" : "directory")")
+            }
             if node.info.kind == .file { try m.authorize(node, leaseId) }
             if properties.contentHeaders != nil && node.info.kind == .directory {
                 throw ShareCoreError(.notAFile, "'\(p)' is a directory and has no content headers")
+            }
+            if let length {
+                guard node.info.kind == .file else { throw ShareCoreError(.notAFile, "'\(p)' is a directory and has no length") }
+                if length < node.info.size { try m.truncate(node.info.id, to: length) }
+                node.info.size = length
+                node.touchContent(m.now)
             }
             node.apply(properties, now: m.now)
             try m.putNode(node)
@@ -170,17 +184,29 @@ public struct Share: Sendable {
     /// Moves or renames the file or directory at `from` to `to` within this share. An existing
     /// file at `to` is replaced only with `replaceIfExists`; an existing directory never is.
     /// A leased source file needs `sourceLeaseId`; a leased file being replaced needs
-    /// `destinationLeaseId`.
+    /// `destinationLeaseId`. Without `ignoreReadOnly`, a file to be replaced that has the
+    /// read-only attribute is `readOnly`. `properties`, when given, are applied to the moved
+    /// item in the same change; `kind`, when given, is the kind the source must have
+    /// (`resourceNotFound` otherwise).
     @discardableResult
     public func rename(_ from: String, to: String, replaceIfExists: Bool = false,
-                       sourceLeaseId: String? = nil, destinationLeaseId: String? = nil) async throws -> NodeInfo {
+                       sourceLeaseId: String? = nil, destinationLeaseId: String? = nil,
+                       ignoreReadOnly: Bool = true, kind: NodeKind? = nil,
+                       properties: NodeProperties? = nil) async throws -> NodeInfo {
         let source = try SharePath(from)
         let target = try SharePath(to)
         guard !source.isRoot, !target.isRoot else {
             throw ShareCoreError(.invalidMove, "the root directory cannot be moved or replaced")
         }
+        try properties?.metadata?.validate()
         return try await mutate { m in
             var node = try m.view.resolve(source)
+            if let kind, node.info.kind != kind {
+                throw ShareCoreError(.resourceNotFound, "'\(source)' is not a \(kind == .file ? "file" : "directory")")
+            }
+            if properties?.contentHeaders != nil && node.info.kind == .directory {
+                throw ShareCoreError(.notAFile, "'\(source)' is a directory and has no content headers")
+            }
             if node.info.kind == .file { try m.authorize(node, sourceLeaseId) }
             let newParent = try m.view.resolveParent(target)
             if node.info.kind == .directory {
@@ -206,6 +232,9 @@ public struct Share: Sendable {
                     throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a file and cannot be replaced by a directory")
                 }
                 try m.authorize(victim, destinationLeaseId)
+                if !ignoreReadOnly && victim.info.smb.attributes.contains(.readOnly) {
+                    throw ShareCoreError(.readOnly, "'\(target)' is read-only and cannot be replaced")
+                }
                 try m.deleteNode(victim)
             }
             try m.deleteDirent(parent: node.info.parentId, name: node.info.name)
@@ -214,6 +243,7 @@ public struct Share: Sendable {
             node.info.smb.changeTime = m.now
             node.info.lastModified = m.now
             node.info.etag = ETag.string(ticks: m.now.ticks)
+            if let properties { node.apply(properties, now: m.now) }
             try m.putDirent(parent: newParent.info.id, DirentRecord(nodeId: node.info.id, kind: node.info.kind, name: target.name))
             try m.putNode(node)
             return node.info

@@ -13,7 +13,7 @@ extension ShareStore {
             throw ShareCoreError(.invalidArgument, "access policy ids must be unique")
         }
         return try await mutate(share: name) { m in
-            try m.authorizeShare(leaseId)
+            try m.authorizeShare(leaseId, required: true)
             m.share.accessPolicies = policies
             m.share.lastModified = m.now
             m.share.etagTicks = m.now.ticks

@@ -46,7 +46,7 @@ extension ShareStore {
     public func setShareProperties(_ name: String, _ update: ShareUpdate, leaseId: String? = nil) async throws -> ShareInfo {
         if let quota = update.quotaGiB { try Self.validateQuota(quota) }
         return try await mutate(share: name) { m in
-            try m.authorizeShare(leaseId)
+            try m.authorizeShare(leaseId, required: true)
             if let quota = update.quotaGiB { m.share.quotaGiB = quota }
             if let tier = update.accessTier, tier != m.share.accessTier {
                 m.share.accessTier = tier
@@ -64,7 +64,7 @@ extension ShareStore {
     public func setShareMetadata(_ name: String, _ metadata: Metadata, leaseId: String? = nil) async throws -> ShareInfo {
         try metadata.validate()
         return try await mutate(share: name) { m in
-            try m.authorizeShare(leaseId)
+            try m.authorizeShare(leaseId, required: true)
             m.share.metadata = metadata
             m.share.lastModified = m.now
             m.share.etagTicks = m.now.ticks
@@ -77,7 +77,7 @@ extension ShareStore {
     ///   - prefix: only shares whose names start with this.
     ///   - marker: the `nextMarker` of the previous page.
     ///   - maxResults: shares per page (1 to 5,000).
-    ///   - includeSnapshots: also list each share's snapshots, after the share.
+    ///   - includeSnapshots: also list each share's snapshots, oldest first, before the share (as Azure lists them).
     ///   - includeMetadata: fill in metadata (otherwise it is left empty).
     public func listShares(prefix: String = "", marker: String? = nil, maxResults: Int = 5000,
                            includeSnapshots: Bool = false, includeMetadata: Bool = false) async throws -> SharePage {
@@ -112,7 +112,6 @@ extension ShareStore {
                 if !includeMetadata { info.metadata = Metadata() }
                 let snaps = try snapshotRecords(txn, share: record)
                 info.snapshots = snaps.map(\.name)
-                shares.append(info)
                 if includeSnapshots {
                     for snap in snaps {
                         var s = snap.share.info(snapshot: snap.name)
@@ -121,6 +120,7 @@ extension ShareStore {
                         shares.append(s)
                     }
                 }
+                shares.append(info)
                 return true
             }
             return SharePage(shares: shares, nextMarker: next)

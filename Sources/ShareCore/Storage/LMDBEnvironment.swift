@@ -136,7 +136,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &raw), "beginning a read transaction")
             guard let raw else { throw ShareCoreError(.storageError, "mdb_txn_begin returned no transaction") }
             defer { mdb_txn_abort(raw) }
-            return try body(ReadTxn(raw: raw, dbis: dbis))
+            return try body(ReadTxn(raw: raw, dbis: dbis, isReadOnly: true))
         }
     }
 

@@ -68,8 +68,13 @@ struct RecordReader {
     private var position: Int
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        self.bytes = Array(raw)
-        guard bytes.first == 1 else { throw ShareCoreError(.dataCorrupted, "a record has an unknown format version") }
+        try self.init(bytes: Array(raw))
+    }
+
+    /// A reader over bytes already copied out (e.g. a record nested in another's field).
+    init<Bytes: Collection<UInt8>>(bytes: Bytes) throws(ShareCoreError) {
+        self.bytes = Array(bytes)
+        guard self.bytes.first == 1 else { throw ShareCoreError(.dataCorrupted, "a record has an unknown format version") }
         position = 1
     }
 

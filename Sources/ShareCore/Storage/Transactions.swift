@@ -5,6 +5,10 @@ import CLMDB
 struct ReadTxn {
     let raw: OpaquePointer
     let dbis: [MDB_dbi]
+    /// Whether this is a read-only LMDB transaction, whose values always lie in the read-only
+    /// memory map. A write transaction's values may be its dirty pages, in LMDB's heap memory,
+    /// so only values of a read-only transaction may have their pages given back (`madvise`).
+    var isReadOnly = false
 
     func dbi(_ table: Table) -> MDB_dbi { dbis[table.rawValue] }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 @testable import FileREST
 
@@ -24,6 +25,21 @@ import Testing
         #expect(forged.status == 403)
         #expect(forged.errorCode == "AuthenticationFailed")
         #expect(try await h.store.listShares().shares.isEmpty)
+        try await h.finish()
+    }
+}
+
+@Suite struct FileRESTUnsupportedTests {
+    @Test func nfsLinkOperationsAreRefusedNotMisread() async throws {
+        let h = try await Harness.make()
+        _ = try await h.send(.put, "docs?restype=share")
+        _ = try await h.send(.put, "docs/f", headers: ["x-ms-type": "file", "x-ms-content-length": "3"])
+        for (method, query) in [(HTTPRequest.Method.get, "restype=symboliclink"), (.put, "restype=symboliclink"), (.put, "restype=hardlink")] {
+            let r = try await h.send(method, "docs/f?\(query)")
+            #expect(r.status == 400, "\(method) \(query)")
+            #expect(r.errorCode == "InvalidQueryParameterValue")
+            #expect(r.xml?.value("QueryParameterName") == "restype")
+        }
         try await h.finish()
     }
 }

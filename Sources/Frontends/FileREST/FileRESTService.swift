@@ -53,18 +53,20 @@ public struct FileRESTService: HTTPFront {
         let requestId = UUID().uuidString.lowercased()
         let requestVersion = request.head.headerFields[HTTPField.Name("x-ms-version")!]
         let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
+        var corsContext: OperationContext?
         do {
             let parsed = try FileRequest.parse(request, account: configuration.account)
             let operation = try Operation.classify(parsed)
             let context = OperationContext(store: store, request: parsed, operation: operation, configuration: configuration,
                                            requestId: requestId, version: version, logger: logger)
+            corsContext = context
             if operation != .preflight {
                 if let requestVersion, !FileRESTService.accepts(requestVersion) {
                     throw FileRESTError(.badRequest, "InvalidHeaderValue",
                                         "The value for one of the HTTP headers is not in the correct format.",
                                         details: [("HeaderName", "x-ms-version"), ("HeaderValue", requestVersion)])
                 }
-                try Authorizer.authorize(context)
+                try await Authorizer.authorize(context)
                 if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare {
                     throw FileRESTError(.badRequest, "InvalidQueryParameterValue",
                                         "Value for one of the query parameters specified in the request URI is invalid.",
@@ -73,10 +75,13 @@ public struct FileRESTService: HTTPFront {
                 }
             }
             var response = try await Dispatcher.run(operation, context)
-            Cors.apply(context, to: &response)
+            await Cors.apply(context, to: &response)
             return response
         } catch {
-            return errorResponse(error, requestId: requestId, version: version, method: request.head.method)
+            var response = errorResponse(error, requestId: requestId, version: version, method: request.head.method,
+                                         clientRequestId: request.head.headerFields[HTTPField.Name("x-ms-client-request-id")!])
+            if let corsContext { await Cors.apply(corsContext, to: &response) }
+            return response
         }
     }
 
@@ -86,11 +91,20 @@ public struct FileRESTService: HTTPFront {
         return version >= oldestVersion && version <= newestVersion
     }
 
-    func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method) -> FrontResponse {
-        let rest: FileRESTError
+    /// The first request version whose missing-snapshot error is `ShareSnapshotNotFound`
+    /// (earlier versions answer `ShareNotFound`).
+    static let shareSnapshotNotFoundVersion = "2025-07-05"
+
+    func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method,
+                       clientRequestId: String? = nil) -> FrontResponse {
+        var rest: FileRESTError
         switch error {
         case let e as FileRESTError: rest = e
-        case let e as ShareCoreError: rest = FileRESTError(e)
+        case let e as ShareCoreError:
+            rest = FileRESTError(e)
+            if e.code == .snapshotNotFound && version >= FileRESTService.shareSnapshotNotFoundVersion {
+                rest = FileRESTError(.notFound, "ShareSnapshotNotFound", "The specified share snapshot does not exist.")
+            }
         default:
             logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
             rest = .internalError("\(error)")
@@ -100,6 +114,9 @@ public struct FileRESTService: HTTPFront {
         fields.set("x-ms-version", version)
         fields.set("Date", HTTPDate.format(Date()))
         fields.set("x-ms-error-code", rest.code)
+        if let clientRequestId, OperationContext.isEchoable(clientRequestId) {
+            fields.set("x-ms-client-request-id", clientRequestId)
+        }
         if method == .head {
             fields[.contentLength] = "0"
             return FrontResponse(status: rest.status, headers: fields)

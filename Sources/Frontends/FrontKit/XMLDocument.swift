@@ -38,7 +38,9 @@ public final class XMLElement: @unchecked Sendable {
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else { return nil }
+        // Some XMLParser builds report success for a truncated document: every element
+        // opened must also have been closed.
+        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else { return nil }
         return root
     }
 

@@ -15,6 +15,13 @@ public struct XMLWriter: Sendable {
         text += ">"
     }
 
+    /// Opens `name` with attributes built at run time (in the given order).
+    public mutating func open(_ name: String, attributeList: [(String, String)]) {
+        text += "<" + name
+        for (key, value) in attributeList { text += " \(key)=\"\(XMLWriter.escape(value, attribute: true))\"" }
+        text += ">"
+    }
+
     /// Closes `name`.
     public mutating func close(_ name: String) { text += "</\(name)>" }
 

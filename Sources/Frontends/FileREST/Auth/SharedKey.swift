@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import FrontKit
 import HTTPTypes
 
 /// Shared Key authorization (`Authorization: SharedKey account:signature`): the request's
@@ -57,29 +58,78 @@ enum SharedKey {
         return Data(mac).base64EncodedString()
     }
 
-    /// Verifies `header` (`SharedKey account:signature`) for `request`.
-    static func verify(_ header: String, request: FileRequest, account: String, key: [UInt8]) throws {
-        guard header.hasPrefix("SharedKey ") else {
-            throw FileRESTError.authenticationFailed("The authorization scheme is not supported; use SharedKey or a SAS.")
-        }
-        let credential = header.dropFirst("SharedKey ".count)
-        guard let colon = credential.lastIndex(of: ":") else {
-            throw FileRESTError.authenticationFailed("The Authorization header is malformed.")
-        }
-        let name = String(credential[..<colon])
-        let signature = String(credential[credential.index(after: colon)...])
+    /// How far back a request's `x-ms-date` (or `Date`) may lie: Azure refuses older requests
+    /// to guard against replays. (It does not refuse dates in the future.)
+    static let maximumAge: TimeInterval = 15 * 60
+
+    /// The schemes of the Authorization header this front accepts.
+    enum Scheme: String, Sendable {
+        /// `SharedKey`: the full string to sign (what every current SDK sends).
+        case sharedKey = "SharedKey"
+        /// `SharedKeyLite`: verb, Content-MD5, Content-Type, Date, `x-ms-` headers and a resource
+        /// with only `comp`. No current Azure Files SDK sends it, but the service accepts it.
+        case sharedKeyLite = "SharedKeyLite"
+    }
+
+    /// Verifies `header` (`SharedKey account:signature` or `SharedKeyLite account:signature`)
+    /// for `request`, in the order the service does: the request date, the scheme, the
+    /// header's form, then the signature.
+    static func verify(_ header: String, request: FileRequest, account: String, key: [UInt8], now: Date = Date()) throws {
+        try checkDate(request, now: now)
+        let (scheme, name, signature) = try parse(header)
         guard name == account, request.account == account else {
             throw FileRESTError.authenticationFailed("The account in the Authorization header is not the account of this server.")
         }
-        let toSign = stringToSign(request)
+        let toSign = scheme == .sharedKey ? stringToSign(request) : liteStringToSign(request)
         let expected = sign(toSign, key: key)
         guard constantTimeEqual(Array(expected.utf8), Array(signature.utf8)) else {
-            let shown = toSign.replacingOccurrences(of: "\n", with: "\\n")
             throw FileRESTError.authenticationFailed(
-                "The MAC signature found in the HTTP request '\(signature)' is not the same as any computed signature. Server used following string to sign: '\(shown)'.")
+                "The MAC signature found in the HTTP request '\(signature)' is not the same as any computed signature. Server used following string to sign: '\(toSign)'.")
         }
     }
 
+    /// Refuses a request without `x-ms-date` or `Date`, with an unreadable one, or with one
+    /// older than ``maximumAge``.
+    static func checkDate(_ request: FileRequest, now: Date) throws {
+        guard let text = request.header("x-ms-date") ?? request.header("Date") else {
+            throw FileRESTError.authenticationFailed("Request date header not specified")
+        }
+        guard let seconds = HTTPDate.parse(text) else {
+            throw FileRESTError.authenticationFailed("The Date header in the request is incorrect.")
+        }
+        if Double(seconds) < now.timeIntervalSince1970 - maximumAge {
+            throw FileRESTError.authenticationFailed("Request date header too old: '\(HTTPDate.format(secondsSince1970: seconds))'")
+        }
+    }
+
+    /// Splits `Scheme account:signature`; an unknown scheme is `AuthenticationFailed`, a
+    /// malformed value `InvalidAuthenticationInfo`.
+    static func parse(_ header: String) throws -> (Scheme, String, String) {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard let first = parts.first else { throw FileRESTError.invalidAuthenticationInfo() }
+        guard let scheme = [Scheme.sharedKey, .sharedKeyLite].first(where: { $0.rawValue.lowercased() == first.lowercased() }) else {
+            throw FileRESTError.authenticationFailed("Authentication scheme \(first) is not supported")
+        }
+        guard parts.count == 2 else { throw FileRESTError.invalidAuthenticationInfo() }
+        let credential = parts[1].split(separator: ":", omittingEmptySubsequences: true)
+        guard credential.count == 2 else { throw FileRESTError.invalidAuthenticationInfo() }
+        let signature = String(credential[1])
+        guard Data(base64Encoded: signature) != nil else { throw FileRESTError.invalidAuthenticationInfo() }
+        return (scheme, String(credential[0]), signature)
+    }
+
+    /// The string a client signs with Shared Key Lite: verb, Content-MD5, Content-Type, Date,
+    /// the canonical `x-ms-` headers, then `/account/path` with `?comp=` when present.
+    static func liteStringToSign(_ request: FileRequest) -> String {
+        var s = request.method.rawValue + "\n"
+        for name in ["Content-MD5", "Content-Type", "Date"] { s += (request.header(name) ?? "") + "\n" }
+        s += canonicalizedHeaders(request.headers)
+        s += "/" + request.account + request.target.rawPath
+        if let comp = request.target.valueIgnoringCase("comp") { s += "?comp=" + comp }
+        return s
+    }
+
+    /// Whether `a` equals `b`, in time independent of where they differ.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var diff: UInt8 = 0

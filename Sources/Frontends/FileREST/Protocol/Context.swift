@@ -35,7 +35,16 @@ struct OperationContext: Sendable {
         fields.set("x-ms-request-id", requestId)
         fields.set("x-ms-version", version)
         fields.set("Date", HTTPDate.format(Date()))
+        // Echoed when it is at most 1,024 visible ASCII characters, as the service does.
+        if let clientId = request.header("x-ms-client-request-id"), OperationContext.isEchoable(clientId) {
+            fields.set("x-ms-client-request-id", clientId)
+        }
         return fields
+    }
+
+    /// Whether a client request id is echoed: at most 1,024 visible ASCII characters.
+    static func isEchoable(_ clientId: String) -> Bool {
+        clientId.utf8.count <= 1024 && clientId.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
     }
 
     /// An empty-bodied response with the base headers plus `extra`.
@@ -58,6 +67,21 @@ struct OperationContext: Sendable {
 
     /// The key reported for files and directories that have no permission of their own.
     var defaultPermissionKey: String { FileRESTService.defaultPermissionKey }
+
+    /// Response headers a service SAS overrides (`rscc`, `rscd`, `rsce`, `rscl`, `rsct` as
+    /// `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Content-Language`,
+    /// `Content-Type`); empty unless the request is authorized by a service SAS. Get File and
+    /// Get File Properties set each of these over the stored value
+    /// (`for field in context.sasResponseOverrides { fields[field.name] = field.value }`).
+    var sasResponseOverrides: HTTPFields { SAS.responseOverrides(request) }
+
+    /// The `ServiceEndpoint` of listings: `scheme://host[:port]/` plus, in path style, the
+    /// account and a slash (`http://127.0.0.1:10004/devstoreaccount1/`).
+    var serviceEndpoint: String {
+        let scheme = request.head.scheme ?? "http"
+        let host = request.head.authority ?? request.header("Host") ?? "127.0.0.1"
+        return "\(scheme)://\(host)/" + (request.hostStyle ? "" : "\(request.account)/")
+    }
 
     /// Reads a small request body (XML), refusing more than `limit` bytes.
     func smallBody(limit: Int = 1 << 20) async throws -> [UInt8] {

@@ -76,6 +76,7 @@ public struct FileRESTError: Error, Sendable {
         case .notADirectory, .notAFile: self.init(.conflict, "ResourceTypeMismatch", "The specified resource type does not match the type of the resource in the request. \(m)")
         case .invalidMove: self.init(.badRequest, "InvalidInput", "One of the request inputs is not valid. \(m)")
         case .conditionNotMet: self.init(.preconditionFailed, "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met.")
+        case .readOnly: self.init(.conflict, "ReadOnlyAttribute", "The specified resource is read-only and cannot be modified at this time.")
         case .leaseIdMissing: self.init(.preconditionFailed, "LeaseIdMissing", "There is currently a lease on the resource and no lease ID was specified in the request.")
         case .leaseIdMismatch: self.init(.preconditionFailed, "LeaseIdMismatchWithFileOperation", "The lease ID specified did not match the lease ID for the resource.")
         case .leaseNotPresent: self.init(.preconditionFailed, "LeaseNotPresentWithFileOperation", "There is currently no lease on the resource.")
@@ -86,12 +87,5 @@ public struct FileRESTError: Error, Sendable {
         case .storageFull: self.init(.serviceUnavailable, "ServerBusy", "The server's storage is full. \(m)")
         default: self.init(.internalServerError, "InternalError", "The server encountered an internal error. \(m)")
         }
-    }
-}
-
-extension FileRESTError {
-    /// Placeholder while an operation is being written; none remains in a finished front.
-    static func notImplemented(_ operation: String) -> FileRESTError {
-        FileRESTError(.notImplemented, "NotImplemented", "The operation \(operation) is not implemented yet.")
     }
 }

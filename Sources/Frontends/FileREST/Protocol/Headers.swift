@@ -91,6 +91,10 @@ enum Headers {
         return h
     }
 
+    /// A file or directory id as Azure writes it: the share's root directory is `0` (the
+    /// engine's root id is 1, and nothing else has id 0).
+    static func wireId(_ id: UInt64) -> String { id == 1 ? "0" : String(id) }
+
     /// `"0x…"`: an engine ETag quoted as HTTP wants it.
     static func etag(_ etag: String) -> String { "\"\(etag)\"" }
 
@@ -109,11 +113,22 @@ enum Headers {
         fields.set("x-ms-file-last-write-time", info.smb.lastWriteTime.iso8601)
         fields.set("x-ms-file-change-time", info.smb.changeTime.iso8601)
         fields.set("x-ms-file-permission-key", info.smb.permissionKey ?? defaultPermissionKey)
-        fields.set("x-ms-file-id", String(info.id))
-        fields.set("x-ms-file-parent-id", String(info.parentId))
+        fields.set("x-ms-file-id", wireId(info.id))
+        fields.set("x-ms-file-parent-id", wireId(info.parentId))
         if let mode = info.nfs.mode { fields.set("x-ms-mode", String(mode, radix: 8).leftPadded(4)) }
         if let owner = info.nfs.owner { fields.set("x-ms-owner", String(owner)) }
         if let group = info.nfs.group { fields.set("x-ms-group", String(group)) }
+    }
+
+    /// The `x-ms-copy-*` headers of a file that was the destination of a Copy File (nothing
+    /// when it never was, or was changed since), as Get File and Get File Properties return them.
+    static func addCopyProperties(_ info: NodeInfo, to fields: inout HTTPFields) {
+        guard let copy = info.copy else { return }
+        fields.set("x-ms-copy-id", copy.id)
+        fields.set("x-ms-copy-source", copy.source)
+        fields.set("x-ms-copy-status", copy.status)
+        fields.set("x-ms-copy-progress", "\(copy.bytesCopied)/\(copy.totalBytes)")
+        fields.set("x-ms-copy-completion-time", httpDate(copy.completionTime))
     }
 }
 

@@ -34,6 +34,13 @@ enum Operation: String, Sendable, CaseIterable {
         let method = request.method
         let comp = request.comp
         if method == .options { return .preflight }
+        if let restype = request.restype, !["share", "directory", "service"].contains(restype) {
+            // `symboliclink` and `hardlink` are NFS-only operations this server does not offer.
+            throw FileRESTError(.badRequest, "InvalidQueryParameterValue",
+                                "Value for one of the query parameters specified in the request URI is invalid.",
+                                details: [("QueryParameterName", "restype"), ("QueryParameterValue", restype),
+                                          ("Reason", "Symbolic and hard links (NFS) are not supported by this server.")])
+        }
         switch request.kind {
         case .service:
             switch (method, comp, request.restype) {
@@ -59,6 +66,8 @@ enum Operation: String, Sendable, CaseIterable {
             case (.put, "lease"): return .leaseShare
             // The share's root directory, addressed as a directory of the share.
             case (.get, "list"): return .listDirectory
+            case (.get, "listhandles"): return .listDirectoryHandles
+            case (.put, "forceclosehandles"): return .forceCloseDirectoryHandles
             default: break
             }
         case .directory:

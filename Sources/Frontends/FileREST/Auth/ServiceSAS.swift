@@ -1,0 +1,121 @@
+import Foundation
+import ShareCore
+
+/// A service SAS for a share (`sr=s`) or a file (`sr=f`) ("Create a service SAS"): `sv`
+/// (2015-02-21 or later), `sp`, `st`, `se`, `si` (a stored access policy of the share),
+/// `sip` and `spr` (from 2015-04-05), and the response overrides `rscc` … `rsct`, signed with
+/// the account key over the canonical resource `/file/<account>/<share>[/<path>]`. The
+/// resource is taken from the request's URL, so a file SAS used for another path, or a share
+/// SAS for another share, fails its signature.
+enum ServiceSAS {
+    static func authorize(_ context: OperationContext, _ fields: SASFields, now: Date) async throws {
+        let request = context.request
+        let version = try fields.version(minimum: "2015-02-21")
+        let resource = try fields.mandatory("sr")
+        guard resource == "s" || resource == "f" else { throw FileRESTError.authenticationFailed(SAS.notWellFormed) }
+        let identifier = try fields.optional("si")
+        guard (identifier?.count ?? 0) <= 64 else { throw FileRESTError.authenticationFailed(SAS.notWellFormed) }
+        let start = try fields.time("st", mandatory: false)
+        let expiry = try fields.time("se", mandatory: identifier == nil)
+        let modern = version >= "2015-04-05"
+        let range = modern ? try fields.ipRange() : nil
+        let httpsOnly = modern ? try fields.httpsOnly() : false
+        let permissions = identifier == nil ? try fields.mandatory("sp") : try fields.optional("sp")
+        if let permissions, !validPermissions(permissions, resource: resource) {
+            throw FileRESTError.authenticationFailed(SAS.notWellFormed)
+        }
+        let signature = try fields.signature()
+
+        let toSign = stringToSign(fields, resource: canonicalResource(request, resource: resource), modern: modern)
+        try SAS.verify(signature, stringToSign: toSign, key: context.configuration.accountKey)
+
+        var policy = SignedPolicy(start: start, expiry: expiry, permissions: permissions)
+        if let identifier {
+            policy = try await policy.merged(with: storedPolicy(identifier, context: context))
+        }
+        guard let effectiveExpiry = policy.expiry, let granted = policy.permissions else {
+            throw FileRESTError.authenticationFailed(SAS.notWellFormed)
+        }
+        try SAS.checkTimeframe(start: policy.start, expiry: effectiveExpiry, now: now)
+        try SAS.checkSource(range: range, httpsOnly: httpsOnly, request: request)
+
+        let requirement = await SAS.requirement(context)
+        switch requirement.serviceScope {
+        case .none: throw FileRESTError.authorizationFailure()
+        case .share where resource == "f": throw FileRESTError.authorizationResourceTypeMismatch()
+        case .share, .shareOrFile: break
+        }
+        guard requirement.isGranted(by: granted) else { throw FileRESTError.authorizationPermissionMismatch() }
+    }
+
+    /// `/file/<account>/<share>` for a share SAS, `/file/<account>/<share>/<path>` for a file
+    /// SAS, from the request's (decoded) URL.
+    static func canonicalResource(_ request: FileRequest, resource: String) -> String {
+        var text = "/file/" + request.account
+        if let share = request.share { text += "/" + share }
+        if resource == "f" && !request.path.isEmpty { text += "/" + request.pathString }
+        return text
+    }
+
+    /// The string a file-service SAS signs: `sp`, `st`, `se`, the canonical resource, `si`,
+    /// then (from 2015-04-05) `sip`, `spr`, then `sv`, `rscc`, `rscd`, `rsce`, `rscl`, `rsct`,
+    /// joined by newlines (as `_shared_access_signature.py` builds it; the File service has no
+    /// `sr`, snapshot or encryption-scope lines in any version).
+    static func stringToSign(_ fields: SASFields, resource: String, modern: Bool) -> String {
+        var parts = [fields.raw("sp") ?? "", fields.raw("st") ?? "", fields.raw("se") ?? "", resource, fields.raw("si") ?? ""]
+        if modern { parts += [fields.raw("sip") ?? "", fields.raw("spr") ?? ""] }
+        parts.append(fields.raw("sv") ?? "")
+        for (parameter, _) in SAS.overrideParameters { parts.append(fields.raw(parameter) ?? "") }
+        return parts.joined(separator: "\n")
+    }
+
+    /// Whether `permissions` uses only the letters of the resource (`rcwd` for a file, `rcwdl`
+    /// for a share), each once, in that order (`c` and `w` may come either way round, as the
+    /// service accepts).
+    static func validPermissions(_ permissions: String, resource: String) -> Bool {
+        let rank: [Character: Int] = resource == "f" ? ["r": 0, "c": 1, "w": 1, "d": 2] : ["r": 0, "c": 1, "w": 1, "d": 2, "l": 3]
+        var last = -1
+        var seen = Set<Character>()
+        for c in permissions {
+            guard let r = rank[c], r >= last, seen.insert(c).inserted else { return false }
+            last = r
+        }
+        return true
+    }
+
+    /// The stored access policy `identifier` of the request's share.
+    static func storedPolicy(_ identifier: String, context: OperationContext) async throws -> SignedPolicy {
+        guard let share = context.request.share else {
+            throw FileRESTError.authenticationFailed("SAS identifier cannot be found for specified signed identifier")
+        }
+        let info = try await context.store.shareInfo(share)
+        guard let stored = info.accessPolicies.first(where: { $0.id == identifier }) else {
+            throw FileRESTError.authenticationFailed("SAS identifier cannot be found for specified signed identifier")
+        }
+        let permissions = stored.permissions.flatMap { $0.isEmpty ? nil : $0 }
+        return SignedPolicy(start: stored.start, expiry: stored.expiry, permissions: permissions)
+    }
+}
+
+/// Start, expiry and permissions: from the signature, a stored access policy, or both.
+struct SignedPolicy: Sendable, Equatable {
+    var start: FileTime?
+    var expiry: FileTime?
+    var permissions: String?
+
+    /// The signature's fields completed by `stored`; a field may come from one or the other,
+    /// never both, and expiry and permissions must come from one of them.
+    func merged(with stored: SignedPolicy) throws -> SignedPolicy {
+        if expiry == nil && stored.expiry == nil {
+            throw FileRESTError.authenticationFailed("Signed expiry must be specified in signature or SAS identifier")
+        }
+        if permissions == nil && stored.permissions == nil {
+            throw FileRESTError.authenticationFailed("Signed permission must be specified in signature or SAS identifier")
+        }
+        if (start != nil && stored.start != nil) || (expiry != nil && stored.expiry != nil)
+            || (permissions != nil && stored.permissions != nil) {
+            throw FileRESTError.authenticationFailed("Access policy fields can be associated with signature or SAS identifier but not both")
+        }
+        return SignedPolicy(start: start ?? stored.start, expiry: expiry ?? stored.expiry, permissions: permissions ?? stored.permissions)
+    }
+}

@@ -8,8 +8,9 @@ SYSTEM_PKGS  := liblmdb-dev libxxhash-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # The model-based test's operation count (CI runs at least 10,000).
 MODEL_OPS    ?= 10000
+PYTHON       ?= python3
 
-.PHONY: all deps build release test unit docs check serve clean
+.PHONY: all deps build release test unit docs compat check serve clean
 
 all: build
 
@@ -29,8 +30,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Every test: the Swift suites (unit, model-based, corruption) and the DocC build.
-test: unit docs
+## Every test: the Swift suites (unit, model-based, corruption), the DocC build, then the
+## FileREST compatibility suite.
+test: unit docs compat
 
 unit: deps
 	$(SWIFT) build --build-tests
@@ -42,6 +44,12 @@ unit: deps
 docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation --target ShareCore --warnings-as-errors \
 	  --output-path .build/docs
+
+## The FileREST compatibility suite: the official Azure SDK for Python (installed here) against a
+## freshly started `sharecore serve` (Tests/compat).
+compat: build
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
+	SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" $(PYTHON) -m pytest Tests/compat
 
 ## Verify a store: make check DATA=dir
 check: build

@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ShareCoreTests",
-            dependencies: ["ShareCore"],
+            dependencies: ["ShareCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
     ],

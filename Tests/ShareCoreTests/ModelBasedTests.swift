@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import ShareCore
@@ -397,11 +398,21 @@ struct ModelHarness {
     /// Compares the live share and every snapshot completely, plus share statistics.
     func compareAll() async throws {
         for path in live.entries.keys.sorted() { try await compare(path, model: live, view: share) }
+        for (path, entry) in live.entries.sorted(by: { $0.key < $1.key }) {
+            guard case .file(let file) = entry else { continue }
+            let md5 = try await share.contentMD5(path)
+            #expect(md5 == Array(Insecure.MD5.hash(data: file.bytes)), "step \(step) contentMD5 of '\(path)'")
+        }
         let listed = try await store.listSnapshots(of: shareName).map(\.name)
         #expect(listed == snapshots.map(\.name), "step \(step) snapshot list")
         for snap in snapshots {
             let view = store.share(shareName, snapshot: snap.name)
             for path in snap.tree.entries.keys.sorted() { try await compare(path, model: snap.tree, view: view) }
+            for (path, entry) in snap.tree.entries.sorted(by: { $0.key < $1.key }) {
+                guard case .file(let file) = entry else { continue }
+                let md5 = try await view.contentMD5(path)
+                #expect(md5 == Array(Insecure.MD5.hash(data: file.bytes)), "step \(step) \(snap.name) contentMD5 of '\(path)'")
+            }
         }
         let stats = try await store.shareStats(shareName)
         let used = live.entries.values.reduce(0) { sum, entry in

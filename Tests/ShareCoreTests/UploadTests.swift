@@ -21,14 +21,10 @@ private final class Tally: @unchecked Sendable {
         return count
     }
 
-    /// Waits (up to 10 s) until the count reaches `target`.
+    /// Waits until the count reaches `target`. No deadline: a machine under load may be slow,
+    /// and a real hang is caught by the suite's time limit.
     func wait(for target: Int) async throws {
-        let deadline = Date().addingTimeInterval(10)
         while value < target {
-            guard Date() < deadline else {
-                Issue.record("timed out waiting for \(target) pulls (have \(value))")
-                return
-            }
             try await Task.sleep(for: .milliseconds(2))
         }
     }
@@ -91,7 +87,7 @@ private func setup(extentSize: Int = ShareStore.maxRangeBytes) async throws -> (
     return (t, t.store.share("upl"))
 }
 
-@Suite struct UploadTests {
+@Suite(.timeLimit(.minutes(5))) struct UploadTests {
     static let oddSizes = [1, 7, MiB + 3, 65_536, 12_345, 3, 2 * MiB - 1, 100_000]
 
     @Test func oddSizedBuffersMakeAMultiExtentFile() async throws {

@@ -51,7 +51,7 @@ public struct FileRESTService: HTTPFront {
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let requestId = UUID().uuidString.lowercased()
-        let requestVersion = request.head.headerFields[HTTPField.Name("x-ms-version")!]
+        let requestVersion = HTTPField.Name("x-ms-version").flatMap { request.head.headerFields[$0] }
         let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
         var corsContext: OperationContext?
         do {
@@ -79,7 +79,7 @@ public struct FileRESTService: HTTPFront {
             return response
         } catch {
             var response = errorResponse(error, requestId: requestId, version: version, method: request.head.method,
-                                         clientRequestId: request.head.headerFields[HTTPField.Name("x-ms-client-request-id")!])
+                                         clientRequestId: HTTPField.Name("x-ms-client-request-id").flatMap { request.head.headerFields[$0] })
             if let corsContext { await Cors.apply(corsContext, to: &response) }
             return response
         }

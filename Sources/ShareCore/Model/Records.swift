@@ -172,6 +172,10 @@ enum Node {
 /// The stored form of a node (table `nodes`, versioned by epoch).
 struct NodeRecord: Sendable, Hashable {
     var info: NodeInfo
+    /// Files only: the running MD5 of the content's first `md5.count` bytes; every byte after
+    /// those up to the size is a hole (zero). Nil when unknown (content changed otherwise than
+    /// by a write at offset `md5.count`); see `Share.contentMD5`.
+    var md5: MD5? = nil
 
     func encode() -> [UInt8] {
         var w = RecordWriter()
@@ -199,6 +203,7 @@ struct NodeRecord: Sendable, Hashable {
         w.field(21, info.lastModified.ticks)
         if let lease = info.lease { w.field(22, lease.encode()) }
         if let copy = info.copy { w.field(23, copy.encode()) }
+        if let md5 { w.field(24, md5.encodeState()) }
         return w.bytes
     }
 
@@ -235,11 +240,52 @@ struct NodeRecord: Sendable, Hashable {
             case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
             case 22: i.lease = try Lease.decode(v)
             case 23: i.copy = try CopyInfo.decode(v)
+            case 24: md5 = try MD5.decodeState(v)
             default: break
             }
         }
         i.etag = ETag.string(ticks: i.lastModified.ticks)
         info = i
+    }
+}
+
+extension MD5 {
+    /// The saved state (NodeRecord tag 24): nested TLV, 1 the words A B C D (16 bytes,
+    /// little-endian each), 2 bytes hashed (= bytes covered from offset 0), 3 the pending bytes.
+    func encodeState() -> [UInt8] {
+        var words: [UInt8] = []
+        for word in [self.words.0, self.words.1, self.words.2, self.words.3] {
+            for i in 0..<4 { words.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
+        }
+        var w = RecordWriter()
+        w.field(1, words)
+        w.field(2, count)
+        w.field(3, pending)
+        return w.bytes
+    }
+
+    static func decodeState(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> MD5 {
+        var r = try RecordReader(bytes: bytes)
+        var words: [UInt32] = []
+        var count: UInt64 = 0
+        var pending: [UInt8] = []
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1:
+                let raw = Array(v)
+                guard raw.count == 16 else { break }
+                words = (0..<4).map { k in
+                    (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[4 * k + $1]) << (8 * UInt32($1)) }
+                }
+            case 2: count = FieldValue.uint(v)
+            case 3: pending = Array(v)
+            default: break
+            }
+        }
+        guard words.count == 4, let state = MD5(words: (words[0], words[1], words[2], words[3]), pending: pending, count: count) else {
+            throw ShareCoreError(.dataCorrupted, "a file's saved MD5 state is malformed")
+        }
+        return state
     }
 }
 

@@ -77,10 +77,9 @@ extension Mutation {
         properties.nfs = properties.nfs ?? s.nfs
         properties.metadata = options.metadata ?? properties.metadata ?? s.metadata
         var copy = try createNode(at: target, kind: .file, size: s.size, properties: properties)
-        if let record = options.record(size: s.size, now: now) {
-            copy.info.copy = record
-            try putNode(copy)
-        }
+        copy.info.copy = options.record(size: s.size, now: now)
+        copy.md5 = node.md5  // same content, same running MD5
+        try putNode(copy)
         var maps: [(UInt64, ExtentMap)] = []
         try source.extents(node: s.id) { index, map in
             maps.append((index, map))

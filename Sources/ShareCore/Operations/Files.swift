@@ -52,8 +52,10 @@ extension Share {
             var node = try m.view.resolveFile(p)
             try m.authorize(node, leaseId)
             if length < node.info.size { try m.truncate(node.info.id, to: length) }
+            let md5 = node.md5Kept(resizingTo: length)
             node.info.size = length
             node.touchContent(m.now)
+            node.md5 = md5
             try m.putNode(node)
             return node.info
         }
@@ -72,7 +74,11 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
             try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
+            // A write continuing the running MD5 extends it; any other write forgets it.
+            var md5 = node.md5.flatMap { $0.count == offset ? $0 : nil }
+            md5?.update(bytes)
             node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
+            node.md5 = md5
             try m.putNode(node)
             try m.checkQuota()
             return node.info
@@ -107,7 +113,10 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(range, size: node.info.size, path: p)
             try m.clearRange(node: node.info.id, range)
+            // Clearing only the unwritten tail leaves the content (zeros there) as it was.
+            let md5 = node.md5.flatMap { range.lowerBound >= $0.count ? $0 : nil }
             node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
+            node.md5 = md5
             try m.putNode(node)
             return node.info
         }
@@ -189,13 +198,21 @@ extension Share {
 }
 
 extension NodeRecord {
-    /// Marks content as changed now (which also forgets the copy that made the file).
+    /// Marks content as changed now (which also forgets the copy that made the file and the
+    /// running MD5; a caller that knows the MD5 still holds sets it again afterwards).
     mutating func touchContent(_ now: FileTime, keepLastWriteTime: Bool = false) {
         info.lastModified = now
         info.etag = ETag.string(ticks: now.ticks)
         if !keepLastWriteTime { info.smb.lastWriteTime = now }
         info.smb.changeTime = now
         info.copy = nil
+        md5 = nil
+    }
+
+    /// The running MD5 that stays valid when the file's length becomes `length`: growing adds
+    /// zeros after the covered bytes, and cutting only unwritten tail leaves them intact.
+    func md5Kept(resizingTo length: UInt64) -> MD5? {
+        md5.flatMap { length >= $0.count ? $0 : nil }
     }
 }
 

@@ -164,8 +164,10 @@ public struct Share: Sendable {
             if let length {
                 guard node.info.kind == .file else { throw ShareCoreError(.notAFile, "'\(p)' is a directory and has no length") }
                 if length < node.info.size { try m.truncate(node.info.id, to: length) }
+                let md5 = node.md5Kept(resizingTo: length)
                 node.info.size = length
                 node.touchContent(m.now)
+                node.md5 = md5
             }
             node.apply(properties, now: m.now)
             try m.putNode(node)
@@ -295,6 +297,8 @@ extension Mutation {
             nfs: NFSProperties(), metadata: Metadata(), etag: "", lastModified: now))
         node.apply(properties, now: now)
         if properties.changeTime == nil { node.info.smb.changeTime = now }
+        // A new file is all holes: its MD5 so far covers nothing, the rest being zeros.
+        if kind == .file { node.md5 = MD5() }
         try putDirent(parent: parent.info.id, DirentRecord(nodeId: id, kind: kind, name: path.name))
         try putNode(node)
         share.nodeCount += 1

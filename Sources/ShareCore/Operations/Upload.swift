@@ -38,10 +38,12 @@ extension Share {
         do {
             var chunks: [(id: UInt64, length: Int)] = []
             var total: UInt64 = 0
+            var md5 = MD5()
             var buffer: [UInt8] = []
             buffer.reserveCapacity(chunkSize)
             func flush() async throws {
                 guard !buffer.isEmpty else { return }
+                md5.update(buffer)
                 let bytes = buffer
                 let state = store.state
                 let id: UInt64 = try await store.write { txn in
@@ -71,16 +73,16 @@ extension Share {
             try await flush()
             let pieces = chunks
             let size = total
+            let hashed = md5
             let extra = finalize?(size)
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()
             return try await mutate { m in
                 try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
                 var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)
-                if let extra {
-                    node.apply(extra, now: m.now)
-                    try m.putNode(node)
-                }
+                if let extra { node.apply(extra, now: m.now) }
+                node.md5 = hashed
+                try m.putNode(node)
                 for (index, piece) in pieces.enumerated() {
                     let map = ExtentMap(runs: [Run(offset: 0, length: UInt32(piece.length), chunk: piece.id, chunkOffset: 0)])
                     try m.putExtent(node: node.info.id, index: UInt64(index), map, previous: nil)

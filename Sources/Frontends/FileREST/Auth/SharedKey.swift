@@ -34,7 +34,7 @@ enum SharedKey {
             values[name, default: []].append(field.value.trimmingCharacters(in: .whitespaces))
         }
         let names = values.keys.sorted(by: HeaderCollation.precedes)
-        return names.map { "\($0):\(values[$0]!.joined(separator: ","))\n" }.joined()
+        return names.map { "\($0):\(values[$0, default: []].joined(separator: ","))\n" }.joined()
     }
 
     /// `/account` + the path as sent + each query parameter as `\nname:value` (names
@@ -47,7 +47,7 @@ enum SharedKey {
             params[name.lowercased(), default: []].append(value)
         }
         for name in params.keys.sorted() {
-            s += "\n" + name + ":" + params[name]!.sorted().joined(separator: ",")
+            s += "\n" + name + ":" + params[name, default: []].sorted().joined(separator: ",")
         }
         return s
     }

@@ -52,7 +52,7 @@ struct FileRequest: Sendable {
         var segments = target.segments
         var account = expected
         var hostStyle = false
-        let host = request.head.authority ?? request.head.headerFields[.init("Host")!] ?? ""
+        let host = request.head.authority ?? HTTPField.Name("Host").flatMap { request.head.headerFields[$0] } ?? ""
         let hostName = host.split(separator: ":").first.map(String.init)?.lowercased() ?? ""
         if let dot = hostName.firstIndex(of: "."), hostName[dot...].hasPrefix(".file.") {
             account = String(hostName[..<dot])

@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "FrontKit",
             dependencies: [
+                "ShareCore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Frontends/FrontKit",

@@ -119,6 +119,12 @@ struct Mutation {
         }
     }
 
+    /// Marks the share's properties as changed now (new ETag and last-modified time).
+    mutating func touchShare() {
+        share.lastModified = now
+        share.etagTicks = now.ticks
+    }
+
     /// Applies reference changes and saves the share record.
     mutating func finish() throws {
         try refs.apply(txn)

@@ -46,7 +46,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
             day -= 1
             secondOfDay += 86_400
         }
-        let (y, m, d) = FileTime.civil(fromDays: day)
+        let (y, m, d) = CivilCalendar.date(fromDays: day)
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
@@ -81,35 +81,12 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         } else if u.count != 20 {
             return nil
         }
-        let days = FileTime.days(fromCivil: y, mo, d)
+        let days = CivilCalendar.days(year: y, month: mo, day: d)
         ticks = ((days * 86_400) + h * 3600 + mi * 60 + s) * 10_000_000 + fraction
     }
 
     /// The time as ``iso8601``.
     public var description: String { iso8601 }
-
-    // Howard Hinnant's civil-from-days algorithms.
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
-
-    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 }
 
 /// SMB file attributes, with the values Windows gives them.
@@ -299,4 +276,32 @@ public struct DirectoryPage: Sendable {
     public var entries: [DirectoryEntry]
     /// Pass back as `marker` to continue after this page; nil when the listing is complete.
     public var nextMarker: String?
+}
+
+/// Proleptic Gregorian dates and day counts since 1970-01-01 (Howard Hinnant's algorithms),
+/// shared by ``FileTime``'s ISO 8601 form and the fronts' HTTP dates.
+public enum CivilCalendar {
+    /// The (year, month 1-12, day 1-31) of a day count since 1970-01-01.
+    public static func date(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// The day count since 1970-01-01 of a date.
+    public static func days(year y0: Int64, month m: Int64, day d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
 }

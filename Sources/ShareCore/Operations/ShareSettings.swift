@@ -15,8 +15,7 @@ extension ShareStore {
         return try await mutate(share: name) { m in
             try m.authorizeShare(leaseId, required: true)
             m.share.accessPolicies = policies
-            m.share.lastModified = m.now
-            m.share.etagTicks = m.now.ticks
+            m.touchShare()
             return m.share.info()
         }
     }

@@ -53,8 +53,7 @@ extension ShareStore {
                 m.share.accessTierChangeTime = m.now
             }
             if let squash = update.rootSquash { m.share.rootSquash = squash }
-            m.share.lastModified = m.now
-            m.share.etagTicks = m.now.ticks
+            m.touchShare()
             return m.share.info()
         }
     }
@@ -66,8 +65,7 @@ extension ShareStore {
         return try await mutate(share: name) { m in
             try m.authorizeShare(leaseId, required: true)
             m.share.metadata = metadata
-            m.share.lastModified = m.now
-            m.share.etagTicks = m.now.ticks
+            m.touchShare()
             return m.share.info()
         }
     }

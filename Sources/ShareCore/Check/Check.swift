@@ -35,6 +35,8 @@ struct Checker {
     var problems: [String] = []
     var chunkLengths: [UInt64: Int] = [:]
     var expectedRefs: [UInt64: Int64] = [:]
+    /// Existing shares: id -> name.
+    var shareNames: [UInt64: String] = [:]
     var report = CheckReport(problems: [], chunks: 0, shares: 0, views: 0, nodes: 0)
 
     init(txn: ReadTxn, extentSize: UInt64) {
@@ -46,6 +48,8 @@ struct Checker {
         try checkChunks()
         let liveShares = try checkShares()
         try checkExtentVersions(liveShares: liveShares)
+        try checkMultipart()
+        try checkBuckets()
         try txn.scan(.pending, prefix: []) { k, _ in
             expectedRefs[k.beUInt64(at: 8), default: 0] += 1
             return true
@@ -87,6 +91,7 @@ struct Checker {
         for share in records {
             report.shares += 1
             known.insert(share.id)
+            shareNames[share.id] = share.name
             var snapshotEpochs: [UInt64] = []
             try txn.scan(.snapshots, prefix: Key.u64(share.id)) { _, v in
                 snapshotEpochs.append(try SnapshotRecord(v).epoch)
@@ -109,7 +114,7 @@ struct Checker {
                 problems.append("share '\(share.name)': counts \(share.usedBytes) used bytes but holds \(used)")
             }
         }
-        for table in ShareStore.versionedTables + [.permissions] {
+        for table in ShareStore.purgedTables {
             try txn.withCursor(table) { cursor in
                 var entry = try cursor.first()
                 while let (k, _) = entry {
@@ -215,6 +220,93 @@ struct Checker {
                 for run in map.runs { expectedRefs[run.chunk, default: 0] += 1 }
             } catch let error as ShareCoreError {
                 problems.append("extent key \(Array(k)): \(error.message)")
+            }
+            return true
+        }
+    }
+
+    /// Checks upload and part records and counts the references parts hold (one per segment).
+    private mutating func checkMultipart() throws {
+        var uploads = Set<[UInt8]>()
+        try txn.scan(.uploads, prefix: []) { k, v in
+            let key = Array(k)
+            guard key.count == 8 + MultipartKeys.idBytes else {
+                problems.append("upload key \(key) has the wrong length")
+                return true
+            }
+            uploads.insert(key)
+            let label = "upload \(MultipartKeys.text(key[8...])) of share id \(k.beUInt64(at: 0))"
+            do {
+                let record = try UploadRecord(v)
+                if (try? SharePath(record.path))?.isRoot ?? true {
+                    problems.append("\(label): '\(record.path)' is not a valid file path")
+                }
+            } catch let error as ShareCoreError {
+                problems.append("\(label): \(error.message)")
+            }
+            return true
+        }
+        try txn.scan(.parts, prefix: []) { k, v in
+            let key = Array(k)
+            guard key.count == 16 + MultipartKeys.idBytes else {
+                problems.append("part key \(key) has the wrong length")
+                return true
+            }
+            let share = k.beUInt64(at: 0)
+            let number = k.beUInt64(at: 8 + MultipartKeys.idBytes)
+            let label = "part \(number) of upload \(MultipartKeys.text(key[8..<(8 + MultipartKeys.idBytes)])) of share id \(share)"
+            // A purge deletes parts before uploads, so every part has its upload record.
+            if !uploads.contains(Array(key[0..<(8 + MultipartKeys.idBytes)])) {
+                problems.append("\(label): its upload does not exist")
+            }
+            let part: PartRecord
+            do {
+                part = try PartRecord(v)
+            } catch let error as ShareCoreError {
+                problems.append("\(label): \(error.message)")
+                return true
+            }
+            if part.number != Int(truncatingIfNeeded: number) || !(1...Share.maxPartNumber).contains(part.number) {
+                problems.append("\(label): the record holds part number \(part.number)")
+            }
+            if part.md5.count != 16 { problems.append("\(label): its MD5 has \(part.md5.count) bytes, not 16") }
+            if part.size > Share.maxPartSize { problems.append("\(label): \(part.size) bytes is over the part size limit") }
+            var last: UInt64 = 0
+            for (i, segment) in part.segments.enumerated() {
+                let at = "\(label), segment \(i)"
+                expectedRefs[segment.chunk, default: 0] += 1
+                if segment.length == 0 { problems.append("\(at): empty segment") }
+                if segment.offset < last { problems.append("\(at): overlaps or is out of order") }
+                if segment.end > part.size { problems.append("\(at): lies past the end of the part") }
+                if let length = chunkLengths[segment.chunk] {
+                    if Int(segment.chunkOffset) + Int(segment.length) > length {
+                        problems.append("\(at): points past the end of chunk \(segment.chunk)")
+                    }
+                } else {
+                    problems.append("\(at): chunk \(segment.chunk) is missing")
+                }
+                last = segment.end
+            }
+            return true
+        }
+    }
+
+    /// Checks bucket mappings: valid names, not a share's name, naming an existing share.
+    private mutating func checkBuckets() throws {
+        let names = Set(shareNames.values)
+        try txn.scan(.buckets, prefix: []) { k, v in
+            let name = String(decoding: k, as: UTF8.self)
+            let label = "bucket '\(name)'"
+            if (try? ShareStore.validateBucketName(name)) == nil { problems.append("\(label): the name is not a valid bucket name") }
+            if names.contains(name) { problems.append("\(label): a share has the same name") }
+            do {
+                let record = try BucketRecord(v)
+                if shareNames[record.shareId] != record.share {
+                    problems.append("\(label): share '\(record.share)' (id \(record.shareId)) does not exist")
+                }
+                if (try? SharePath(record.path)) == nil { problems.append("\(label): '\(record.path)' is not a valid path") }
+            } catch let error as ShareCoreError {
+                problems.append("\(label): \(error.message)")
             }
             return true
         }

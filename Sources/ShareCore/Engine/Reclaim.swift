@@ -72,21 +72,30 @@ extension ShareStore {
         return next
     }
 
-    /// Deletes everything of a deleted share, then its trash entry.
+    /// Tables keyed by share id first that a share purge empties: parts before uploads, so a
+    /// part never outlives its upload record.
+    static let purgedTables: [Table] = versionedTables + [.permissions, .parts, .uploads]
+
+    /// Deletes everything of a deleted share (versions, permissions, multipart uploads and their
+    /// parts), then its trash entry.
     func purgeShare(_ id: UInt64) async throws {
-        for table in Self.versionedTables + [.permissions] {
+        for table in Self.purgedTables {
             var more = true
             while more {
                 more = try await write { txn -> Bool in
                     var refs = RefDelta()
                     var doomed: [([UInt8], [UInt8])] = []
                     try txn.scan(table, prefix: Key.u64(id)) { k, v in
-                        doomed.append((Array(k), table == .extents ? Array(v) : []))
+                        doomed.append((Array(k), table == .extents || table == .parts ? Array(v) : []))
                         return doomed.count < Self.reclaimBatch
                     }
                     for (key, value) in doomed {
                         try txn.delete(table, key)
-                        if !value.isEmpty { refs.add(try value.withUnsafeBytes { try ExtentMap($0) }, -1) }
+                        if table == .parts {
+                            try value.withUnsafeBytes { try PartRecord($0) }.addReferences(to: &refs, -1)
+                        } else if !value.isEmpty {
+                            refs.add(try value.withUnsafeBytes { try ExtentMap($0) }, -1)
+                        }
                     }
                     try refs.apply(txn)
                     return doomed.count == Self.reclaimBatch

@@ -56,6 +56,15 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let readOnly = Code("readOnly")
         /// A precondition (ETag) did not hold.
         public static let conditionNotMet = Code("conditionNotMet")
+        // Multipart uploads
+        /// The multipart upload does not exist (never created, completed, aborted, or of another share).
+        public static let uploadNotFound = Code("uploadNotFound")
+        /// A part listed for completion was not uploaded, or its MD5 differs from the one given.
+        public static let invalidPart = Code("invalidPart")
+        /// The parts listed for completion are not in strictly ascending order of part number.
+        public static let invalidPartOrder = Code("invalidPartOrder")
+        /// A part other than the last is smaller than the minimum part size.
+        public static let partTooSmall = Code("partTooSmall")
         // Leases
         /// A change was asked of something with an active lease, without a lease id.
         public static let leaseIdMissing = Code("leaseIdMissing")

@@ -220,6 +220,13 @@ public struct NodeInfo: Hashable, Sendable {
     public var lease: Lease? = nil
     /// The last copy that made this file, until its content changes (see ``CopyInfo``).
     public var copy: CopyInfo? = nil
+    /// The S3 ETag set by a multipart completion (``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:)``);
+    /// nil otherwise; cleared whenever the content changes, kept by copies (same content).
+    public var objectETag: String? = nil
+    /// An opaque checksum of the whole content kept for a front (e.g. S3's
+    /// `CRC32:base64`), set through ``NodeProperties/objectChecksum``; nil otherwise; cleared
+    /// whenever the content changes, kept by copies (same content).
+    public var objectChecksum: String? = nil
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }
@@ -244,11 +251,16 @@ public struct NodeProperties: Sendable, Hashable {
     public var nfs: NFSProperties?
     /// Metadata to set; replaces all of it.
     public var metadata: Metadata?
+    /// The opaque whole-content checksum to keep with a file (``NodeInfo/objectChecksum``);
+    /// files only. A change of content clears it unless the same change sets it again.
+    public var objectChecksum: String?
 
     /// Properties to set; nil fields are left as they are.
     public init(contentHeaders: ContentHeaders? = nil, attributes: FileAttributes? = nil,
                 creationTime: FileTime? = nil, lastWriteTime: FileTime? = nil, changeTime: FileTime? = nil,
-                permissionKey: String? = nil, nfs: NFSProperties? = nil, metadata: Metadata? = nil) {
+                permissionKey: String? = nil, nfs: NFSProperties? = nil, metadata: Metadata? = nil,
+                objectChecksum: String? = nil) {
+        self.objectChecksum = objectChecksum
         self.contentHeaders = contentHeaders
         self.attributes = attributes
         self.creationTime = creationTime

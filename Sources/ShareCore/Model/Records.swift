@@ -204,6 +204,8 @@ struct NodeRecord: Sendable, Hashable {
         if let lease = info.lease { w.field(22, lease.encode()) }
         if let copy = info.copy { w.field(23, copy.encode()) }
         if let md5 { w.field(24, md5.encodeState()) }
+        w.field(25, info.objectETag)
+        w.field(26, info.objectChecksum)
         return w.bytes
     }
 
@@ -241,6 +243,8 @@ struct NodeRecord: Sendable, Hashable {
             case 22: i.lease = try Lease.decode(v)
             case 23: i.copy = try CopyInfo.decode(v)
             case 24: md5 = try MD5.decodeState(v)
+            case 25: i.objectETag = FieldValue.string(v)
+            case 26: i.objectChecksum = FieldValue.string(v)
             default: break
             }
         }

@@ -78,7 +78,9 @@ extension Mutation {
         properties.metadata = options.metadata ?? properties.metadata ?? s.metadata
         var copy = try createNode(at: target, kind: .file, size: s.size, properties: properties)
         copy.info.copy = options.record(size: s.size, now: now)
-        copy.md5 = node.md5  // same content, same running MD5
+        copy.md5 = node.md5  // same content, same running MD5 and S3 ETag
+        copy.info.objectETag = node.info.objectETag
+        if options.properties.objectChecksum == nil { copy.info.objectChecksum = node.info.objectChecksum }
         try putNode(copy)
         var maps: [(UInt64, ExtentMap)] = []
         try source.extents(node: s.id) { index, map in

@@ -198,14 +198,17 @@ extension Share {
 }
 
 extension NodeRecord {
-    /// Marks content as changed now (which also forgets the copy that made the file and the
-    /// running MD5; a caller that knows the MD5 still holds sets it again afterwards).
+    /// Marks content as changed now (which also forgets the copy that made the file, the
+    /// running MD5, the S3 object ETag and the object checksum; a caller that knows the MD5 still holds sets it
+    /// again afterwards).
     mutating func touchContent(_ now: FileTime, keepLastWriteTime: Bool = false) {
         info.lastModified = now
         info.etag = ETag.string(ticks: now.ticks)
         if !keepLastWriteTime { info.smb.lastWriteTime = now }
         info.smb.changeTime = now
         info.copy = nil
+        info.objectETag = nil
+        info.objectChecksum = nil
         md5 = nil
     }
 

@@ -270,6 +270,7 @@ extension NodeRecord {
             if let v = nfs.group { info.nfs.group = v }
         }
         if let metadata = properties.metadata { info.metadata = metadata }
+        if let checksum = properties.objectChecksum, info.kind == .file { info.objectChecksum = checksum }
         info.lastModified = now
         info.etag = ETag.string(ticks: now.ticks)
     }

@@ -12,6 +12,10 @@ extension ShareStore {
             if try txn.get(.shares, Keys.share(name)) != nil {
                 throw ShareCoreError(.shareAlreadyExists, "share '\(name)' already exists")
             }
+            // A name never means two things: a mapped bucket's name is taken.
+            if try txn.get(.buckets, MultipartKeys.bucket(name)) != nil {
+                throw ShareCoreError(.shareAlreadyExists, "'\(name)' is the name of a mapped bucket")
+            }
             let now = state.now()
             let id = try ShareStore.nextCounter(txn, "nextShareId")
             let record = ShareRecord(id: id, name: name, options: options, now: now)
@@ -136,7 +140,9 @@ extension ShareStore {
     /// Deletes share `name`. With snapshots present this fails with `shareHasSnapshots`
     /// unless `snapshots` is `.include`. The share disappears at once; its contents are
     /// reclaimed before this returns (or, after a crash, when the store is next opened).
-    /// A share with an active lease is deleted only when `leaseId` matches it.
+    /// A share with an active lease is deleted only when `leaseId` matches it. The share's
+    /// bucket mappings go with it (in the same transaction), and its multipart uploads are
+    /// released with its contents.
     public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse, leaseId: String? = nil) async throws {
         let id: UInt64 = try await write { [self] txn in
             let record = try loadShare(txn.read, name)
@@ -149,6 +155,7 @@ extension ShareStore {
             }
             for key in try txn.keys(.snapshots, prefix: Key.u64(record.id)) { try txn.delete(.snapshots, key) }
             try txn.delete(.shares, Keys.share(name))
+            try ShareStore.deleteBucketMappings(txn, share: record.id)
             try txn.put(.trash, Key.u64(record.id), [])
             return record.id
         }

@@ -5,6 +5,7 @@ import Foundation
 /// the rest of the engine speaks ordered byte keys through ``ReadTxn`` and ``WriteTxn``.
 enum Table: Int, CaseIterable, Sendable {
     case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash, permissions
+    case buckets, uploads, parts
 
     var name: String {
         switch self {
@@ -19,6 +20,9 @@ enum Table: Int, CaseIterable, Sendable {
         case .pending: "pending"
         case .trash: "trash"
         case .permissions: "permissions"
+        case .buckets: "buckets"
+        case .uploads: "uploads"
+        case .parts: "parts"
         }
     }
 }

@@ -55,12 +55,25 @@ let package = Package(
             path: "Sources/Frontends/FileREST",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        .target(
+            name: "S3",
+            dependencies: [
+                "ShareCore",
+                "FrontKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Frontends/S3",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "sharecore",
             dependencies: [
                 "ShareCore",
                 "FrontKit",
                 "FileREST",
+                "S3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +85,11 @@ let package = Package(
         .testTarget(
             name: "FileRESTTests",
             dependencies: ["FileREST", "FrontKit", "ShareCore"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
+            name: "S3Tests",
+            dependencies: ["S3", "FrontKit", "ShareCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import FileREST
 import Foundation
 import FrontKit
+import S3
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,7 +12,7 @@ import ShareCore
 /// `sharecore serve`: every front in one process, on the contract's default ports.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the protocol fronts (FileREST, ...) on one store.",
+        abstract: "Start the protocol fronts (FileREST, S3) on one store.",
         discussion: "A port of 0 turns that front off. Stops cleanly on SIGINT and SIGTERM."
     )
 
@@ -23,6 +24,15 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("file-port"), help: "FileREST (Azure Files REST API) port; 0 turns it off.")
     var filePort: Int = 10004
+
+    @Option(name: .customLong("s3-port"), help: "S3 port; 0 turns it off.")
+    var s3Port: Int = 9000
+
+    @Option(name: .customLong("s3-access-key"), help: "S3 access key id (default: the account name).")
+    var s3AccessKey: String?
+
+    @Option(name: .customLong("s3-secret-key"), help: "S3 secret access key (default: the account key).")
+    var s3SecretKey: String?
 
     @Option(name: .long, help: "The storage account name.")
     var account: String = "devstoreaccount1"
@@ -40,6 +50,7 @@ struct Serve: AsyncParsableCommand {
         guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or fast") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
+        guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
@@ -58,6 +69,12 @@ struct Serve: AsyncParsableCommand {
             let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
             services.append(FrontServer.application(front, host: host, port: filePort, logger: logger,
                                                     banner: "FileREST http://\(host):\(filePort)/\(account)"))
+        }
+        if s3Port != 0 {
+            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey)
+            let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
+            services.append(FrontServer.application(front, host: host, port: s3Port, logger: logger,
+                                                    banner: "S3 http://\(host):\(s3Port) (access key \(config.accessKey))"))
         }
         guard !services.isEmpty else {
             await store.close()

@@ -7,7 +7,7 @@ struct SharecoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharecore",
         abstract: "ShareCore: file shares in LMDB, served over Azure Files REST, S3 and more.",
-        subcommands: [Serve.self, Check.self]
+        subcommands: [Serve.self, Check.self, BucketCommand.self]
     )
 }
 

@@ -62,16 +62,7 @@ enum DataOperations {
     /// as the client pulls it. Reading by id keeps every piece on the same file even if its
     /// path is renamed or replaced during the download.
     static func stream(_ share: Share, fileId: UInt64, span: Range<UInt64>) -> ResponseBody {
-        .stream(length: Int(span.count), chunks: ResponseChunks {
-            var next = span.lowerBound
-            return ResponseChunks.Iterator {
-                guard next < span.upperBound else { return nil }
-                let end = min(next + UInt64(chunkBytes), span.upperBound)
-                let bytes = try await share.read(fileId: fileId, range: next..<end)
-                next = end
-                return bytes
-            }
-        })
+        .fileContent(share, fileId: fileId, span: span, pieceBytes: chunkBytes)
     }
 
     /// The headers Get File returns besides the length and range: content headers (with the

@@ -132,14 +132,6 @@ enum Headers {
     }
 }
 
-extension HTTPFields {
-    /// Sets (replacing) a header by name.
-    mutating func set(_ name: String, _ value: String) {
-        guard let field = HTTPField.Name(name) else { return }
-        self[field] = value
-    }
-}
-
 extension String {
     func leftPadded(_ width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self

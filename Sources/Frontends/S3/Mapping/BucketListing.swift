@@ -1,0 +1,208 @@
+import ShareCore
+
+/// One object of a bucket listing.
+struct ListedObject: Sendable {
+    /// The key, relative to the bucket's base directory; an empty directory's key ends in `/`.
+    let key: String
+    /// The file's (or empty directory's) properties.
+    let info: NodeInfo
+    /// Whether the object is an empty directory (size 0, key ending in `/`).
+    let isDirectory: Bool
+}
+
+/// One page of a bucket listing, in S3 order.
+struct ListingPage: Sendable {
+    /// The objects of this page, in key order.
+    var objects: [ListedObject]
+    /// The common prefixes of this page, in order (each ends with the delimiter).
+    var commonPrefixes: [String]
+    /// Whether more entries follow this page.
+    var isTruncated: Bool
+    /// The last key or common prefix of this page (nil when the page is empty): what v1's
+    /// `NextMarker` and v2's continuation token carry. Passing it back as `after` resumes
+    /// right after this page.
+    var nextMarker: String?
+}
+
+/// Lists the files of a share's directory tree as an S3 bucket.
+///
+/// The mapping:
+/// - A file's key is its path relative to the bucket's base directory (`a/b/c.txt`).
+/// - An empty directory is an object whose key ends in `/` (`a/d/`), of size 0; a directory
+///   with children is not an object itself, only its contents are.
+/// - Keys are in UTF-8 binary order of the whole key (`a.b/x` before `a/x`, `B` before `a`),
+///   whatever the share's case sensitivity; names appear with the case they were stored with.
+/// - `prefix` is a binary, case-sensitive byte prefix, also in case-insensitive shares.
+///
+/// How: a depth-first walk that orders each directory's children by their name bytes with `/`
+/// appended to directory names. Every key below a child starts with that child's sort key and
+/// no name contains `/`, so this yields global binary order. The engine lists a directory in
+/// *folded* name order (and `/` sorts after `-` and `.`), so each directory visited is read
+/// completely and sorted: a page costs a full read of every directory on the path to it
+/// (the directory holding the page's first key and its ancestors, plus those the page walks
+/// through), i.e. O(n log n) for a directory of n entries. For a directory of a million
+/// entries every page reads all of them; the walk never reads a subtree that the prefix,
+/// the marker or a rolled-up common prefix excludes, and stops as soon as the page is full.
+enum BucketListing {
+    /// One page of the bucket rooted at `base` of `share`, in S3 order.
+    /// - Parameters:
+    ///   - share: the share (or a snapshot of it).
+    ///   - base: the bucket's directory in the share (`""`: the share's root). It never appears
+    ///     in the listing; when it does not exist the engine's error is thrown as it comes.
+    ///   - prefix: only keys starting with these bytes.
+    ///   - delimiter: keys containing this after the prefix roll up into one common prefix,
+    ///     the key up to and including the first delimiter after the prefix (nil or empty: none).
+    ///   - after: only entries (keys and common prefixes) strictly greater than this; so a
+    ///     marker equal to a common prefix skips that whole prefix.
+    ///   - maxKeys: objects plus common prefixes on the page (0 gives an empty page that is
+    ///     not truncated, as S3 does; negative counts as 0).
+    static func page(_ share: Share, base: String, prefix: String, delimiter: String?, after: String?,
+                     maxKeys: Int) async throws -> ListingPage {
+        var baseText = Substring(base)
+        while baseText.hasPrefix("/") { baseText = baseText.dropFirst() }
+        while baseText.hasSuffix("/") { baseText = baseText.dropLast() }
+        guard maxKeys > 0 else {
+            // Still report a missing share or base directory.
+            _ = try await share.list(String(baseText), maxResults: 1)
+            return ListingPage(objects: [], commonPrefixes: [], isTruncated: false, nextMarker: nil)
+        }
+        var walker = Walker(share: share, prefix: Array(prefix.utf8),
+                            delimiter: delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
+                            after: after.map { Array($0.utf8) }, limit: maxKeys + 1)
+        try await walker.walk(directory: String(baseText), relative: [], info: nil)
+
+        var page = ListingPage(objects: [], commonPrefixes: [], isTruncated: walker.entries.count > maxKeys,
+                               nextMarker: nil)
+        for entry in walker.entries.prefix(maxKeys) {
+            switch entry {
+            case .object(let key, let info, let isDirectory):
+                let text = String(decoding: key, as: UTF8.self)
+                page.objects.append(ListedObject(key: text, info: info, isDirectory: isDirectory))
+                page.nextMarker = text
+            case .commonPrefix(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                page.commonPrefixes.append(text)
+                page.nextMarker = text
+            }
+        }
+        return page
+    }
+}
+
+/// The state of one page's walk. All keys are UTF-8 bytes, compared bytewise.
+private struct Walker {
+    enum Entry {
+        case object(key: [UInt8], info: NodeInfo, isDirectory: Bool)
+        case commonPrefix([UInt8])
+    }
+
+    let share: Share
+    let prefix: [UInt8]
+    /// Nil or non-empty.
+    let delimiter: [UInt8]?
+    let after: [UInt8]?
+    /// Entries to collect before stopping: one more than the page holds, to know whether
+    /// the listing is truncated.
+    let limit: Int
+    var entries: [Entry] = []
+    var lastCommonPrefix: [UInt8]?
+
+    var isFull: Bool { entries.count >= limit }
+
+    /// Walks directory `path` of the share, whose keys start with `relative` (empty for the
+    /// bucket's base, otherwise ending in `/`); `info` is the directory's own properties
+    /// (nil for the base, which is never listed).
+    mutating func walk(directory path: String, relative: [UInt8], info: NodeInfo?) async throws {
+        // Narrow the engine's listing to names that can match the rest of the prefix. The
+        // engine compares folded names in case-insensitive shares, which finds a superset of
+        // the binary matches; each candidate is checked bytewise below.
+        var namePrefix = ""
+        if relative.count < prefix.count {
+            let rest = prefix[relative.count...]
+            let component = rest.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest
+            namePrefix = String(decoding: component, as: UTF8.self)
+        }
+        var children: [(sortKey: [UInt8], entry: DirectoryEntry)] = []
+        var seen = 0
+        var marker: String?
+        do {
+            repeat {
+                let page = try await share.list(path, prefix: namePrefix, marker: marker, maxResults: 5000)
+                for entry in page.entries {
+                    var sortKey = Array(entry.name.utf8)
+                    if entry.kind == .directory { sortKey.append(UInt8(ascii: "/")) }
+                    // Drop before sorting what cannot yield an entry: outside the prefix, or a
+                    // file or subtree entirely at or before the marker.
+                    let key = relative + sortKey
+                    if !key.starts(with: prefix) && !prefix.starts(with: key) { continue }
+                    if let after, !after.lexicographicallyPrecedes(key), !after.starts(with: key) { continue }
+                    children.append((sortKey, entry))
+                }
+                seen += page.entries.count
+                marker = page.nextMarker
+            } while marker != nil
+        } catch let error as ShareCoreError
+                    where info != nil && [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
+            // A directory removed or replaced since its parent was read: whatever `list` shows.
+            return
+        }
+
+        if seen == 0 {
+            // Without a name prefix the listing is complete, so the directory is empty and is an
+            // object itself. (With one, its own key is shorter than the prefix: not listed.)
+            if let info, namePrefix.isEmpty { consider(key: relative, info: info, isDirectory: true) }
+            return
+        }
+        children.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+
+        for child in children {
+            if isFull { return }
+            let key = relative + child.sortKey
+            let matches = key.starts(with: prefix)
+            guard child.entry.kind == .directory else {
+                consider(key: key, info: child.entry.info, isDirectory: false)
+                continue
+            }
+            // Every key below starts with `key`: if `key` already holds a delimiter after the
+            // prefix, the whole subtree is one common prefix and is not read.
+            if matches, let rolled = commonPrefix(of: key) {
+                addCommonPrefix(rolled)
+                continue
+            }
+            let childPath = path.isEmpty ? child.entry.name : path + "/" + child.entry.name
+            try await walk(directory: childPath, relative: key, info: child.entry.info)
+        }
+    }
+
+    /// Adds the object `key` (which may roll up into a common prefix) when it is listed.
+    mutating func consider(key: [UInt8], info: NodeInfo, isDirectory: Bool) {
+        guard key.starts(with: prefix) else { return }
+        if let rolled = commonPrefix(of: key) {
+            addCommonPrefix(rolled)
+            return
+        }
+        if let after, !after.lexicographicallyPrecedes(key) { return }
+        entries.append(.object(key: key, info: info, isDirectory: isDirectory))
+    }
+
+    /// The common prefix `key` (which starts with the prefix) rolls up into: `key` up to the end
+    /// of the first delimiter after the prefix; nil when there is none.
+    func commonPrefix(of key: [UInt8]) -> [UInt8]? {
+        guard let delimiter, key.count >= prefix.count + delimiter.count else { return nil }
+        var i = prefix.count
+        while i + delimiter.count <= key.count {
+            if key[i..<(i + delimiter.count)].elementsEqual(delimiter) { return Array(key[..<(i + delimiter.count)]) }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Adds common prefix `rolled` once, when it sorts after the marker. Keys sharing a common
+    /// prefix are adjacent in key order, so comparing with the last one added suffices.
+    mutating func addCommonPrefix(_ rolled: [UInt8]) {
+        if let after, !after.lexicographicallyPrecedes(rolled) { return }
+        if rolled == lastCommonPrefix { return }
+        lastCommonPrefix = rolled
+        entries.append(.commonPrefix(rolled))
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import FrontKit
+import HTTPTypes
+import ShareCore
+
+/// What S3 objects and shared files have in common on the wire: content headers, user
+/// metadata (`x-amz-meta-*`), the ETag and `Last-Modified`.
+enum ObjectHeaders {
+    /// The Content-Type of files that have none (the value FileREST reports too).
+    static let defaultContentType = "application/octet-stream"
+    /// The ETag of empty content and of directory objects: the MD5 of nothing.
+    static let emptyETag = "\"d41d8cd98f00b204e9800998ecf8427e\""
+
+    /// Content headers from a PUT, CreateMultipartUpload or CopyObject with REPLACE.
+    static func contentHeaders(_ request: S3Request) -> ContentHeaders {
+        ContentHeaders(contentType: request.header("Content-Type"),
+                       contentEncoding: S3Payload.storedContentEncoding(request.header("Content-Encoding")),
+                       contentLanguage: request.header("Content-Language"),
+                       contentDisposition: request.header("Content-Disposition"),
+                       cacheControl: request.header("Cache-Control"))
+    }
+
+    /// User metadata from `x-amz-meta-*` headers. Names must also be valid file metadata names
+    /// (letters, digits and `_`, not starting with a digit), since FileREST shows the same
+    /// metadata: any other name is `InvalidArgument`.
+    static func metadata(_ request: S3Request) throws -> Metadata {
+        var pairs: [(String, String)] = []
+        for field in request.head.headerFields {
+            let name = field.name.canonicalName
+            guard name.hasPrefix("x-amz-meta-") else { continue }
+            let short = String(name.dropFirst("x-amz-meta-".count))
+            if let index = pairs.firstIndex(where: { $0.0 == short }) {
+                pairs[index].1 += "," + field.value
+            } else {
+                pairs.append((short, field.value))
+            }
+        }
+        do {
+            let metadata = try Metadata(pairs)
+            var total = 0
+            for (name, value) in metadata { total += name.utf8.count + value.utf8.count }
+            guard total <= 2048 else {
+                throw S3Error(.badRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.",
+                              details: [("Size", String(total)), ("MaxSizeAllowed", "2048")])
+            }
+            return metadata
+        } catch let error as ShareCoreError {
+            throw S3Error.invalidArgument(
+                "Metadata names must be letters, digits and underscores, not starting with a digit, as file metadata is: \(error.message)",
+                name: "x-amz-meta-", value: nil)
+        }
+    }
+
+    /// The headers GET and HEAD return for a file: content headers, ETag, Last-Modified and
+    /// metadata. `overrides` are the `response-*` query parameters.
+    static func add(_ info: NodeInfo, etag: String, to fields: inout HTTPFields, overrides request: S3Request? = nil) {
+        let h = info.contentHeaders
+        func value(_ header: String, _ stored: String?, _ parameter: String) -> String? {
+            request?.query(parameter) ?? stored
+        }
+        fields.set("Content-Type", value("Content-Type", h.contentType, "response-content-type") ?? defaultContentType)
+        if let v = value("Content-Encoding", h.contentEncoding, "response-content-encoding") { fields.set("Content-Encoding", v) }
+        if let v = value("Content-Language", h.contentLanguage, "response-content-language") { fields.set("Content-Language", v) }
+        if let v = value("Content-Disposition", h.contentDisposition, "response-content-disposition") { fields.set("Content-Disposition", v) }
+        if let v = value("Cache-Control", h.cacheControl, "response-cache-control") { fields.set("Cache-Control", v) }
+        if let v = request?.query("response-expires") { fields.set("Expires", v) }
+        fields.set("ETag", etag)
+        fields.set("Last-Modified", HTTPDate.format(info.lastModified.date))
+        fields.set("Accept-Ranges", "bytes")
+        for (name, value) in info.metadata {
+            fields.set("x-amz-meta-" + name.lowercased(), value)
+        }
+    }
+
+    /// The ETag of a file: the multipart ETag its completion set, else the MD5 of its content
+    /// (kept with the file, so this is cheap unless the file was written out of order).
+    static func etag(_ info: NodeInfo, share: Share, path: String) async throws -> String {
+        if info.isDirectory { return emptyETag }
+        if let multipart = info.objectETag { return "\"" + multipart + "\"" }
+        let md5 = try await share.contentMD5(path)
+        return "\"" + hex(md5) + "\""
+    }
+
+    /// Lower-case hex of `bytes`.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The conditional headers of GET, HEAD and CopyObject's source, evaluated as S3 does.
+enum Conditions {
+    /// The outcome that is not "go ahead".
+    enum Outcome { case notModified, failed(String) }
+
+    /// Evaluates `If-Match`, `If-None-Match`, `If-Modified-Since` and `If-Unmodified-Since`
+    /// (or the `x-amz-copy-source-if-*` forms with `prefix`) against an object.
+    static func evaluate(_ request: S3Request, etag: String, lastModified: FileTime, prefix: String = "") -> Outcome? {
+        let modifiedSeconds = lastModified.ticks / 10_000_000
+        let ifMatch = request.header(prefix + "If-Match")
+        let ifNoneMatch = request.header(prefix + "If-None-Match")
+        let ifModifiedSince = request.header(prefix + "If-Modified-Since").flatMap(HTTPDate.parse)
+        let ifUnmodifiedSince = request.header(prefix + "If-Unmodified-Since").flatMap(HTTPDate.parse)
+        if let ifMatch {
+            if !matches(ifMatch, etag) { return .failed(prefix + "If-Match") }
+        } else if let ifUnmodifiedSince, modifiedSeconds > ifUnmodifiedSince {
+            return .failed(prefix + "If-Unmodified-Since")
+        }
+        if let ifNoneMatch {
+            if matches(ifNoneMatch, etag) { return prefix.isEmpty ? .notModified : .failed(prefix + "If-None-Match") }
+        } else if let ifModifiedSince, modifiedSeconds <= ifModifiedSince {
+            return prefix.isEmpty ? .notModified : .failed(prefix + "If-Modified-Since")
+        }
+        return nil
+    }
+
+    /// Whether an `If-Match`-style list (`*`, or quoted or bare ETags separated by commas) matches `etag`.
+    static func matches(_ list: String, _ etag: String) -> Bool {
+        let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        for item in list.split(separator: ",") {
+            let candidate = item.trimmingCharacters(in: .whitespaces)
+            if candidate == "*" { return true }
+            let cleaned = candidate.hasPrefix("W/") ? String(candidate.dropFirst(2)) : candidate
+            if cleaned.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == bare { return true }
+        }
+        return false
+    }
+}
+
+/// An S3 `Range` header: `bytes=a-b`, `bytes=a-` or the suffix form `bytes=-n`.
+enum ObjectRange {
+    /// The span of an object of `size` bytes that `header` asks for; nil when the header should be
+    /// ignored (malformed or several ranges, which S3 answers with the whole object);
+    /// `InvalidRange` (416) when it starts at or past the end.
+    static func span(_ header: String, size: UInt64) throws -> Range<UInt64>? {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        guard text.lowercased().hasPrefix("bytes="), !text.contains(",") else { return nil }
+        let parts = text.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        func number(_ s: Substring) -> UInt64? {
+            guard !s.isEmpty, s.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            return UInt64(s)
+        }
+        if parts[0].isEmpty {
+            guard let suffix = number(parts[1]) else { return nil }
+            guard suffix > 0, size > 0 else { throw S3Error.invalidRange(length: size, requested: text) }
+            return (size - min(suffix, size))..<size
+        }
+        guard let start = number(parts[0]) else { return nil }
+        let end: UInt64
+        if parts[1].isEmpty {
+            end = size == 0 ? 0 : size - 1
+        } else {
+            guard let e = number(parts[1]) else { return nil }
+            guard e >= start else { return nil }
+            end = min(e, size == 0 ? 0 : size - 1)
+        }
+        guard start < size else { throw S3Error.invalidRange(length: size, requested: text) }
+        return start..<(end + 1)
+    }
+}

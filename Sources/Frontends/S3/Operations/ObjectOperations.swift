@@ -1,0 +1,231 @@
+import Foundation
+import FrontKit
+import HTTPTypes
+import ShareCore
+
+/// GetObject, HeadObject and PutObject.
+enum ObjectOperations {
+    // MARK: Reading
+
+    /// `GET` or `HEAD` of an object: the file (or, for a key ending in `/`, the directory as an
+    /// empty object), with conditionals, a `Range` and `response-*` overrides.
+    static func get(_ context: S3Context, head: Bool) async throws -> FrontResponse {
+        let request = context.request
+        let bucket = try await context.bucket()
+        let key = try context.objectKey(in: bucket)
+        let info = try await existing(key, in: bucket)
+        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+        var fields = HTTPFields()
+        ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
+        switch Conditions.evaluate(request, etag: etag, lastModified: info.lastModified) {
+        case .notModified?:
+            var notModified = HTTPFields()
+            notModified.set("ETag", etag)
+            notModified.set("Last-Modified", HTTPDate.format(info.lastModified.date))
+            return FrontResponse(status: .notModified, headers: notModified)
+        case .failed(let condition)?:
+            throw S3Error.preconditionFailed(condition)
+        case nil:
+            break
+        }
+        let size = info.isDirectory ? 0 : info.size
+        var status = HTTPResponse.Status.ok
+        var span: Range<UInt64> = 0..<size
+        if let range = request.header("Range"), let requested = try ObjectRange.span(range, size: size) {
+            span = requested
+            status = .partialContent
+            fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
+        } else if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let checksum = info.objectChecksum {
+            // Checksums cover the whole object: they are returned only for whole-object reads.
+            if let (name, value) = ChecksumField.parse(checksum) { fields.set(name, value) }
+        }
+        if let partNumber = request.query("partNumber"), partNumber != "1" || info.objectETag != nil {
+            throw S3Error.notImplemented("Reading one part of an object (partNumber) is not implemented by this server.")
+        }
+        fields[.contentLength] = String(span.count)
+        if head || span.isEmpty {
+            return FrontResponse(status: status, headers: fields)
+        }
+        return FrontResponse(status: status, headers: fields,
+                             body: .fileContent(bucket.share, fileId: info.id, span: span))
+    }
+
+    /// The file (or, for a directory key, the directory) `key` names; `NoSuchKey` otherwise.
+    static func existing(_ key: ObjectKey, in bucket: ResolvedBucket) async throws -> NodeInfo {
+        let info: NodeInfo
+        do {
+            info = try await bucket.share.info(key.path)
+        } catch let error as ShareCoreError {
+            if [.resourceNotFound, .parentNotFound, .notADirectory, .notAFile].contains(error.code) {
+                throw S3Error.noSuchKey(key.key)
+            }
+            throw S3Error(error, bucket: bucket.name, key: key.key)
+        }
+        guard info.isDirectory == key.isDirectory, !key.path.isEmpty || key.isDirectory else { throw S3Error.noSuchKey(key.key) }
+        return info
+    }
+
+    // MARK: Writing
+
+    /// `PUT` of an object: streams the body into the file (replacing it atomically only once
+    /// every byte arrived and every checksum held), creating missing parent directories. A key
+    /// ending in `/` with an empty body creates the directory.
+    static func put(_ context: S3Context) async throws -> FrontResponse {
+        let request = context.request
+        let bucket = try await context.bucket()
+        let key = try context.objectKey(in: bucket)
+        let metadata = try ObjectHeaders.metadata(request)
+        let onlyIfAbsent = try ifNoneMatchStar(request)
+        if key.isDirectory {
+            return try await putDirectory(context, key: key, in: bucket, onlyIfAbsent: onlyIfAbsent)
+        }
+        var headers = ObjectHeaders.contentHeaders(request)
+        let (body, result) = try S3Payload.open(request.front, auth: context.auth, computeMD5: false)
+        // `open` has checked its syntax; the body is checked against it as it streams.
+        if let md5 = request.header("Content-MD5"), let decoded = Data(base64Encoded: md5) {
+            headers.contentMD5 = Array(decoded)
+        }
+        try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
+        let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
+        let info: NodeInfo
+        do {
+            // The checksum is known once the body has been read: `finalize` keeps it with the
+            // file in the same transaction that makes the file visible.
+            info = try await bucket.share.upload(key.path, from: body,
+                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata),
+                                                 overwrite: !onlyIfAbsent,
+                                                 finalize: { _ in ChecksumField.properties(result) })
+        } catch {
+            await Parents.removeIfEmpty(created, in: bucket)
+            throw translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
+        }
+        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+        var fields = HTTPFields()
+        fields.set("ETag", etag)
+        if let checksum = result.checksum { fields.set(checksum.algorithm.headerName, checksum.base64) }
+        fields[.contentLength] = "0"
+        return FrontResponse(status: .ok, headers: fields)
+    }
+
+    /// `PUT` of a key ending in `/`: the directory, created with its missing parents. A body is refused.
+    static func putDirectory(_ context: S3Context, key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool) async throws -> FrontResponse {
+        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
+        for try await piece in body where !piece.isEmpty {
+            throw S3Error.invalidArgument("Object key '\(key.key)' ends with '/', so it names a directory, which cannot have content.",
+                                          name: "key", value: key.key)
+        }
+        if onlyIfAbsent, (try? await bucket.share.info(key.path))?.isDirectory == true {
+            throw S3Error.preconditionFailed("If-None-Match")
+        }
+        _ = try await Parents.ensure(key.path, for: key, in: bucket)
+        var fields = HTTPFields()
+        fields.set("ETag", ObjectHeaders.emptyETag)
+        fields[.contentLength] = "0"
+        return FrontResponse(status: .ok, headers: fields)
+    }
+
+    /// `If-None-Match: *` (write only if absent); other values are not something S3 supports on PUT.
+    static func ifNoneMatchStar(_ request: S3Request) throws -> Bool {
+        guard let value = request.header("If-None-Match") else { return false }
+        guard value.trimmingCharacters(in: .whitespaces) == "*" else {
+            throw S3Error.notImplemented("If-None-Match on a write supports only '*'.")
+        }
+        return true
+    }
+
+    /// Refuses, before any byte is read, a write onto a directory (`ExistingObjectIsDirectory`)
+    /// or, with `If-None-Match: *`, onto an existing object (`PreconditionFailed`).
+    static func refuseConflicts(_ key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool) async throws {
+        guard let info = try? await bucket.share.info(key.path) else { return }
+        if info.isDirectory { throw existingDirectory(key) }
+        if onlyIfAbsent { throw S3Error.preconditionFailed("If-None-Match") }
+    }
+
+    static func existingDirectory(_ key: ObjectKey) -> S3Error {
+        S3Error(.conflict, "ExistingObjectIsDirectory",
+                "Object key '\(key.key)' names an existing directory; delete the directory's contents first or use another key.",
+                details: [("Key", key.key)])
+    }
+
+    /// The S3 error for a failed write of `key`.
+    static func translate(_ error: any Error, key: ObjectKey, bucket: ResolvedBucket, onlyIfAbsent: Bool) -> any Error {
+        guard let engine = error as? ShareCoreError else { return error }
+        switch engine.code {
+        case .resourceAlreadyExists:
+            return onlyIfAbsent ? S3Error.preconditionFailed("If-None-Match") : existingDirectory(key)
+        case .parentNotFound, .notADirectory:
+            return S3Error(.conflict, "OperationAborted", "A parent directory of '\(key.key)' was removed or replaced during the request; retry.")
+        default:
+            return S3Error(engine, bucket: bucket.name, key: key.key)
+        }
+    }
+}
+
+/// Creating and tidying the directories a key's path goes through.
+enum Parents {
+    /// Makes directory `path` (and its missing ancestors) exist; returns the directories it
+    /// created, deepest last. A file in the way is `ObjectParentIsFile`.
+    static func ensure(_ path: String, for key: ObjectKey, in bucket: ResolvedBucket) async throws -> [String] {
+        if path.isEmpty { return [] }
+        if let info = try? await bucket.share.info(path) {
+            if info.isDirectory { return [] }
+            throw parentIsFile(key, path: path, bucket: bucket)
+        }
+        var created: [String] = []
+        var current = ""
+        for segment in path.split(separator: "/") {
+            current = current.isEmpty ? String(segment) : current + "/" + segment
+            do {
+                _ = try await bucket.share.createDirectory(current)
+                created.append(current)
+            } catch let error as ShareCoreError where error.code == .resourceAlreadyExists {
+                let info = try await bucket.share.info(current)
+                guard info.isDirectory else {
+                    await removeIfEmpty(created, in: bucket)
+                    throw parentIsFile(key, path: current, bucket: bucket)
+                }
+            } catch let error as ShareCoreError where error.code == .notADirectory {
+                await removeIfEmpty(created, in: bucket)
+                throw parentIsFile(key, path: current, bucket: bucket)
+            }
+        }
+        return created
+    }
+
+    static func parentIsFile(_ key: ObjectKey, path: String, bucket: ResolvedBucket) -> S3Error {
+        let relative = bucket.base.isEmpty ? path : String(path.dropFirst(bucket.base.count + 1))
+        return S3Error(.conflict, "ObjectParentIsFile",
+                       "Object key '\(key.key)' needs '\(relative)' to be a directory, but it is an existing object.",
+                       details: [("Key", key.key), ("ParentKey", relative)])
+    }
+
+    /// Removes `directories` (deepest first) while they are empty; stops at the first that is not.
+    static func removeIfEmpty(_ directories: [String], in bucket: ResolvedBucket) async {
+        for directory in directories.reversed() {
+            do {
+                try await bucket.share.deleteDirectory(directory)
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// After an object is deleted, removes the directories above it that it leaves empty, up
+    /// to (not including) the bucket's base directory, as an object store has no empty prefixes.
+    static func pruneEmpty(above path: String, in bucket: ResolvedBucket) async {
+        var components = path.split(separator: "/").map(String.init)
+        let baseDepth = bucket.base.isEmpty ? 0 : bucket.base.split(separator: "/").count
+        components.removeLast()
+        while components.count > baseDepth {
+            let directory = components.joined(separator: "/")
+            do {
+                let page = try await bucket.share.list(directory, maxResults: 1)
+                guard page.entries.isEmpty else { return }
+                try await bucket.share.deleteDirectory(directory)
+            } catch {
+                return
+            }
+            components.removeLast()
+        }
+    }
+}

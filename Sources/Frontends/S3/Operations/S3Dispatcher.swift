@@ -1,0 +1,32 @@
+import FrontKit
+
+/// Runs an operation's handler.
+enum S3Dispatcher {
+    static func run(_ operation: S3Operation, _ context: S3Context) async throws -> FrontResponse {
+        switch operation {
+        case .listBuckets: try await BucketOperations.listBuckets(context)
+        case .createBucket: try await BucketOperations.createBucket(context)
+        case .deleteBucket: try await BucketOperations.deleteBucket(context)
+        case .headBucket: try await BucketOperations.headBucket(context)
+        case .getBucketLocation: try await BucketOperations.getBucketLocation(context)
+        case .getBucketVersioning: try await BucketOperations.getBucketVersioning(context)
+        case .getBucketAcl, .getObjectAcl: try await BucketOperations.getAcl(context)
+        case .listObjects: try await ListOperations.listObjects(context, version: 1)
+        case .listObjectsV2: try await ListOperations.listObjects(context, version: 2)
+        case .listObjectVersions: try await ListOperations.listObjectVersions(context)
+        case .listMultipartUploads: try await MultipartOperations.listUploads(context)
+        case .deleteObjects: try await DeleteOperations.deleteObjects(context)
+        case .getObject: try await ObjectOperations.get(context, head: false)
+        case .headObject: try await ObjectOperations.get(context, head: true)
+        case .putObject: try await ObjectOperations.put(context)
+        case .copyObject: try await CopyOperations.copyObject(context)
+        case .deleteObject: try await DeleteOperations.deleteObject(context)
+        case .createMultipartUpload: try await MultipartOperations.create(context)
+        case .uploadPart: try await MultipartOperations.uploadPart(context)
+        case .uploadPartCopy: try await MultipartOperations.uploadPartCopy(context)
+        case .completeMultipartUpload: try await MultipartOperations.complete(context)
+        case .abortMultipartUpload: try await MultipartOperations.abort(context)
+        case .listParts: try await MultipartOperations.listParts(context)
+        }
+    }
+}

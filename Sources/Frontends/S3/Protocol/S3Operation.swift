@@ -1,0 +1,74 @@
+import HTTPTypes
+
+/// The S3 operations the front serves, told apart by method, bucket, key and sub-resource.
+enum S3Operation: String, Sendable {
+    case listBuckets
+    case createBucket, deleteBucket, headBucket, getBucketLocation, getBucketVersioning, getBucketAcl
+    case listObjects, listObjectsV2, listObjectVersions, listMultipartUploads, deleteObjects
+    case getObject, headObject, putObject, copyObject, deleteObject, getObjectAcl
+    case createMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
+
+    /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
+    static let unsupportedBucketResources: Set<String> = [
+        "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle",
+        "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+        "publicAccessBlock", "replication", "requestPayment", "tagging", "website", "select", "restore",
+        "legal-hold", "retention", "torrent", "attributes",
+    ]
+
+    /// The operation `request` asks for.
+    static func classify(_ request: S3Request) throws -> S3Operation {
+        let method = request.method
+        guard request.bucket != nil else {
+            guard method == .get || method == .head else { throw S3Error.methodNotAllowed() }
+            return .listBuckets
+        }
+        if let unsupported = request.target.query.first(where: { unsupportedBucketResources.contains($0.name) }) {
+            throw S3Error.notImplemented("The '\(unsupported.name)' sub-resource is not implemented by this server.")
+        }
+        if request.key == nil {
+            switch method {
+            case .get:
+                if request.has("location") { return .getBucketLocation }
+                if request.has("versioning") { return .getBucketVersioning }
+                if request.has("acl") { return .getBucketAcl }
+                if request.has("uploads") { return .listMultipartUploads }
+                if request.has("versions") { return .listObjectVersions }
+                if request.query("list-type") == "2" { return .listObjectsV2 }
+                return .listObjects
+            case .put:
+                if request.has("acl") || request.has("versioning") {
+                    throw S3Error.notImplemented("Setting bucket ACLs or versioning is not implemented by this server.")
+                }
+                return .createBucket
+            case .head: return .headBucket
+            case .delete: return .deleteBucket
+            case .post:
+                if request.has("delete") { return .deleteObjects }
+                throw S3Error.methodNotAllowed()
+            default: throw S3Error.methodNotAllowed()
+            }
+        }
+        switch method {
+        case .get:
+            if request.has("uploadId") { return .listParts }
+            if request.has("acl") { return .getObjectAcl }
+            return .getObject
+        case .head: return .headObject
+        case .put:
+            if request.has("acl") { throw S3Error.notImplemented("Setting object ACLs is not implemented by this server.") }
+            if request.has("uploadId") || request.has("partNumber") {
+                return request.header("x-amz-copy-source") != nil ? .uploadPartCopy : .uploadPart
+            }
+            return request.header("x-amz-copy-source") != nil ? .copyObject : .putObject
+        case .delete:
+            return request.has("uploadId") ? .abortMultipartUpload : .deleteObject
+        case .post:
+            if request.has("uploads") { return .createMultipartUpload }
+            if request.has("uploadId") { return .completeMultipartUpload }
+            throw S3Error.methodNotAllowed()
+        default:
+            throw S3Error.methodNotAllowed()
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import FrontKit
+import HTTPTypes
+import Logging
+import ShareCore
+
+/// Settings of the S3 front.
+public struct S3Configuration: Sendable {
+    /// The access key id clients sign with (default: the storage account name).
+    public var accessKey: String
+    /// The secret access key (default: the account key, as text).
+    public var secretKey: String
+    /// The region reported by GetBucketLocation and expected nowhere else (any region signs).
+    public var region: String
+    /// Host names under which `<bucket>.<suffix>` addresses a bucket (virtual-host style).
+    public var virtualHostSuffixes: [String]
+    /// Multipart uploads initiated longer ago than this are reclaimed (default 7 days).
+    public var uploadExpiry: Duration
+
+    /// A configuration.
+    public init(accessKey: String, secretKey: String, region: String = "us-east-1",
+                virtualHostSuffixes: [String] = ["localhost"], uploadExpiry: Duration = .seconds(7 * 24 * 3600)) {
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.region = region
+        self.virtualHostSuffixes = virtualHostSuffixes
+        self.uploadExpiry = uploadExpiry
+    }
+}
+
+/// The S3 front: every share is a bucket of the same name (and a bucket can be mapped to a
+/// directory of a share); object keys are file paths. Works on ``FrontRequest`` and
+/// ``FrontResponse`` only, so it mounts in any HTTP server.
+public struct S3Service: HTTPFront {
+    public let name = "S3"
+    let store: ShareStore
+    let configuration: S3Configuration
+    let logger: Logger
+    let sweeper: UploadSweeper
+
+    /// A front serving `store` with `configuration`.
+    public init(store: ShareStore, configuration: S3Configuration, logger: Logger = Logger(label: "sharecore.s3")) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.sweeper = UploadSweeper(expiry: configuration.uploadExpiry)
+    }
+
+    public func respond(to request: FrontRequest) async -> FrontResponse {
+        let requestId = S3Service.newRequestId()
+        var resource = request.head.path ?? "/"
+        do {
+            let parsed = try S3Request.parse(request, virtualHostSuffixes: configuration.virtualHostSuffixes)
+            resource = parsed.resource
+            let auth = try SigV4.verify(request.head, secrets: [configuration.accessKey: configuration.secretKey])
+            let operation = try S3Operation.classify(parsed)
+            let context = S3Context(store: store, request: parsed, operation: operation, auth: auth,
+                                    configuration: configuration, requestId: requestId, logger: logger)
+            await sweeper.sweepIfDue(store, logger: logger)
+            var response = try await S3Dispatcher.run(operation, context)
+            S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)
+            return response
+        } catch {
+            return errorResponse(error, requestId: requestId, resource: resource, method: request.head.method)
+        }
+    }
+
+    /// A request id as S3 writes them (16 upper-case hex characters).
+    static func newRequestId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Headers every response carries.
+    static func addCommonHeaders(_ fields: inout HTTPFields, requestId: String) {
+        fields.set("x-amz-request-id", requestId)
+        fields.set("x-amz-id-2", requestId)
+        fields.set("Date", HTTPDate.format(Date()))
+        fields.set("Server", "ShareCore")
+    }
+
+    /// The S3 error response for `error`: XML, except for HEAD, which has no body.
+    func errorResponse(_ error: any Error, requestId: String, resource: String, method: HTTPRequest.Method) -> FrontResponse {
+        let s3: S3Error
+        switch error {
+        case let e as S3Error: s3 = e
+        case let e as ShareCoreError: s3 = S3Error(e)
+        case is BodyTooLarge: s3 = S3Error(.badRequest, "MaxMessageLengthExceeded", "Your request was too big.")
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
+            s3 = .internalError()
+        }
+        var fields = HTTPFields()
+        S3Service.addCommonHeaders(&fields, requestId: requestId)
+        if method == .head {
+            fields[.contentLength] = "0"
+            return FrontResponse(status: s3.status, headers: fields)
+        }
+        var xml = XMLWriter()
+        xml.open("Error")
+        xml.element("Code", s3.code)
+        xml.element("Message", s3.message)
+        for (name, value) in s3.details { xml.element(name, value) }
+        xml.element("Resource", resource)
+        xml.element("RequestId", requestId)
+        xml.element("HostId", requestId)
+        xml.close("Error")
+        let bytes = xml.bytes
+        fields[.contentType] = "application/xml"
+        fields[.contentLength] = String(bytes.count)
+        return FrontResponse(status: s3.status, headers: fields, body: .bytes(bytes))
+    }
+}
+
+/// Reclaims abandoned multipart uploads at most once an hour, on the request path.
+actor UploadSweeper {
+    let expiry: Duration
+    private var last: ContinuousClock.Instant?
+
+    init(expiry: Duration) { self.expiry = expiry }
+
+    func sweepIfDue(_ store: ShareStore, logger: Logger) async {
+        let now = ContinuousClock.now
+        if let last, now - last < .seconds(3600) { return }
+        last = now
+        let seconds = Double(expiry.components.seconds)
+        let cutoff = FileTime(Date().addingTimeInterval(-seconds))
+        do {
+            let reclaimed = try await store.reclaimMultipartUploads(initiatedBefore: cutoff)
+            if reclaimed > 0 { logger.info("reclaimed \(reclaimed) abandoned multipart uploads") }
+        } catch {
+            logger.warning("reclaiming abandoned multipart uploads failed: \(error)")
+        }
+    }
+}

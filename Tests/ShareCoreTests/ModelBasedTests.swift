@@ -154,12 +154,12 @@ struct ModelHarness {
             for path in touched { try await compare(path, model: live, view: share) }
             if i % 250 == 249 { try await compareAll() }
             if i % 1000 == 999 {
-                store = try await temp.reopen()
+                store = try await temp.reopen(closing: store)
                 try await compareAll()
             }
         }
         try await compareAll()
-        store = try await temp.reopen()
+        store = try await temp.reopen(closing: store)
         try await compareAll()
         try await temp.finish(store)
     }

@@ -156,6 +156,18 @@ private func tempPath() -> String {
         try await t.finish(store)
     }
 
+    @Test func aStoreOpensInOneProcessAtATime() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        // A second open (as another process's would) is refused while the first holds the store,
+        // and changes nothing.
+        await expectError(.storeInUse) { try await ShareStore.open(at: t.path) }
+        #expect(try await t.store.shareInfo("docs").name == "docs")
+        let reopened = try await t.reopen()
+        #expect(try await reopened.shareInfo("docs").name == "docs")
+        try await t.finish(reopened)
+    }
+
     @Test func openingWhereNoStoreCanBeIsRefused() async throws {
         let path = tempPath()
         #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))

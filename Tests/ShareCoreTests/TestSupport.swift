@@ -15,8 +15,9 @@ struct TempStore {
         return TempStore(path: path, store: store)
     }
 
-    func reopen() async throws -> ShareStore {
-        await store.close()
+    /// Closes `current` (default: the first store opened) and opens the store again.
+    func reopen(closing current: ShareStore? = nil) async throws -> ShareStore {
+        await (current ?? store).close()
         return try await ShareStore.open(at: path, options: StoreOptions(
             durability: .fast, mapSize: 64 << 30, extentSize: store.options.extentSize,
             maxRunsPerExtent: store.options.maxRunsPerExtent))

@@ -89,6 +89,8 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let storageError = Code("storageError")
         /// The store was closed.
         public static let closed = Code("closed")
+        /// Another process has the store open (each store is opened by one process at a time).
+        public static let storeInUse = Code("storeInUse")
     }
 
     /// What went wrong.

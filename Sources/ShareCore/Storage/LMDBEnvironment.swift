@@ -86,12 +86,19 @@ final class LMDBEnvironment: @unchecked Sendable {
     private(set) var mapSize: Int
     let path: String
 
+    /// The descriptor holding the store's process lock (see ``lockStore(_:)``).
+    private let lockDescriptor: Int32
+
     init(path: String, mapSize: Int, maxReaders: UInt32, durability: Durability) throws {
         self.path = path
         self.mapSize = mapSize
+        lockDescriptor = try LMDBEnvironment.lockStore(path)
         var handle: OpaquePointer?
         try lmdbCheck(mdb_env_create(&handle), "mdb_env_create")
-        guard let handle else { throw ShareCoreError(.storageError, "mdb_env_create returned no environment") }
+        guard let handle else {
+            Glibc.close(lockDescriptor)
+            throw ShareCoreError(.storageError, "mdb_env_create returned no environment")
+        }
         env = handle
         dbis = []
         do {
@@ -117,8 +124,29 @@ final class LMDBEnvironment: @unchecked Sendable {
             dbis = opened
         } catch {
             mdb_env_close(env)
+            Glibc.close(lockDescriptor)
             throw error
         }
+    }
+
+    /// Takes an exclusive lock on `DIR/sharecore.lock` for as long as the store is open, so
+    /// that a second process (say `sharecore bucket add` while `sharecore serve` runs) is
+    /// refused with `storeInUse` instead of racing the first one's writer, recovery and map
+    /// growth. The kernel drops the lock when the process ends, however it ends.
+    private static func lockStore(_ path: String) throws -> Int32 {
+        let fd = open(path + "/sharecore.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ShareCoreError(.storageError, "cannot open the lock file of the store at \(path): errno \(errno)")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            Glibc.close(fd)
+            if code == EWOULDBLOCK {
+                throw ShareCoreError(.storeInUse, "the store at \(path) is open in another process (a running sharecore serve?)")
+            }
+            throw ShareCoreError(.storageError, "cannot lock the store at \(path): errno \(code)")
+        }
+        return fd
     }
 
     private var isClosed = false
@@ -129,6 +157,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             guard !isClosed else { return }
             isClosed = true
             mdb_env_close(env)
+            Glibc.close(lockDescriptor)
         }
     }
 

@@ -11,7 +11,9 @@ import ServiceLifecycle
 enum FrontServer {
     static func application(_ front: any HTTPFront, host: String, port: Int, logger: Logger, banner: String) -> some Service {
         let responder = FrontResponder(front: front, logger: logger)
-        var app = Application(responder: responder, configuration: .init(address: .hostname(host, port: port), serverName: "ShareCore"),
+        var app = Application(responder: responder,
+                              server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "ShareCore"),
                               logger: logger)
         app.addServices()
         return AnnouncedService(app: app, banner: banner, logger: logger)

@@ -62,3 +62,11 @@ serve: release
 
 clean:
 	rm -rf .build
+
+## The engine benchmarks (issue #5, Benchmarks/): ShareCore against raw LMDB doing the same
+## bytes, in one run; regenerates docs/PERFORMANCE.md's tables and plot. BENCH_SCALE=0.05 for a
+## quick smoke run, BENCH_FILTER='w1-.*' for some workloads, BENCH_BASELINE=main to refresh the
+## committed baseline.
+.PHONY: bench
+bench: deps
+	SWIFT=$(SWIFT) PYTHON=$(PYTHON) bash Benchmarks/report/bench.sh

@@ -36,7 +36,7 @@ enum BucketOperations {
         return context.xml(xml)
     }
 
-    /// `PUT /bucket`: creates a share of that name. A name S3 allows but a share cannot have
+    /// `PUT /bucket`: creates a case-sensitive share of that name. A name S3 allows but a share cannot have
     /// (dots, double hyphens) is `InvalidBucketName`.
     static func createBucket(_ context: S3Context) async throws -> FrontResponse {
         let name = context.request.bucket ?? ""
@@ -46,7 +46,9 @@ enum BucketOperations {
         if !body.isEmpty, FrontKit.XMLElement.parse(body) == nil { throw S3Error.malformedXML() }
         if try await context.store.bucketMapping(name) != nil { throw alreadyOwned(name) }
         do {
-            _ = try await context.store.createShare(name)
+            // Keys that differ only in case are different objects in S3: a bucket made through
+            // S3 is a case-sensitive share, so no write silently replaces another key's file.
+            _ = try await context.store.createShare(name, options: ShareOptions(caseSensitive: true))
         } catch let error as ShareCoreError {
             switch error.code {
             case .shareAlreadyExists: throw alreadyOwned(name)

@@ -58,6 +58,7 @@ extension Share {
     /// directories need to exist only then). Uploads belong to the live share: a snapshot
     /// handle is `snapshotReadOnly`.
     /// - Parameters:
+    ///   - path: the file the completed upload becomes.
     ///   - properties: content headers, metadata and other properties of the completed file.
     ///   - tag: an opaque value returned with the upload (e.g. a checksum algorithm).
     public func createMultipartUpload(_ path: String, properties: NodeProperties = NodeProperties(),
@@ -265,6 +266,7 @@ extension Share {
     /// not listed are released; the upload is gone afterwards. The file gets the upload's
     /// properties, `objectETag` = `etag`, and no known MD5 (``contentMD5(_:)`` computes it).
     /// - Parameters:
+    ///   - uploadId: the upload, as ``createMultipartUpload(_:properties:tag:)`` returned it.
     ///   - parts: part numbers in strictly ascending order (`invalidPartOrder` otherwise), each
     ///     uploaded with that MD5 (`invalidPart` otherwise).
     ///   - etag: the S3 ETag to keep with the file (e.g. `"<md5 of part md5s>-N"`).

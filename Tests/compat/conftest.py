@@ -1,9 +1,11 @@
-"""Fixtures of the FileREST compatibility suite.
+"""Fixtures of the compatibility suite (FileREST and S3).
 
-One `sharecore serve` is started for the whole session on a fresh data directory; every test
-talks to it through the unmodified `azure-storage-file-share` SDK. The server binary comes from
-SHARECORE_BIN (default: <repo>/.build/debug/sharecore). SHARECORE_COMPAT_PORTS ("LOW-HIGH")
-restricts the port the server listens on; by default the system picks a free one.
+One `sharecore serve` is started for the whole session on a fresh data directory, with both its
+FileREST and its S3 front; the FileREST tests talk to it through the unmodified
+`azure-storage-file-share` SDK, the S3 tests (test_s3_*.py) through boto3 and the aws CLI. The
+server binary comes from SHARECORE_BIN (default: <repo>/.build/debug/sharecore).
+SHARECORE_COMPAT_PORTS ("LOW-HIGH") restricts the ports the server listens on; by default the
+system picks free ones.
 """
 
 import os
@@ -21,6 +23,7 @@ from azure.core.exceptions import AzureError
 from azure.storage.fileshare import ShareLeaseClient, ShareServiceClient
 
 from compat_helpers import ACCOUNT, connection_string, unique_name
+from s3_helpers import make_s3_client
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -35,11 +38,17 @@ class Server:
     port: int
     data_dir: str
     log_path: str
+    s3_port: int = 0
 
     @property
     def endpoint(self) -> str:
         """The path-style FileREST endpoint (what the development connection string names)."""
         return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        """The S3 endpoint (path-style addressing: `<endpoint>/<bucket>/<key>`)."""
+        return f"http://127.0.0.1:{self.s3_port}"
 
     @property
     def connection_string(self) -> str:
@@ -61,32 +70,43 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
-def _pick_port() -> int:
+def _pick_ports(count: int) -> list:
+    """`count` distinct free ports (from SHARECORE_COMPAT_PORTS when set)."""
     spec = os.environ.get("SHARECORE_COMPAT_PORTS")
     if spec:
         low, _, high = spec.partition("-")
-        for port in range(int(low), int(high or low) + 1):
-            if _port_is_free(port):
-                return port
-        pytest.fail(f"no free port in SHARECORE_COMPAT_PORTS={spec}")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        ports = [port for port in range(int(low), int(high or low) + 1) if _port_is_free(port)][:count]
+        if len(ports) < count:
+            pytest.fail(f"fewer than {count} free ports in SHARECORE_COMPAT_PORTS={spec}")
+        return ports
+    sockets = []
+    try:
+        # Keep every socket bound until all are chosen, so the system gives distinct ports.
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _wait_until_listening(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"sharecore serve exited with {server.process.returncode} before listening:\n{server.log()}")
-        try:
-            with socket.create_connection(("127.0.0.1", server.port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    server.process.kill()
-    server.process.wait()
-    pytest.fail(f"sharecore serve did not listen on port {server.port} within {START_TIMEOUT:.0f} s:\n{server.log()}")
+    for port in [p for p in (server.port, server.s3_port) if p]:
+        while True:
+            if server.process.poll() is not None:
+                pytest.fail(f"sharecore serve exited with {server.process.returncode} before listening:\n{server.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    server.process.kill()
+                    server.process.wait()
+                    pytest.fail(f"sharecore serve did not listen on port {port} within {START_TIMEOUT:.0f} s:\n{server.log()}")
+                time.sleep(0.1)
 
 
 def _stop(server: Server) -> None:
@@ -104,26 +124,81 @@ def _stop(server: Server) -> None:
         pytest.fail(f"sharecore serve exited with status {status} after SIGTERM:\n{server.log()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def server():
-    """Starts `sharecore serve` on a fresh data directory; stops it with SIGTERM at the end."""
+def sharecore_binary() -> str:
+    """The server binary under test (SHARECORE_BIN, default <repo>/.build/debug/sharecore)."""
     binary = os.environ.get("SHARECORE_BIN", str(REPO / ".build" / "debug" / "sharecore"))
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no sharecore binary at {binary} (build it with `swift build`, or set SHARECORE_BIN)")
+    return binary
+
+
+def start_server(data_dir: str, log_path: str) -> Server:
+    """Starts `sharecore serve` on `data_dir` with its FileREST and S3 fronts on free ports and
+    waits until both listen. Stop it with `_stop`."""
+    file_port, s3_port = _pick_ports(2)
+    command = [sharecore_binary(), "serve", "--data", data_dir, "--durability", "fast",
+               "--file-port", str(file_port), "--s3-port", str(s3_port)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    running = Server(process=process, port=file_port, data_dir=data_dir, log_path=log_path, s3_port=s3_port)
+    _wait_until_listening(running)
+    return running
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Starts `sharecore serve` on a fresh data directory; stops it with SIGTERM at the end."""
     work = tempfile.mkdtemp(prefix="sharecore-compat-")
     data_dir = os.path.join(work, "data")
     log_path = os.path.join(work, "server.log")
-    port = _pick_port()
-    command = [binary, "serve", "--data", data_dir, "--durability", "fast", "--file-port", str(port)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = Server(process=process, port=port, data_dir=data_dir, log_path=log_path)
-    _wait_until_listening(running)
+    running = start_server(data_dir, log_path)
     try:
         yield running
     finally:
         _stop(running)
         shutil.rmtree(work, ignore_errors=True)
+
+
+class ServerFactory:
+    """Starts and stops further servers, each on a data directory of its own, for tests that
+    must prepare a store while no server has it open (e.g. `sharecore bucket add`)."""
+
+    def __init__(self, work: str):
+        self.work = work
+        self.running = []
+        self._count = 0
+
+    @property
+    def binary(self) -> str:
+        return sharecore_binary()
+
+    def data_dir(self, name: str) -> str:
+        """A path for a data directory (created by the first server started on it)."""
+        return os.path.join(self.work, name)
+
+    def start(self, data_dir: str) -> Server:
+        self._count += 1
+        running = start_server(data_dir, os.path.join(self.work, f"server{self._count}.log"))
+        self.running.append(running)
+        return running
+
+    def stop(self, server: Server) -> None:
+        """SIGTERM; the server must exit with status 0."""
+        self.running.remove(server)
+        _stop(server)
+
+
+@pytest.fixture(scope="module")
+def server_factory():
+    """A ServerFactory; every server still running at the end of the module is stopped (and
+    must exit cleanly)."""
+    factory = ServerFactory(tempfile.mkdtemp(prefix="sharecore-compat-extra-"))
+    try:
+        yield factory
+    finally:
+        for running in list(factory.running):
+            factory.stop(running)
+        shutil.rmtree(factory.work, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -157,4 +232,37 @@ def share(service):
     name = unique_name("share")
     client = service.create_share(name)
     yield client
+    _delete_quietly(service, name)
+
+
+# MARK: S3
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(server) -> str:
+    """The S3 endpoint of the session's server, `http://127.0.0.1:<port>`."""
+    return server.s3_endpoint
+
+
+@pytest.fixture(scope="session")
+def s3_client(s3_endpoint):
+    """boto3's S3 client at its default settings, pointed at the server."""
+    return make_s3_client(s3_endpoint)
+
+
+@pytest.fixture
+def bucket(s3_client, service):
+    """A fresh, empty bucket created with CreateBucket (so a new share); deleted afterwards
+    (through FileREST, as the share it is)."""
+    name = unique_name("bkt")
+    s3_client.create_bucket(Bucket=name)
+    yield name
+    _delete_quietly(service, name)
+
+
+@pytest.fixture
+def new_bucket_name(service):
+    """A bucket name no one uses yet; whatever is created under it is deleted afterwards."""
+    name = unique_name("bkt")
+    yield name
     _delete_quietly(service, name)

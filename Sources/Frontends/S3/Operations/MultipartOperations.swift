@@ -133,7 +133,8 @@ enum MultipartOperations {
                                           name: "x-amz-copy-source-range", value: text)
         }
         guard last < size else {
-            throw S3Error.invalidRequest("The specified copy range is invalid for the source object size")
+            throw S3Error.invalidArgument("Range specified is not valid for source object of size: \(size)",
+                                          name: "x-amz-copy-source-range", value: text)
         }
         return first..<(last + 1)
     }

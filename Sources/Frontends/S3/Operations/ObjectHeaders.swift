@@ -11,9 +11,11 @@ enum ObjectHeaders {
     /// The ETag of empty content and of directory objects: the MD5 of nothing.
     static let emptyETag = "\"d41d8cd98f00b204e9800998ecf8427e\""
 
-    /// Content headers from a PUT, CreateMultipartUpload or CopyObject with REPLACE.
+    /// Content headers from a PUT, CreateMultipartUpload or CopyObject with REPLACE. Without a
+    /// `Content-Type` the file gets the default one stored, as Azure's Create File does, so
+    /// both protocols report the same type.
     static func contentHeaders(_ request: S3Request) -> ContentHeaders {
-        ContentHeaders(contentType: request.header("Content-Type"),
+        ContentHeaders(contentType: request.header("Content-Type") ?? defaultContentType,
                        contentEncoding: S3Payload.storedContentEncoding(request.header("Content-Encoding")),
                        contentLanguage: request.header("Content-Language"),
                        contentDisposition: request.header("Content-Disposition"),

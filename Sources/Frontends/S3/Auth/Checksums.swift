@@ -133,32 +133,17 @@ struct ChecksumHasher: @unchecked Sendable {
 /// byte followed by `k` zero bytes, so eight lookups advance the register by eight bytes.
 enum CRC {
     /// CRC-32 (zlib) tables: 8 × 256 entries.
-    static let crc32Tables: [UInt32] = tables32(polynomial: 0xEDB8_8320)
+    static let crc32Tables: [UInt32] = tables(polynomial: 0xEDB8_8320)
     /// CRC-32C tables.
-    static let crc32cTables: [UInt32] = tables32(polynomial: 0x82F6_3B78)
+    static let crc32cTables: [UInt32] = tables(polynomial: 0x82F6_3B78)
     /// CRC-64/NVME tables.
-    static let crc64Tables: [UInt64] = tables64(polynomial: 0x9A6C_9329_AC4B_C9B5)
+    static let crc64Tables: [UInt64] = tables(polynomial: 0x9A6C_9329_AC4B_C9B5)
 
-    private static func tables32(polynomial: UInt32) -> [UInt32] {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
+    /// Slicing-by-8 tables of a reflected CRC of width `T` with (reflected) `polynomial`.
+    private static func tables<T: FixedWidthInteger & UnsignedInteger>(polynomial: T) -> [T] {
+        var t = [T](repeating: 0, count: 8 * 256)
         for i in 0..<256 {
-            var crc = UInt32(i)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ polynomial : crc >> 1 }
-            t[i] = crc
-        }
-        for k in 1..<8 {
-            for i in 0..<256 {
-                let previous = t[(k - 1) * 256 + i]
-                t[k * 256 + i] = (previous >> 8) ^ t[Int(previous & 0xFF)]
-            }
-        }
-        return t
-    }
-
-    private static func tables64(polynomial: UInt64) -> [UInt64] {
-        var t = [UInt64](repeating: 0, count: 8 * 256)
-        for i in 0..<256 {
-            var crc = UInt64(i)
+            var crc = T(i)
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ polynomial : crc >> 1 }
             t[i] = crc
         }

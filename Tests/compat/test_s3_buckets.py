@@ -60,9 +60,11 @@ def test_create_bucket_with_location_constraint(s3_client, new_bucket_name):
     assert _status(s3_client.head_bucket(Bucket=new_bucket_name)) == 200
 
 
-def test_bucket_already_owned_by_you(s3_client, bucket):
-    with s3_error("BucketAlreadyOwnedByYou", 409):
-        s3_client.create_bucket(Bucket=bucket)
+def test_recreating_ones_own_bucket_keeps_it(s3_client, bucket):
+    # As S3 in us-east-1 (the region reported here): 200, and the contents stay.
+    s3_client.put_object(Bucket=bucket, Key="kept.txt", Body=b"kept")
+    assert _status(s3_client.create_bucket(Bucket=bucket)) == 200
+    assert s3_client.get_object(Bucket=bucket, Key="kept.txt")["Body"].read() == b"kept"
 
 
 def test_bucket_not_empty(s3_client, bucket):
@@ -76,12 +78,14 @@ def test_bucket_not_empty(s3_client, bucket):
     with s3_error("BucketNotEmpty", 409):
         s3_client.delete_bucket(Bucket=bucket)
     s3_client.delete_object(Bucket=bucket, Key="d/")
-    # So does a multipart upload in progress.
+    # A multipart upload in progress does not: as in S3, it is discarded with the bucket.
     upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key="pending")["UploadId"]
-    with s3_error("BucketNotEmpty", 409):
-        s3_client.delete_bucket(Bucket=bucket)
-    s3_client.abort_multipart_upload(Bucket=bucket, Key="pending", UploadId=upload_id)
+    s3_client.upload_part(Bucket=bucket, Key="pending", UploadId=upload_id, PartNumber=1, Body=b"part")
     assert _status(s3_client.delete_bucket(Bucket=bucket)) == 204
+    with s3_error("NoSuchBucket", 404):
+        s3_client.list_multipart_uploads(Bucket=bucket)
+    s3_client.create_bucket(Bucket=bucket)
+    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 def test_no_such_bucket(s3_client, new_bucket_name):
@@ -266,3 +270,23 @@ def test_parent_directories_are_created_on_put(s3_client, service, bucket):
     for path in ["p", "p/q", "p/q/r"]:
         assert share.get_directory_client(path).get_directory_properties().is_directory
     assert share.get_file_client("p/q/r/file.txt").download_file().readall() == b"deep"
+
+
+def test_list_buckets_pages(s3_client, new_bucket_name):
+    names = [new_bucket_name + suffix for suffix in ("-a", "-b", "-c")]
+    for name in names:
+        s3_client.create_bucket(Bucket=name)
+    try:
+        seen = []
+        kwargs = {"MaxBuckets": 1, "Prefix": new_bucket_name}
+        while True:
+            page = s3_client.list_buckets(**kwargs)
+            assert len(page["Buckets"]) <= 1
+            seen += [b["Name"] for b in page["Buckets"]]
+            if "ContinuationToken" not in page:
+                break
+            kwargs["ContinuationToken"] = page["ContinuationToken"]
+        assert seen == names
+    finally:
+        for name in names:
+            s3_client.delete_bucket(Bucket=name)

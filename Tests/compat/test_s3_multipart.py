@@ -310,3 +310,35 @@ def test_multipart_upload_of_a_key_that_is_a_directory_or_under_a_file(s3_client
                                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
     assert s3_client.get_object(Bucket=bucket, Key="file")["Body"].read() == b"f"
     assert s3_client.get_object(Bucket=bucket, Key="dir/child")["Body"].read() == b"c"
+
+
+def test_completion_repeated_after_success_answers_the_same(s3_client, bucket):
+    """A client that lost the response to CompleteMultipartUpload and retries it gets the same
+    answer (as S3 gives for a while), not NoSuchUpload; other parts are still refused."""
+    key = "retried.bin"
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    body = pattern(PART, seed=7)
+    etag = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    first = s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts)
+    again = s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts)
+    assert first["ETag"] == again["ETag"] == multipart_etag([body])
+    assert s3_client.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    wrong = {"Parts": [{"PartNumber": 1, "ETag": quoted_md5(b"other")}]}
+    with s3_error("NoSuchUpload", 404):
+        s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=wrong)
+
+
+def test_completion_honours_write_conditions(s3_client, bucket):
+    key = "guarded.bin"
+    s3_client.put_object(Bucket=bucket, Key=key, Body=b"existing")
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    etag = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"new")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    with s3_error("PreconditionFailed", 412):
+        s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts,
+                                            IfNoneMatch="*")
+    assert s3_client.get_object(Bucket=bucket, Key=key)["Body"].read() == b"existing"
+    s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts,
+                                        IfMatch=quoted_md5(b"existing"))
+    assert s3_client.get_object(Bucket=bucket, Key=key)["Body"].read() == b"new"

@@ -581,3 +581,26 @@ def test_sha256_of_body_is_checked(s3_endpoint, s3_client, bucket):
     ok = signed_request(s3_endpoint, "PUT", key_path(bucket, "sha"), body=b"actual body")
     assert ok.status_code == 200, ok.text
     assert ok.headers["ETag"] == quoted_md5(b"actual body")
+
+
+def test_put_if_match(s3_client, bucket):
+    """PutObject with If-Match writes only over the object with that ETag; with no object
+    there it is NoSuchKey, as S3 answers."""
+    with s3_error("NoSuchKey", 404):
+        s3_client.put_object(Bucket=bucket, Key="cond.txt", Body=b"one", IfMatch=quoted_md5(b"zero"))
+    s3_client.put_object(Bucket=bucket, Key="cond.txt", Body=b"one")
+    with s3_error("PreconditionFailed", 412):
+        s3_client.put_object(Bucket=bucket, Key="cond.txt", Body=b"two", IfMatch='"nope"')
+    assert s3_client.get_object(Bucket=bucket, Key="cond.txt")["Body"].read() == b"one"
+    s3_client.put_object(Bucket=bucket, Key="cond.txt", Body=b"two", IfMatch=quoted_md5(b"one"))
+    assert s3_client.get_object(Bucket=bucket, Key="cond.txt")["Body"].read() == b"two"
+
+
+def test_delete_objects_takes_keys_verbatim(s3_client, bucket):
+    """Spaces around a key in DeleteObjects are part of the key."""
+    keys = [" lead", "trail ", "a b "]
+    for key in keys:
+        s3_client.put_object(Bucket=bucket, Key=key, Body=b"x")
+    result = s3_client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert sorted(d["Key"] for d in result["Deleted"]) == sorted(keys)
+    assert s3_client.list_objects_v2(Bucket=bucket).get("Contents", []) == []

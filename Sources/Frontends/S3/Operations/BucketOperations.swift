@@ -21,9 +21,33 @@ enum BucketOperations {
             buckets.append((mapping.name, mapping.created))
         }
         buckets.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+        // Optional paging (`max-buckets`, `continuation-token`) and filtering (`prefix`).
+        let request = context.request
+        let prefix = request.query("prefix") ?? ""
+        var maxBuckets = 10_000
+        if let text = request.query("max-buckets") {
+            guard let value = Int(text), (1...10_000).contains(value) else {
+                throw S3Error.invalidArgument("max-buckets must be an integer from 1 to 10000", name: "max-buckets", value: text)
+            }
+            maxBuckets = value
+        }
+        var after: String?
+        if let token = request.query("continuation-token") {
+            guard let decoded = ContinuationToken.decode(token) else {
+                throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: token)
+            }
+            after = decoded
+        }
+        buckets = buckets.filter { bucket in
+            bucket.name.hasPrefix(prefix) && (after.map { Array($0.utf8).lexicographicallyPrecedes(Array(bucket.name.utf8)) } ?? true)
+        }
+        let truncated = buckets.count > maxBuckets
+        buckets = Array(buckets.prefix(maxBuckets))
         var xml = XMLWriter()
         xml.open("ListAllMyBucketsResult", ["xmlns": S3XML.namespace])
         S3XML.owner(&xml, context.configuration)
+        if truncated, let last = buckets.last { xml.element("ContinuationToken", ContinuationToken.encode(last.name)) }
+        if request.query("prefix") != nil { xml.element("Prefix", prefix) }
         xml.open("Buckets")
         for bucket in buckets {
             xml.open("Bucket")
@@ -44,14 +68,14 @@ enum BucketOperations {
         // The body, if any, is a CreateBucketConfiguration naming a region: any region is accepted.
         let body = try await context.request.front.body.collect(upTo: 64 << 10)
         if !body.isEmpty, FrontKit.XMLElement.parse(body) == nil { throw S3Error.malformedXML() }
-        if try await context.store.bucketMapping(name) != nil { throw alreadyOwned(name) }
+        if try await context.store.bucketMapping(name) != nil { return try alreadyOwned(name, context) }
         do {
             // Keys that differ only in case are different objects in S3: a bucket made through
             // S3 is a case-sensitive share, so no write silently replaces another key's file.
             _ = try await context.store.createShare(name, options: ShareOptions(caseSensitive: true))
         } catch let error as ShareCoreError {
             switch error.code {
-            case .shareAlreadyExists: throw alreadyOwned(name)
+            case .shareAlreadyExists: return try alreadyOwned(name, context)
             case .invalidShareName:
                 throw S3Error(.badRequest, "InvalidBucketName",
                               "The specified bucket is not valid: a bucket here is a file share, whose name has 3 to 63 lowercase letters, digits and single hyphens.",
@@ -65,14 +89,23 @@ enum BucketOperations {
         return FrontResponse(status: .ok, headers: fields)
     }
 
-    static func alreadyOwned(_ name: String) -> S3Error {
-        S3Error(.conflict, "BucketAlreadyOwnedByYou",
-                "Your previous request to create the named bucket succeeded and you already own it.",
-                details: [("BucketName", name)])
+    /// Re-creating one's own bucket: S3 answers 200 (contents kept) in us-east-1, for legacy
+    /// compatibility, and `BucketAlreadyOwnedByYou` in every other region.
+    static func alreadyOwned(_ name: String, _ context: S3Context) throws -> FrontResponse {
+        guard context.configuration.region == "us-east-1" else {
+            throw S3Error(.conflict, "BucketAlreadyOwnedByYou",
+                          "Your previous request to create the named bucket succeeded and you already own it.",
+                          details: [("BucketName", name)])
+        }
+        var fields = HTTPFields()
+        fields.set("Location", "/" + name)
+        fields[.contentLength] = "0"
+        return FrontResponse(status: .ok, headers: fields)
     }
 
     /// `DELETE /bucket`: deletes the share when it has no files, directories or snapshots;
     /// for a mapped bucket, removes the mapping when its directory is empty (the directory stays).
+    /// Multipart uploads in progress are discarded with the bucket, as S3 does.
     static func deleteBucket(_ context: S3Context) async throws -> FrontResponse {
         let bucket = try await context.bucket()
         let page = try await bucket.share.list(bucket.base, maxResults: 1)
@@ -80,12 +113,12 @@ enum BucketOperations {
             throw S3Error(.conflict, "BucketNotEmpty", "The bucket you tried to delete is not empty",
                           details: [("BucketName", bucket.name)])
         }
-        if try await !MultipartOperations.uploads(in: bucket).isEmpty {
-            throw S3Error(.conflict, "BucketNotEmpty", "The bucket you tried to delete has multipart uploads in progress",
-                          details: [("BucketName", bucket.name)])
-        }
         do {
             if bucket.isMapped {
+                // Uploads in progress go with the bucket, as in S3 (deleting a share drops its own).
+                for (_, upload) in try await MultipartOperations.uploads(in: bucket) {
+                    try? await bucket.share.abortMultipartUpload(upload.id)
+                }
                 try await context.store.removeBucket(bucket.name)
             } else {
                 try await context.store.deleteShare(bucket.name)

@@ -48,7 +48,8 @@ enum DeleteOperations {
         var xml = XMLWriter()
         xml.open("DeleteResult", ["xmlns": S3XML.namespace])
         for object in objects {
-            guard let name = object.value("Key") else { throw S3Error.malformedXML() }
+            // A key is taken verbatim: leading and trailing spaces are part of it.
+            guard let name = object.child("Key")?.text else { throw S3Error.malformedXML() }
             let versionId = object.value("VersionId")
             do {
                 if let versionId, versionId != "null" {

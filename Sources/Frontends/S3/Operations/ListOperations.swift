@@ -49,7 +49,7 @@ enum ListOperations {
         var after: String?
         var token: String?
         if version == 2 {
-            if let t = request.query("continuation-token") {
+            if let t = request.query("continuation-token"), !t.isEmpty {
                 guard let decoded = ContinuationToken.decode(t) else {
                     throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: t)
                 }

@@ -144,7 +144,16 @@ enum MultipartOperations {
     static func complete(_ context: S3Context) async throws -> FrontResponse {
         let bucket = try await context.bucket()
         let key = try context.objectKey(in: bucket)
-        let upload = try await upload(context, bucket, key)
+        let id = context.request.query("uploadId") ?? ""
+        let upload: MultipartUpload
+        do {
+            upload = try await self.upload(context, bucket, key)
+        } catch let error as S3Error where error.code == "NoSuchUpload" {
+            // A completion repeated after it succeeded answers as the first did, as S3 does
+            // for a while after completing, so a client retrying a lost response is not failed.
+            if let repeated = try await repeatedCompletion(context, bucket, key, uploadId: id) { return repeated }
+            throw error
+        }
         let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
         let bytes = try await body.collect(upTo: 4 << 20)
         guard let root = FrontKit.XMLElement.parse(bytes), root.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML() }
@@ -161,7 +170,8 @@ enum MultipartOperations {
         var joined: [UInt8] = []
         for part in parts { joined += part.md5 }
         let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
-        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
+        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: ObjectOperations.ifNoneMatchStar(context.request),
+                                                  ifMatch: context.request.header("If-Match"))
         let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
@@ -179,12 +189,34 @@ enum MultipartOperations {
             default: throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: false)
             }
         }
+        return completionResult(context, bucket, key, etag: info.objectETag ?? etag)
+    }
+
+    /// The answer to a completion of an upload that is gone, when the object at the key is what
+    /// that upload made: the request's parts give the same multipart ETag the file keeps.
+    static func repeatedCompletion(_ context: S3Context, _ bucket: ResolvedBucket, _ key: ObjectKey,
+                                   uploadId: String) async throws -> FrontResponse? {
+        let bytes = try await context.request.front.body.collect(upTo: 4 << 20)
+        guard let root = FrontKit.XMLElement.parse(bytes), root.name == "CompleteMultipartUpload" else { return nil }
+        var joined: [UInt8] = []
+        let parts = root.children("Part")
+        for element in parts {
+            guard let md5 = element.value("ETag").flatMap(md5(fromETag:)) else { return nil }
+            joined += md5
+        }
+        guard !parts.isEmpty else { return nil }
+        let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
+        guard let info = try? await bucket.share.info(key.path), !info.isDirectory, info.objectETag == etag else { return nil }
+        return completionResult(context, bucket, key, etag: etag)
+    }
+
+    static func completionResult(_ context: S3Context, _ bucket: ResolvedBucket, _ key: ObjectKey, etag: String) -> FrontResponse {
         var xml = XMLWriter()
         xml.open("CompleteMultipartUploadResult", ["xmlns": S3XML.namespace])
         xml.element("Location", "/" + bucket.name + "/" + RequestTarget.percentEncode(key.key, keepSlash: true))
         xml.element("Bucket", bucket.name)
         xml.element("Key", key.key)
-        xml.element("ETag", "\"" + (info.objectETag ?? etag) + "\"")
+        xml.element("ETag", "\"" + etag + "\"")
         xml.close("CompleteMultipartUploadResult")
         return context.xml(xml)
     }

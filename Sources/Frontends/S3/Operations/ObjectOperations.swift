@@ -85,7 +85,7 @@ enum ObjectOperations {
         if let md5 = request.header("Content-MD5"), let decoded = Data(base64Encoded: md5) {
             headers.contentMD5 = Array(decoded)
         }
-        try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
+        try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"))
         let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
@@ -133,12 +133,23 @@ enum ObjectOperations {
         return true
     }
 
-    /// Refuses, before any byte is read, a write onto a directory (`ExistingObjectIsDirectory`)
-    /// or, with `If-None-Match: *`, onto an existing object (`PreconditionFailed`).
-    static func refuseConflicts(_ key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool) async throws {
-        guard let info = try? await bucket.share.info(key.path) else { return }
+    /// Refuses, before any byte is read, a write onto a directory (`ExistingObjectIsDirectory`),
+    /// with `If-None-Match: *` onto an existing object, and with `If-Match` onto an object whose
+    /// ETag differs (`PreconditionFailed`; `NoSuchKey` when there is no object, as S3 answers).
+    /// `If-None-Match: *` is enforced again atomically by the write; `If-Match` is checked here
+    /// only, just before the write.
+    static func refuseConflicts(_ key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool,
+                                ifMatch: String? = nil) async throws {
+        guard let info = try? await bucket.share.info(key.path) else {
+            if ifMatch != nil { throw S3Error.noSuchKey(key.key) }
+            return
+        }
         if info.isDirectory { throw existingDirectory(key) }
         if onlyIfAbsent { throw S3Error.preconditionFailed("If-None-Match") }
+        if let ifMatch {
+            let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+            guard Conditions.matches(ifMatch, etag) else { throw S3Error.preconditionFailed("If-Match") }
+        }
     }
 
     static func existingDirectory(_ key: ObjectKey) -> S3Error {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Runs a basic subset of ceph/s3-tests against a fresh `sharecore serve` and prints, per group,
+# how many tests passed, failed, errored and were skipped.
+#
+# Usage: Tests/s3-tests/run.sh S3TESTS_DIR [GROUP...]
+#   S3TESTS_DIR  a checkout of https://github.com/ceph/s3-tests (not part of this repository)
+#   GROUP        any of: bucket object listing multipart ranged copy (default: all of them)
+#
+# Environment:
+#   SHARECORE_BIN  the server binary (default: <repo>/.build/debug/sharecore; build it first)
+#   PYTHON         a Python with s3-tests' requirements installed (default: python3), e.g.
+#                    python3 -m venv /tmp/s3t-venv
+#                    /tmp/s3t-venv/bin/pip install -r S3TESTS_DIR/requirements.txt
+#                    PYTHON=/tmp/s3t-venv/bin/python Tests/s3-tests/run.sh S3TESTS_DIR
+#   OUT_DIR        where the JUnit XML files, the config and the server log go
+#                  (default: a new temporary directory, printed at the end)
+#   GROUP_TIMEOUT  seconds one group may run before it is stopped (default: 900)
+#
+# The server gets a new data directory, the S3 front on a free port and the FileREST front off.
+# s3-tests knows several users (main, alt, tenant, iam); ShareCore has one credential pair, so
+# every user gets it, and tests that need a second, different user fail: that is a finding.
+
+set -uo pipefail
+
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] || usage
+case "$1" in -h|--help) usage ;; esac
+
+S3TESTS_DIR="$(cd "$1" 2>/dev/null && pwd)" || { echo "no such directory: $1" >&2; exit 2; }
+shift
+[ -f "$S3TESTS_DIR/s3tests/functional/test_s3.py" ] || {
+  echo "$S3TESTS_DIR is not an s3-tests checkout (no s3tests/functional/test_s3.py)" >&2; exit 2; }
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+BIN="${SHARECORE_BIN:-$REPO/.build/debug/sharecore}"
+PYTHON="${PYTHON:-python3}"
+case "$PYTHON" in */*) PYTHON="$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")" ;; esac
+GROUP_TIMEOUT="${GROUP_TIMEOUT:-900}"
+[ -x "$BIN" ] || { echo "no server binary at $BIN (run swift build, or set SHARECORE_BIN)" >&2; exit 2; }
+"$PYTHON" -c 'import boto3, botocore, pytest, munch, isodate, lxml' 2>/dev/null || {
+  echo "$PYTHON lacks s3-tests' requirements: pip install -r $S3TESTS_DIR/requirements.txt (in a venv)" >&2
+  exit 2; }
+
+# Group name -> regular expression on the test function name (anchored at its start).
+declare -A PATTERNS=(
+  [bucket]='test_(bucket_(create|delete|head|notexist|recreate|get_location)|bucketv2_notexist|buckets_(create_then_list|list_ctime)|list_buckets_)'
+  [object]='test_(object_(write|read|head_|put_authenticated|set_get|metadata|delete_key|requestid|content_encoding|checksum)|multi_object(v2)?_delete|get_object_if|put_object_if(match|nonmatch)_)'
+  [listing]='test_(bucket_list(v2)?_|basic_key_count)'
+  [multipart]='test_(multipart_|abort_multipart_upload|list_multipart_upload|non_multipart_get_part|upload_part_copy_percent|atomic_multipart_upload_write)'
+  [ranged]='test_ranged_'
+  [copy]='test_(object_copy_|copy_object_if)'
+)
+ALL_GROUPS=(bucket object listing multipart ranged copy)
+GROUPS_TO_RUN=("$@")
+[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=("${ALL_GROUPS[@]}")
+for g in "${GROUPS_TO_RUN[@]}"; do
+  [ -n "${PATTERNS[$g]:-}" ] || { echo "unknown group: $g (known: ${ALL_GROUPS[*]})" >&2; exit 2; }
+done
+
+OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/sharecore-s3tests.XXXXXX)}"
+mkdir -p "$OUT_DIR" && OUT_DIR="$(cd "$OUT_DIR" && pwd)" || exit 2
+DATA_DIR="$(mktemp -d /tmp/sharecore-s3tests-data.XXXXXX)"
+SERVER_PID=""
+
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ACCESS_KEY="devstoreaccount1"
+SECRET_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+
+"$BIN" serve --data "$DATA_DIR" --host 127.0.0.1 --s3-port "$PORT" --file-port 0 \
+  --durability fast >"$OUT_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 150); do
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited:" >&2; cat "$OUT_DIR/server.log" >&2; exit 1; }
+  "$PYTHON" -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT),0.5)" 2>/dev/null && break
+  sleep 0.2
+done
+"$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1',$PORT),0.5)" 2>/dev/null || {
+  echo "the server did not listen on port $PORT in 30 s" >&2; cat "$OUT_DIR/server.log" >&2; exit 1; }
+
+# Bucket names are share names: lowercase letters, digits, single hyphens, 3 to 63 characters.
+# s3-tests pads {random} with lowercase letters and digits to a 30-character prefix.
+CONF="$OUT_DIR/s3tests.conf"
+user_section() { # name display_name user_id email
+  printf '[%s]\ndisplay_name = %s\nuser_id = %s\nemail = %s\naccess_key = %s\nsecret_key = %s\n' \
+    "$1" "$2" "$3" "$4" "$ACCESS_KEY" "$SECRET_KEY"
+}
+{
+  printf '[DEFAULT]\nhost = 127.0.0.1\nport = %s\nis_secure = False\nssl_verify = False\n\n' "$PORT"
+  printf '[fixtures]\nbucket prefix = s3t-{random}-\n\n'
+  user_section "s3 main" "devstoreaccount1" "devstoreaccount1" "main@example.com"
+  printf 'api_name = \n\n'
+  user_section "s3 alt" "devstoreaccount1" "devstoreaccount1" "alt@example.com"; echo
+  user_section "s3 tenant" "devstoreaccount1" "devstoreaccount1" "tenant@example.com"
+  printf 'tenant = devstoreaccount1\n\n'
+  user_section "iam" "devstoreaccount1" "devstoreaccount1" "iam@example.com"; echo
+  user_section "iam root" "devstoreaccount1" "devstoreaccount1" "root@example.com"; echo
+  user_section "iam alt root" "devstoreaccount1" "devstoreaccount1" "altroot@example.com"
+} >"$CONF"
+
+export S3TEST_CONF="$CONF" AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+  AWS_SHARED_CREDENTIALS_FILE=/dev/null PYTHONDONTWRITEBYTECODE=1
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL
+
+cd "$S3TESTS_DIR" || exit 2
+COMMIT="$(git -C "$S3TESTS_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
+"$PYTHON" -m pytest -p no:cacheprovider --collect-only -q s3tests/functional/test_s3.py \
+  >"$OUT_DIR/collected.txt" 2>"$OUT_DIR/collect.err" || {
+  echo "collecting the tests failed:" >&2; cat "$OUT_DIR/collect.err" "$OUT_DIR/collected.txt" >&2; exit 1; }
+
+# Tests s3-tests marks fails_on_aws check RGW behaviour that AWS S3 itself does not have.
+"$PYTHON" -m pytest -p no:cacheprovider --collect-only -q -m fails_on_aws s3tests/functional/test_s3.py \
+  2>/dev/null | grep '::' | sed 's/.*:://' >"$OUT_DIR/fails_on_aws.txt"
+
+echo "s3-tests $COMMIT, server on 127.0.0.1:$PORT, output in $OUT_DIR"
+XMLS=()
+for g in "${GROUPS_TO_RUN[@]}"; do
+  grep -E "^s3tests/functional/test_s3\.py::${PATTERNS[$g]}" "$OUT_DIR/collected.txt" >"$OUT_DIR/$g.tests"
+  count=$(wc -l <"$OUT_DIR/$g.tests")
+  echo "== $g: $count tests"
+  [ "$count" -gt 0 ] || { echo "group $g selects no test" >&2; exit 1; }
+  mapfile -t ids <"$OUT_DIR/$g.tests"
+  timeout "$GROUP_TIMEOUT" "$PYTHON" -m pytest -p no:cacheprovider -q -rN --tb=short \
+    --junitxml="$OUT_DIR/$g.xml" -o junit_suite_name="$g" "${ids[@]}" >"$OUT_DIR/$g.log" 2>&1
+  rc=$?
+  tail -1 "$OUT_DIR/$g.log"
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited during group $g (see $OUT_DIR/server.log)" >&2; exit 1; }
+  [ $rc -ne 124 ] || echo "group $g stopped after ${GROUP_TIMEOUT}s" >&2
+  [ -f "$OUT_DIR/$g.xml" ] || { echo "group $g wrote no JUnit XML (see $OUT_DIR/$g.log)" >&2; exit 1; }
+  XMLS+=("$OUT_DIR/$g.xml")
+done
+
+echo
+echo "s3-tests commit: $COMMIT"
+"$PYTHON" "$HERE/summarize.py" --rgw-only "$OUT_DIR/fails_on_aws.txt" "${XMLS[@]}"
+echo "details: $OUT_DIR (per group: .tests, .log, .xml; server.log; s3tests.conf)"

@@ -47,13 +47,11 @@ enum ListOperations {
         let bucket = try await context.bucket()
         let p = try parameters(request)
         var after: String?
-        var token: String?
         if version == 2 {
             if let t = request.query("continuation-token"), !t.isEmpty {
                 guard let decoded = ContinuationToken.decode(t) else {
                     throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: t)
                 }
-                token = t
                 after = decoded
             } else {
                 after = request.query("start-after").flatMap { $0.isEmpty ? nil : $0 }
@@ -68,7 +66,8 @@ enum ListOperations {
         xml.element("Name", bucket.name)
         xml.element("Prefix", encoded(p.prefix, p))
         if version == 2 {
-            if let token { xml.element("ContinuationToken", token) }
+            // Echoed as sent, even empty (an empty token means none).
+            if let sent = request.query("continuation-token") { xml.element("ContinuationToken", sent) }
             if let startAfter = request.query("start-after") { xml.element("StartAfter", encoded(startAfter, p)) }
             xml.element("KeyCount", String(page.objects.count + page.commonPrefixes.count))
         } else {

@@ -30,9 +30,15 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]
         ),
+        // xxh3-64 with AVX2 when the CPU has it (libxxhash as built by distributions is SSE2).
+        .target(
+            name: "CXXH3",
+            dependencies: ["CXXHash"],
+            path: "Sources/CXXH3"
+        ),
         .target(
             name: "ShareCore",
-            dependencies: ["CLMDB", "CXXHash"],
+            dependencies: ["CLMDB", "CXXHash", "CXXH3"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .target(

@@ -82,7 +82,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
 
     // MARK: Kept with the file
 
-    @Test func inOrderWritesNeedNoFullRead() async throws {
+    @Test func writesDoNotHashAndTheFirstContentMD5HashesTheRestOnce() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")
         let s = t.store.share("docs")
@@ -90,34 +90,157 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         let content = pattern(size, seed: 3)
         try await s.createFile("f", length: UInt64(size))
         #expect(try s.runningMD5("f")?.count == 0)
-        #expect(try await s.contentMD5("f") == reference([UInt8](repeating: 0, count: size)))
         var at = 0
         for piece in [1, 63, 64, 1 * MiB + 7, 4 * MiB, 3 * MiB] {
             let end = min(size, at + piece)
             try await s.write("f", at: UInt64(at), Array(content[at..<end]))
             at = end
-            #expect(try s.runningMD5("f")?.count == UInt64(at), "running MD5 covers the bytes written in order")
-            let expected = reference(Array(content[0..<at]) + [UInt8](repeating: 0, count: size - at))
-            #expect(try await s.contentMD5("f") == expected, "written \(at) of \(size)")
+            #expect(try s.runningMD5("f")?.count == 0, "a write after the hashed prefix keeps it as it is, unhashed")
         }
-        #expect(at < size)
         try await s.write("f", at: UInt64(at), Array(content[at...]))
-        #expect(try s.runningMD5("f")?.count == UInt64(size))
+        #expect(try s.runningMD5("f")?.count == 0)
+        let before = try await s.info("f")
         #expect(try await s.contentMD5("f") == reference(content))
+        // The first call hashed the whole file and kept the state, without changing the file.
+        #expect(try s.runningMD5("f")?.count == UInt64(size))
+        #expect(try await s.info("f") == before)
+        #expect(try await s.contentMD5("f") == reference(content))
+        #expect(try s.runningMD5("f")?.count == UInt64(size))
 
-        // A file created empty, then grown and written in order.
+        // Grown and written on after the hashed prefix: the state is kept, and only the new
+        // bytes are hashed by the next call.
+        let more = pattern(5000, seed: 30)
+        try await s.resize("f", to: UInt64(size + 8000))
+        try await s.write("f", at: UInt64(size + 1000), more)
+        #expect(try s.runningMD5("f")?.count == UInt64(size))
+        let grown = content + [UInt8](repeating: 0, count: 1000) + more + [UInt8](repeating: 0, count: 2000)
+        #expect(try await s.contentMD5("f") == reference(grown))
+        #expect(try s.runningMD5("f")?.count == UInt64(size + 8000))
+
+        // A file created empty, grown and written in order.
         try await s.createFile("g")
         #expect(try await s.contentMD5("g") == reference([]))
         try await s.resize("g", to: 1000)
         try await s.write("g", at: 0, Array(content[0..<600]))
         try await s.setProperties("g", NodeProperties(), length: 5000)
         try await s.write("g", at: 600, Array(content[600..<1700]))
-        #expect(try s.runningMD5("g")?.count == 1700)
+        #expect(try s.runningMD5("g")?.count == 0)
         #expect(try await s.contentMD5("g") == reference(Array(content[0..<1700]) + [UInt8](repeating: 0, count: 3300)))
+        #expect(try s.runningMD5("g")?.count == 5000)
         try await t.finish()
     }
 
-    @Test func outOfOrderWritesFallBackToReadingAndCacheTheResult() async throws {
+    @Test func contentMD5ReadsOnlyTheBytesItHasNotHashed() async throws {
+        // Shown with a damaged chunk: hashing bytes verifies them (`dataCorrupted`), and bytes
+        // already hashed are not read again.
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let s = t.store.share("docs")
+        let data = pattern(200_000, seed: 31)
+        try await s.createFile("kept", length: UInt64(data.count))
+        try await s.write("kept", at: 0, data)
+        #expect(try await s.contentMD5("kept") == reference(data))
+        let other = pattern(200_000, seed: 32)
+        try await s.createFile("unhashed", length: UInt64(other.count))
+        try await s.write("unhashed", at: 0, other)
+        await t.store.close()
+
+        let file = t.path + "/data.mdb"
+        var raw = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        for bytes in [data, other] {
+            let at = try #require(firstIndex(of: Array(bytes[100_000..<100_064]), in: raw))
+            raw[at + 10] ^= 0xFF
+        }
+        try Data(raw).write(to: URL(fileURLWithPath: file))
+
+        let store = try await ShareStore.open(at: t.path, options: StoreOptions(durability: .fast, mapSize: 64 << 30))
+        let reopened = store.share("docs")
+        await expectError(.dataCorrupted) { try await reopened.read("kept") }
+        #expect(try await reopened.contentMD5("kept") == reference(data), "hashed before the damage: nothing to read")
+        await expectError(.dataCorrupted) { try await reopened.contentMD5("unhashed") }
+        #expect(try reopened.runningMD5("unhashed")?.count == 0, "a failed hash keeps nothing")
+        await store.close()
+        try? FileManager.default.removeItem(atPath: t.path)
+    }
+
+    @Test func holesAreHashedAsZerosAcrossPiecesAndExtents() async throws {
+        let t = try await TempStore.make(extentSize: 64 * 1024)
+        try await t.store.createShare("docs")
+        let s = t.store.share("docs")
+        let size = 13 * MiB + 17
+        var model = [UInt8](repeating: 0, count: size)
+        try await s.createFile("sparse", length: UInt64(size))
+        #expect(try await s.contentMD5("sparse") == reference(model), "all holes")
+        try await s.resize("sparse", to: UInt64(size - 1))  // cuts hashed bytes: dropped
+        try await s.resize("sparse", to: UInt64(size))
+        #expect(try s.runningMD5("sparse") == nil)
+        // Runs straddling extents and 4 MiB pieces, with holes between them.
+        for (offset, length, seed) in [(5, 10, 40), (4 * MiB - 3, 70_000, 41), (8 * MiB + 65_530, 12, 42),
+                                       (12 * MiB, MiB + 17, 43), (1_000_000, 64 * 1024, 44)] {
+            let bytes = pattern(length, seed: UInt64(seed))
+            try await s.write("sparse", at: UInt64(offset), bytes)
+            model.replaceSubrange(offset..<(offset + length), with: bytes)
+        }
+        #expect(try await s.contentMD5("sparse") == reference(model))
+        #expect(try s.runningMD5("sparse")?.count == UInt64(size))
+        try await t.finish()
+    }
+
+    @Test func randomChangesKeepTheMD5Right() async throws {
+        let t = try await TempStore.make(extentSize: 4096, maxRuns: 8)
+        try await t.store.createShare("docs")
+        let s = t.store.share("docs")
+        var rng = SeededRandom(state: 0x5EED_0005)
+        func below(_ n: Int) -> Int { Int.random(in: 0..<max(n, 1), using: &rng) }
+        var models: [String: [UInt8]] = ["a": [], "b": []]
+        try await s.createFile("a")
+        try await s.createFile("b")
+        var snapshots: [(String, [String: [UInt8]])] = []
+        for step in 0..<300 {
+            let path = below(2) == 0 ? "a" : "b"
+            var model = models[path] ?? []
+            switch below(8) {
+            case 0, 1, 2:  // write: anywhere, or near the end of the data
+                guard !model.isEmpty else { break }
+                let offset = below(3) == 0 ? below(model.count) : model.count - 1 - below(min(model.count, 3000))
+                let length = min(model.count - offset, 1 + below(9000))
+                let bytes = pattern(length, seed: UInt64(step) + 100)
+                try await s.write(path, at: UInt64(offset), bytes)
+                model.replaceSubrange(offset..<(offset + length), with: bytes)
+            case 3:  // grow or cut
+                let length = below(3) == 0 ? below(model.count + 1) : model.count + below(20_000)
+                try await s.resize(path, to: UInt64(length))
+                if length < model.count { model.removeLast(model.count - length) } else { model += [UInt8](repeating: 0, count: length - model.count) }
+            case 4:  // clear
+                guard !model.isEmpty else { break }
+                let offset = below(model.count)
+                let length = 1 + below(model.count - offset)
+                try await s.clear(path, range: UInt64(offset)..<UInt64(offset + length))
+                model.replaceSubrange(offset..<(offset + length), with: [UInt8](repeating: 0, count: length))
+            case 5:  // copy the other file over this one
+                let other = path == "a" ? "b" : "a"
+                try await s.copy(from: s, other, to: path)
+                model = models[other] ?? []
+            case 6:
+                if snapshots.count < 5 { snapshots.append((try await t.store.createSnapshot(of: "docs").name, models)) }
+            default:
+                break
+            }
+            models[path] = model
+            if let kept = try s.runningMD5(path) { #expect(kept.count <= UInt64(model.count), "step \(step)") }
+            if below(3) == 0 {
+                #expect(try await s.contentMD5(path) == reference(model), "step \(step) '\(path)'")
+            }
+        }
+        for (name, then) in snapshots {
+            let old = t.store.share("docs", snapshot: name)
+            for (path, model) in then { #expect(try await old.contentMD5(path) == reference(model), "\(name) '\(path)'") }
+        }
+        for (path, model) in models { #expect(try await s.contentMD5(path) == reference(model)) }
+        try await t.finish()
+    }
+
+    @Test func outOfOrderWritesAreHashedByReadingAndTheResultIsKept() async throws {
         let t = try await TempStore.make(extentSize: 64 * 1024)
         try await t.store.createShare("docs")
         let s = t.store.share("docs")
@@ -126,7 +249,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         let piece = pattern(70_000, seed: 4)
         try await s.write("f", at: 100_000, piece)
         model.replaceSubrange(100_000..<170_000, with: piece)
-        #expect(try s.runningMD5("f") == nil, "a write past the covered bytes forgets the running MD5")
+        #expect(try s.runningMD5("f")?.count == 0, "a write after the hashed prefix keeps the state as it is")
         let before = try await s.info("f")
         #expect(try await s.contentMD5("f") == reference(model))
         // The result was kept with the file without changing its ETag or times.
@@ -138,7 +261,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await t.finish()
     }
 
-    @Test func writesBehindTheCoveredBytesForgetTheRunningState() async throws {
+    @Test func writesIntoTheHashedBytesForgetTheRunningState() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")
         let s = t.store.share("docs")
@@ -146,31 +269,45 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await s.createFile("f", length: 8000)
         try await s.write("f", at: 0, model)
         model += [UInt8](repeating: 0, count: 3000)
+        #expect(try await s.contentMD5("f") == reference(model))
+        #expect(try s.runningMD5("f")?.count == 8000)
         let patch = pattern(10, seed: 6)
         try await s.write("f", at: 20, patch)
         model.replaceSubrange(20..<30, with: patch)
         #expect(try s.runningMD5("f") == nil)
         #expect(try await s.contentMD5("f") == reference(model))
-        // Now cached over the whole size; growing keeps it, writing on at the old end extends it.
+        // Kept over the whole size again; growing keeps it, writing on at the old end too.
         try await s.resize("f", to: 9000)
         model += [UInt8](repeating: 0, count: 1000)
         #expect(try s.runningMD5("f")?.count == 8000)
         try await s.write("f", at: 8000, pattern(500, seed: 7))
         model.replaceSubrange(8000..<8500, with: pattern(500, seed: 7))
-        #expect(try s.runningMD5("f")?.count == 8500)
+        #expect(try s.runningMD5("f")?.count == 8000)
+        #expect(try await s.contentMD5("f") == reference(model))
+        #expect(try s.runningMD5("f")?.count == 9000)
+        // A write ending inside the hashed bytes forgets them too.
+        try await s.write("f", at: 8990, [1, 2, 3])
+        #expect(try s.runningMD5("f") == nil)
+        model.replaceSubrange(8990..<8993, with: [1, 2, 3])
         #expect(try await s.contentMD5("f") == reference(model))
         try await t.finish()
     }
 
-    @Test func clearsForgetTheStateUnlessOnlyTheUnwrittenTailIsCleared() async throws {
+    @Test func clearsForgetTheStateUnlessOnlyBytesAfterItAreCleared() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")
         let s = t.store.share("docs")
-        var model = pattern(4000, seed: 8) + [UInt8](repeating: 0, count: 6000)
-        try await s.createFile("f", length: 10_000)
-        try await s.write("f", at: 0, Array(model[0..<4000]))
+        var model = pattern(4000, seed: 8)
+        try await s.createFile("f", length: 4000)
+        try await s.write("f", at: 0, model)
+        #expect(try await s.contentMD5("f") == reference(model))
+        try await s.resize("f", to: 10_000)
+        try await s.write("f", at: 6000, pattern(100, seed: 9))
+        model += [UInt8](repeating: 0, count: 6000)
         try await s.clear("f", range: 4000..<10_000)
-        #expect(try s.runningMD5("f")?.count == 4000, "clearing holes changes no content")
+        #expect(try s.runningMD5("f")?.count == 4000, "clearing after the hashed bytes keeps them")
+        #expect(try await s.contentMD5("f") == reference(model))
+        #expect(try s.runningMD5("f")?.count == 10_000)
         try await s.clear("f", range: 1000..<1500)
         model.replaceSubrange(1000..<1500, with: [UInt8](repeating: 0, count: 500))
         #expect(try s.runningMD5("f") == nil)
@@ -185,20 +322,22 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         var model = pattern(10_000, seed: 10)
         try await s.createFile("f", length: 10_000)
         try await s.write("f", at: 0, model)
+        #expect(try await s.contentMD5("f") == reference(model))
         try await s.resize("f", to: 12_000)
         model += [UInt8](repeating: 0, count: 2000)
         #expect(try s.runningMD5("f")?.count == 10_000)
-        #expect(try await s.contentMD5("f") == reference(model))
-        try await s.resize("f", to: 10_000)  // cuts only zeros
+        try await s.resize("f", to: 10_000)  // cuts only bytes after the hashed prefix
         model.removeLast(2000)
         #expect(try s.runningMD5("f")?.count == 10_000)
+        #expect(try await s.contentMD5("f") == reference(model))
         try await s.resize("f", to: 5000)
         model.removeLast(5000)
-        #expect(try s.runningMD5("f") == nil, "truncating written bytes forgets the running MD5")
+        #expect(try s.runningMD5("f") == nil, "truncating hashed bytes forgets the running MD5")
         try await s.resize("f", to: 7000)
         model += [UInt8](repeating: 0, count: 2000)
         #expect(try s.runningMD5("f") == nil)
         #expect(try await s.contentMD5("f") == reference(model))
+        #expect(try s.runningMD5("f")?.count == 7000)
         try await s.setProperties("f", NodeProperties(), length: 3000)
         model.removeLast(4000)
         #expect(try s.runningMD5("f") == nil)
@@ -219,17 +358,19 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await s.createFile("src", length: 100_000)
         try await s.write("src", at: 0, content)
         let expected = reference(content + [UInt8](repeating: 0, count: 30_000))
+        #expect(try await s.contentMD5("src") == expected)
         try await s.copy(from: s, "src", to: "copy")
         try await o.copy(from: s, "src", to: "copy", options: CopyOptions(copyId: "c1"))
         for (share, path) in [(s, "copy"), (o, "copy")] {
             #expect(try share.runningMD5(path) == s.runningMD5("src"))
+            #expect(try share.runningMD5(path)?.count == 100_000)
             #expect(try await share.contentMD5(path) == expected)
         }
         // A copy onto an existing file replaces its state with the source's.
         try await s.createFile("target", length: 10)
         try await s.write("target", at: 5, [1, 2, 3])
         try await s.copy(from: s, "src", to: "target")
-        #expect(try s.runningMD5("target")?.count == 70_000)
+        #expect(try s.runningMD5("target")?.count == 100_000)
         #expect(try await s.contentMD5("target") == expected)
         // A source without a valid state gives a copy without one, and the same MD5.
         try await s.write("src", at: 10, [9])
@@ -244,7 +385,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         #expect(try s.runningMD5("copy") == nil)
         _ = try await t.store.restore(RestoreRequest(share: "docs", snapshot: snap.name, items: ["copy"],
                                                      targetFolder: "restored"))
-        #expect(try s.runningMD5("restored/copy")?.count == 70_000)
+        #expect(try s.runningMD5("restored/copy")?.count == 100_000)
         #expect(try await s.contentMD5("restored/copy") == expected)
         try await t.finish()
     }
@@ -294,7 +435,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await s.clear("b", range: 0..<5000)
         #expect(try await old.contentMD5("a") == reference(aThen))
         #expect(try await old.contentMD5("b") == reference(bThen))
-        #expect(try old.runningMD5("b") == nil, "a snapshot is never written to")
+        #expect(try old.runningMD5("b")?.count == 0, "a snapshot is never written to: its state is not extended")
         var aNow = aThen
         aNow.replaceSubrange(3000..<5000, with: pattern(2000, seed: 14))
         aNow[0] = 0xff

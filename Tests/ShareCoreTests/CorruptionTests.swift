@@ -91,6 +91,32 @@ import Testing
         await t.store.close()
     }
 
+    @Test func checkFindsARunningMD5LongerThanItsFile() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        let file = try await docs.createFile("f", length: 100)
+        try await docs.write("f", at: 0, [UInt8](repeating: 1, count: 100))
+        _ = try await docs.contentMD5("f")
+        #expect(try await t.store.check().problems == [])
+        try await t.store.write { txn in
+            let keys = try txn.keys(.nodes, prefix: Keys.node(1, file.id))
+            let key = try #require(keys.first)
+            var node = try #require(try txn.get(.nodes, key).map { try NodeRecord($0) })
+            node.info.size = 50  // as if a truncation had kept the state
+            try txn.put(.nodes, key, node.encode())
+            // Keep the extent map within the file, so that only the state is wrong.
+            for extent in try txn.keys(.extents, prefix: Keys.extents(1, file.id)) {
+                var map = try #require(try txn.get(.extents, extent).map { try ExtentMap($0) })
+                map.remove(50, 100)
+                try txn.put(.extents, extent, map.encode())
+            }
+        }
+        let report = try await t.store.check()
+        #expect(report.problems.contains { $0.contains("file 'f': its running MD5 covers 100 bytes, more than its 50") })
+        await t.store.close()
+    }
+
     @Test func checkFindsOverlappingRuns() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")

@@ -26,6 +26,15 @@ private func makeShare(extentSize: Int = ShareStore.maxRangeBytes, maxRuns: Int 
 
 private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
 
+/// Allocates and frees a few non-zero buffers of `n` bytes, so that the next allocation of
+/// that size is likely to get dirty memory back.
+@inline(never)
+private func scribble(_ n: Int) {
+    var keep: [[UInt8]] = []
+    for value in [UInt8(0xA5), 0x5A, 0xFF] { keep.append([UInt8](repeating: value, count: n)) }
+    keep.removeAll()
+}
+
 @Suite struct FileTests {
     // MARK: Create
 
@@ -357,6 +366,32 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         await expectError(.resourceNotFound) { try await s.read("nosuch") }
         await expectError(.resourceNotFound) { try await s.ranges("nosuch") }
         await expectError(.notADirectory) { try await s.read("f/x") }
+        try await t.finish()
+    }
+
+    @Test func holesReadAsZerosWhateverMemoryTheResultReuses() async throws {
+        // A read's result is allocated uninitialised and only its holes are zeroed: fill the
+        // allocator with non-zero garbage of the same sizes first, so that a hole left unset
+        // would show.
+        let (t, s) = try await makeShare(extentSize: 4096)
+        let size = 100_000
+        var model = zeros(size)
+        try await s.createFile("f", length: UInt64(size))
+        for (offset, length, seed) in [(0, 10, 1), (4090, 20, 2), (9000, 3000, 3), (40_000, 1, 4), (99_990, 10, 5)] {
+            let bytes = pattern(length, seed: UInt64(seed))
+            try await s.write("f", at: UInt64(offset), bytes)
+            model.replaceSubrange(offset..<(offset + length), with: bytes)
+        }
+        try await s.clear("f", range: 9500..<9600)
+        model.replaceSubrange(9500..<9600, with: zeros(100))
+        try await s.createFile("empty", length: UInt64(size))
+        for range in [0..<size, 1..<size, 5..<4095, 4095..<12_100, 12_000..<99_995, 40_000..<40_001, 50_000..<60_000] {
+            scribble(range.count)
+            #expect(try await s.read("f", range: UInt64(range.lowerBound)..<UInt64(range.upperBound)) == Array(model[range]),
+                    "range \(range)")
+            scribble(range.count)
+            #expect(try await s.read("empty", range: UInt64(range.lowerBound)..<UInt64(range.upperBound)) == zeros(range.count))
+        }
         try await t.finish()
     }
 

@@ -29,6 +29,23 @@ private func tempPath() -> String {
         try await TempStore(path: path, store: store).finish()
     }
 
+    @Test func xxh3GivesLibxxhashsValuesOnEveryPath() {
+        // Chunk checksums are stored: the AVX2 build (when the CPU has it) must give exactly
+        // libxxhash's values, for every length class (short, mid-size, long, unaligned).
+        let data = pattern(300_000, seed: 77)
+        data.withUnsafeBytes { all in
+            var lengths = Array(0...1_100) + [2_047, 2_048, 4_095, 4_096, 65_535, 65_536, 65_537, 131_072, 299_990]
+            lengths += (0..<50).map { 1_100 + $0 * 5_003 }
+            for length in lengths {
+                for start in [0, 1, 7, 32, 63] where start + length <= all.count {
+                    let bytes = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(XXH3.hash(bytes) == XXH3.libraryHash(bytes), "length \(length) at \(start)")
+                }
+            }
+        }
+        #expect(XXH3.hash([UInt8]()) == 0x2D06_8005_38D3_94C2, "xxh3-64 of nothing (seed 0)")
+    }
+
     @Test func mapGrowsWhenFull() async throws {
         let t = try await TempStore.make(mapSize: 1 << 20)
         try await t.store.createShare("big")

@@ -183,6 +183,9 @@ struct Checker {
 
     /// Checks the extent maps of one file in one view; returns the bytes its runs cover.
     private mutating func checkExtents(view: View, node: NodeRecord, label: String) throws -> UInt64 {
+        if let md5 = node.md5, md5.count > node.info.size {
+            problems.append("\(label): its running MD5 covers \(md5.count) bytes, more than its \(node.info.size)")
+        }
         var covered: UInt64 = 0
         var found: [(UInt64, ExtentMap)] = []
         try view.extents(node: node.info.id) { index, map in

@@ -20,14 +20,14 @@ enum Chunks {
             out.storeBytes(of: UInt32(1).bigEndian, toByteOffset: 0, as: UInt32.self)
             out.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: 4, as: UInt32.self)
             out.storeBytes(of: UInt32(blocks).bigEndian, toByteOffset: 8, as: UInt32.self)
+            guard let dest = out.baseAddress else { return }
+            // Each block is hashed and copied in one pass over it.
             for b in 0..<blocks {
                 let start = b * blockSize
                 let end = min(bytes.count, start + blockSize)
-                let hash = XXH3.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                let hash = XXH3.hashCopying(UnsafeRawBufferPointer(rebasing: bytes[start..<end]),
+                                            to: dest + headerBytes + blocks * 8 + start)
                 out.storeBytes(of: hash.bigEndian, toByteOffset: headerBytes + b * 8, as: UInt64.self)
-            }
-            if let base = bytes.baseAddress, let dest = out.baseAddress {
-                (dest + headerBytes + blocks * 8).copyMemory(from: base, byteCount: bytes.count)
             }
         }
     }
@@ -80,25 +80,84 @@ enum Chunks {
         return try Layout(raw, id: id).length
     }
 
-    /// Copies `count` bytes at `offset` of chunk `id` to `dest`, verifying their blocks first.
+    /// Copies `count` bytes at `offset` of chunk `id` to `dest`, verifying their blocks: a
+    /// whole block is hashed while it is copied (one pass over it), a block the range covers
+    /// only in part is hashed, then its part copied. On `dataCorrupted`, `dest` may hold bytes
+    /// that failed their checksum: callers drop it.
     static func read(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
                      into dest: UnsafeMutableRawBufferPointer) throws {
+        guard count <= dest.count else {
+            throw ShareCoreError(.dataCorrupted, "a run of chunk \(id) does not fit where it is read to")
+        }
+        let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
+        guard count > 0, let src, let d = dest.baseAddress else { return }
+        defer { release(txn, src + offset, count) }
+        let end = offset + count
+        var position = offset
+        while position < end {
+            let block = position / blockSize
+            let blockStart = block * blockSize
+            let blockEnd = min(layout.length, blockStart + blockSize)
+            let pieceEnd = min(end, blockEnd)
+            let whole = UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)
+            let out = d + (position - offset)
+            let hash: UInt64
+            if position == blockStart && pieceEnd == blockEnd {
+                hash = XXH3.hashCopying(whole, to: out)
+            } else {
+                hash = XXH3.hash(whole)
+                if hash == layout.storedHash(block) { out.copyMemory(from: src + position, byteCount: pieceEnd - position) }
+            }
+            guard hash == layout.storedHash(block) else {
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
+            }
+            position = pieceEnd
+        }
+    }
+
+    /// Calls `body` with the bytes `[offset, offset + count)` of chunk `id` as they lie in the
+    /// store, in pieces of at most one 64 KiB block, each right after verifying its block (so
+    /// that `body` finds it in the CPU cache), with the piece's position from `offset`. Bytes
+    /// of a block that fails its checksum never reach `body` (`dataCorrupted`); earlier pieces
+    /// have. The buffers are valid only during the call.
+    static func visit(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
+                      _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
+        guard count > 0, let src else { return }
+        defer { release(txn, src + offset, count) }
+        let end = offset + count
+        var position = offset
+        while position < end {
+            let block = position / blockSize
+            let blockStart = block * blockSize
+            let blockEnd = min(layout.length, blockStart + blockSize)
+            if XXH3.hash(UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)) != layout.storedHash(block) {
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
+            }
+            let pieceEnd = min(end, blockEnd)
+            try body(position - offset, UnsafeRawBufferPointer(start: src + position, count: pieceEnd - position))
+            position = pieceEnd
+        }
+    }
+
+    /// Chunk `id`'s layout and the address of its data, after checking that
+    /// `[offset, offset + count)` lies inside it.
+    private static func locate(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int) throws -> (Layout, UnsafeRawPointer?) {
         guard let raw = try txn.get(.chunks, key(id)) else {
             throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
         }
         let layout = try Layout(raw, id: id)
-        guard offset >= 0, count >= 0, offset + count <= layout.length, count <= dest.count else {
+        guard offset >= 0, count >= 0, offset + count <= layout.length else {
             throw ShareCoreError(.dataCorrupted, "a run points past the end of chunk \(id)")
         }
-        if let bad = layout.firstBadBlock(offset, offset + count) {
-            throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(bad)")
-        }
-        if count > 0, let src = layout.data.baseAddress, let d = dest.baseAddress {
-            d.copyMemory(from: src + offset, byteCount: count)
-            // Only a read-only transaction reads from the map; in a write transaction a chunk
-            // stored by the same transaction lies in LMDB's heap memory, which must not be touched.
-            if count >= releaseThreshold, txn.isReadOnly { releaseMappedPages(src + offset, count) }
-        }
+        return (layout, layout.data.baseAddress)
+    }
+
+    /// After a large read from the map, gives its pages back (see `releaseMappedPages`). Only
+    /// a read-only transaction reads from the map; in a write transaction a chunk stored by the
+    /// same transaction lies in LMDB's heap memory, which must not be touched.
+    private static func release(_ txn: ReadTxn, _ start: UnsafeRawPointer, _ count: Int) {
+        if count >= releaseThreshold, txn.isReadOnly { releaseMappedPages(start, count) }
     }
 
     /// Reads at least this large drop the mapped pages they touched afterwards.

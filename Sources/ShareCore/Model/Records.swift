@@ -172,9 +172,13 @@ enum Node {
 /// The stored form of a node (table `nodes`, versioned by epoch).
 struct NodeRecord: Sendable, Hashable {
     var info: NodeInfo
-    /// Files only: the running MD5 of the content's first `md5.count` bytes; every byte after
-    /// those up to the size is a hole (zero). Nil when unknown (content changed otherwise than
-    /// by a write at offset `md5.count`); see `Share.contentMD5`.
+    /// Files only: the running MD5 of the content's first `md5.count` bytes (`md5.count` ≤ the
+    /// size), which no write, clear or truncation has touched since the state was computed.
+    /// The bytes after them are whatever the file holds and are not covered: changes there
+    /// (writes, clears, growing, cutting) keep the state, and `Share.contentMD5` extends it by
+    /// reading them. Nil when unknown (a change reached into the covered bytes), which means
+    /// the same as an empty state: the whole content is to be read. (Stores written when a
+    /// state implied holes after it still satisfy this rule.)
     var md5: MD5? = nil
 
     func encode() -> [UInt8] {

@@ -2,14 +2,16 @@ extension Share {
     /// The MD5 (16 bytes) of the current content of file `path` (at this handle's snapshot,
     /// for a snapshot handle), holes reading as zeros.
     ///
-    /// Cost: each file keeps a running MD5 of its content from offset 0, extended by writes
-    /// that continue it (Create File then in-order Put Range, or an upload) and carried over
-    /// by copies and restores. While it is valid, this is one read lookup plus hashing the
-    /// zeros of the unwritten tail, if any (about 2 ms per MiB of tail in a release build, so a large file that
-    /// is mostly holes is costly). Otherwise (after a write elsewhere, a clear of written
-    /// bytes or a truncation of written bytes) the whole file is read in 4 MiB pieces and
-    /// hashed, O(size); on the live share the result is then kept with the file by one small
-    /// write, unless the file changed meanwhile, so that the next call is cheap again.
+    /// Cost: each file keeps a running MD5 of a prefix of its content that no change has
+    /// touched since it was computed. Writes never hash: a write, clear or resize after that
+    /// prefix keeps it; one that reaches into it drops it. This call extends the kept state by
+    /// reading the rest of the file in 4 MiB pieces (holes are hashed as zeros without being
+    /// read; hashing runs at about 2 ms per MiB in a release build), and on the live share keeps
+    /// the extended state with the file by one small write, unless the file changed meanwhile,
+    /// so the next call is one lookup. After in-order writes (Create File, then Put Range from
+    /// offset 0 on) the first call therefore reads the file once and the next ones read
+    /// nothing; a streaming upload (``upload(_:from:properties:overwrite:finalize:)``) hashes
+    /// while it streams, so its file needs no read at all. Copies and restores carry the state.
     /// A file that keeps changing while it is read is `conditionNotMet` after a few attempts.
     public func contentMD5(_ path: String) async throws -> [UInt8] {
         let p = try SharePath(path)
@@ -21,17 +23,13 @@ extension Share {
                 return node
             }
             let size = node.info.size
-            if var running = node.md5, running.count <= size {
-                running.updateZeros(size - running.count)
-                return running.finalize()
-            }
-            guard let hashed = try await hashByReading(fileId: node.info.id, size: size) else { continue }
-            // A snapshot's content never changes; the live file may have changed while it was read.
+            let kept = node.md5.flatMap { $0.count <= size ? $0 : nil } ?? MD5()
+            if kept.count == size { return kept.finalize() }
+            guard let hashed = try await extendByReading(kept, node: node) else { continue }
+            // A snapshot's content never changes and is never written to.
             guard snapshot == nil else { return hashed.finalize() }
             let id = node.info.id
             let lastModified = node.info.lastModified
-            let current = try read { view in try view.node(id) }
-            guard let current, current.info.lastModified == lastModified, current.info.size == size else { continue }
             try await mutate { m in
                 // Keep it only if the content is still what was hashed (same ETag, same length).
                 guard var live = try m.view.node(id), live.info.kind == .file,
@@ -44,28 +42,34 @@ extension Share {
         throw ShareCoreError(.conditionNotMet, "file '\(p)' kept changing while its MD5 was computed")
     }
 
-    /// Hashes file `fileId` of `size` bytes by reading it in 4 MiB pieces; nil when the live
-    /// file shrank meanwhile.
-    private func hashByReading(fileId: UInt64, size: UInt64) async throws -> MD5? {
+    /// Extends `state` (the MD5 of the first `state.count` bytes of `node`) to the whole file
+    /// by reading the rest in 4 MiB pieces, each in its own read transaction; nil when the
+    /// file changed meanwhile (another ETag or length).
+    private func extendByReading(_ state: MD5, node: NodeRecord) async throws -> MD5? {
         let piece: UInt64 = 4 << 20
-        var state = MD5()
-        var position: UInt64 = 0
+        let id = node.info.id
+        let size = node.info.size
+        let lastModified = node.info.lastModified
+        var state = state
+        var position = state.count
         while position < size {
             let end = min(size, position + piece)
-            let bytes: [UInt8]
-            do {
-                bytes = try await read(fileId: fileId, range: position..<end)
-            } catch let error as ShareCoreError where error.code == .invalidRange && snapshot == nil {
-                return nil
+            let same = try read { view in
+                guard let current = try view.node(id), current.info.kind == .file,
+                      current.info.lastModified == lastModified, current.info.size == size else { return false }
+                try view.hashContent(node: id, position..<end, into: &state)
+                return true
             }
-            state.update(bytes)
+            guard same else { return nil }
             position = end
+            // Hashing a large file takes a while: let other tasks of the pool run between pieces.
+            if position < size { await Task.yield() }
         }
         return state
     }
 
-    /// The running MD5 kept with file `path`, when valid (tests use it to see that no full
-    /// read is needed).
+    /// The running MD5 kept with file `path`, when valid (tests use it to see how much of the
+    /// file the next ``contentMD5(_:)`` has to read).
     func runningMD5(_ path: String) throws -> MD5? {
         let p = try SharePath(path)
         return try read { view in

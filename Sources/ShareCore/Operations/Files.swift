@@ -74,9 +74,10 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
             try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
-            // A write continuing the running MD5 extends it; any other write forgets it.
-            var md5 = node.md5.flatMap { $0.count == offset ? $0 : nil }
-            md5?.update(bytes)
+            // The running MD5 covers bytes no write has touched since it was computed: a write
+            // at or after them keeps it (no hashing here; `contentMD5` extends it lazily), a
+            // write into them forgets it.
+            let md5 = node.md5.flatMap { offset >= $0.count ? $0 : nil }
             node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
             node.md5 = md5
             try m.putNode(node)
@@ -113,7 +114,7 @@ extension Share {
             try m.authorize(node, leaseId)
             try Share.checkWithin(range, size: node.info.size, path: p)
             try m.clearRange(node: node.info.id, range)
-            // Clearing only the unwritten tail leaves the content (zeros there) as it was.
+            // Clearing only bytes after the hashed prefix leaves the prefix as it was.
             let md5 = node.md5.flatMap { range.lowerBound >= $0.count ? $0 : nil }
             node.touchContent(m.now, keepLastWriteTime: preserveLastWriteTime)
             node.md5 = md5
@@ -212,34 +213,66 @@ extension NodeRecord {
         md5 = nil
     }
 
-    /// The running MD5 that stays valid when the file's length becomes `length`: growing adds
-    /// zeros after the covered bytes, and cutting only unwritten tail leaves them intact.
+    /// The running MD5 that stays valid when the file's length becomes `length`: growing, or
+    /// cutting only bytes after the hashed prefix, leaves the prefix intact.
     func md5Kept(resizingTo length: UInt64) -> MD5? {
         md5.flatMap { length >= $0.count ? $0 : nil }
     }
 }
 
 extension View {
+    /// The bytes of `range` of file `node`, holes as zeros. The result is allocated
+    /// uninitialised: runs are copied in and only the gaps between them are zeroed.
     func readBytes(node: UInt64, _ range: Range<UInt64>) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(range.count))
-        guard !range.isEmpty else { return out }
+        let total = Int(range.count)
+        guard total > 0 else { return [] }
         let first = range.lowerBound / extentSize
         let last = (range.upperBound - 1) / extentSize
-        try out.withUnsafeMutableBytes { buffer in
+        return try [UInt8](unsafeUninitializedCapacity: total) { elements, initialized in
+            let buffer = UnsafeMutableRawBufferPointer(elements)
+            var filled = 0  // bytes [0, filled) are set; runs come in ascending order
             try extents(node: node, from: first, through: last) { index, map in
                 let base = index * extentSize
                 for run in map.runs {
                     let start = max(base + UInt64(run.offset), range.lowerBound)
                     let end = min(base + UInt64(run.end), range.upperBound)
                     guard start < end else { continue }
+                    let from = Int(start - range.lowerBound)
+                    let to = Int(end - range.lowerBound)
+                    if from > filled { UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<from]).initializeMemory(as: UInt8.self, repeating: 0) }
                     let inChunk = Int(start - base - UInt64(run.offset)) + Int(run.chunkOffset)
-                    let dest = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(start - range.lowerBound)..<Int(end - range.lowerBound)])
-                    try Chunks.read(txn, id: run.chunk, offset: inChunk, count: Int(end - start), into: dest)
+                    try Chunks.read(txn, id: run.chunk, offset: inChunk, count: to - from,
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[from..<to]))
+                    filled = max(filled, to)
                 }
                 return true
             }
+            if filled < total { UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<total]).initializeMemory(as: UInt8.self, repeating: 0) }
+            initialized = total
         }
-        return out
+    }
+
+    /// Adds the bytes of `range` of file `node` to `state`, holes as zeros (hashed without
+    /// reading anything); data is hashed where it lies in the store, after verifying its blocks.
+    func hashContent(node: UInt64, _ range: Range<UInt64>, into state: inout MD5) throws {
+        guard !range.isEmpty else { return }
+        var position = range.lowerBound  // bytes before it are hashed; runs come in ascending order
+        try extents(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, map in
+            let base = index * extentSize
+            for run in map.runs {
+                let start = max(base + UInt64(run.offset), position)
+                let end = min(base + UInt64(run.end), range.upperBound)
+                guard start < end else { continue }
+                if start > position { state.updateZeros(start - position) }
+                let inChunk = Int(start - base - UInt64(run.offset)) + Int(run.chunkOffset)
+                try Chunks.visit(txn, id: run.chunk, offset: inChunk, count: Int(end - start)) { _, bytes in
+                    state.update(bytes)
+                }
+                position = end
+            }
+            return true
+        }
+        if position < range.upperBound { state.updateZeros(range.upperBound - position) }
     }
 
     func ranges(node: UInt64, within range: Range<UInt64>) throws -> [Range<UInt64>] {

@@ -298,7 +298,7 @@ extension Mutation {
             nfs: NFSProperties(), metadata: Metadata(), etag: "", lastModified: now))
         node.apply(properties, now: now)
         if properties.changeTime == nil { node.info.smb.changeTime = now }
-        // A new file is all holes: its MD5 so far covers nothing, the rest being zeros.
+        // A new file's running MD5 covers nothing yet (`contentMD5` hashes the rest lazily).
         if kind == .file { node.md5 = MD5() }
         try putDirent(parent: parent.info.id, DirentRecord(nodeId: id, kind: kind, name: path.name))
         try putNode(node)

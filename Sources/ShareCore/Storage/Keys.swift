@@ -1,3 +1,4 @@
+import CXXH3
 import CXXHash
 
 /// Big-endian tuple keys: LMDB compares keys bytewise, so big-endian integers sort numerically
@@ -52,9 +53,20 @@ enum Epoch {
     }
 }
 
-/// xxh3-64 over raw bytes.
+/// xxh3-64 over raw bytes (AVX2 when the CPU has it, else libxxhash; the same values).
 enum XXH3 {
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        sharecore_xxh3_64bits(bytes.baseAddress, bytes.count)
+    }
+
+    /// Copies `bytes` to `dest` (at least as large, not overlapping) and returns their hash,
+    /// in one pass over `bytes` (see `sharecore_xxh3_64bits_copy`).
+    static func hashCopying(_ bytes: UnsafeRawBufferPointer, to dest: UnsafeMutableRawPointer) -> UInt64 {
+        sharecore_xxh3_64bits_copy(dest, bytes.baseAddress, bytes.count)
+    }
+
+    /// libxxhash's own computation, whatever the CPU (tests compare it with `hash`).
+    static func libraryHash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         XXH3_64bits(bytes.baseAddress, bytes.count)
     }
 

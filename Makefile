@@ -70,3 +70,30 @@ clean:
 .PHONY: bench
 bench: deps
 	SWIFT=$(SWIFT) PYTHON=$(PYTHON) bash Benchmarks/report/bench.sh
+
+## The server benchmarks (issue #5, Benchmarks/http/): `sharecore serve` (release build, default
+## `full` durability) beside nginx (FileREST ranged GETs and Put Range) and moto_server (S3) on
+## loopback, the same wrk load for both in one run, plus the server's peak RSS while streaming
+## 2 GiB; writes Benchmarks/results/http.json and regenerates the "Server benchmarks" tables of
+## docs/PERFORMANCE.md. Installs nginx and wrk (apt) and moto[server], boto3 and the Azure SDK
+## (pip) when missing. BENCH_HTTP_ARGS='--only s3-get-4KiB --skip-memory --duration 3' for a
+## partial run (figures printed, the doc left alone); '--profile s3-get-4KiB' adds a perf profile.
+HTTP_BENCH_PKGS := nginx wrk
+BENCH_HTTP_ARGS ?=
+.PHONY: bench-http
+bench-http: deps
+	@set -e; started=$$(date +%s); missing=""; \
+	for p in $(HTTP_BENCH_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi; \
+	echo "pip install -r Benchmarks/http/requirements.txt"; \
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Benchmarks/http/requirements.txt; \
+	echo "$(SWIFT) build -c release --product sharecore"; \
+	$(SWIFT) build -c release --product sharecore; \
+	bin="$$($(SWIFT) build -c release --show-bin-path)/sharecore"; \
+	echo "$(PYTHON) Benchmarks/http/bench_http.py --bin $$bin $(BENCH_HTTP_ARGS)"; \
+	BENCH_HTTP_STARTED=$$started SWIFT=$(SWIFT) $(PYTHON) Benchmarks/http/bench_http.py --bin "$$bin" $(BENCH_HTTP_ARGS)

@@ -457,7 +457,8 @@ extension ShareStore {
         return try txn.delete(.uploads, MultipartKeys.upload(share, id))
     }
 
-    /// Stores `bytes` as a new chunk held by a `pending` row of upload `upload` (one reference).
+    /// Stores `bytes` as a new chunk held by a `pending` row of upload `upload` (one reference):
+    /// how streaming uploads (whole files and multipart parts) store their content.
     func storePendingChunk(_ bytes: [UInt8], upload: UInt64) async throws -> UInt64 {
         let state = self.state
         return try await write { txn in

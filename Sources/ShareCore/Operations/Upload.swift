@@ -44,16 +44,8 @@ extension Share {
             func flush() async throws {
                 guard !buffer.isEmpty else { return }
                 md5.update(buffer)
-                let bytes = buffer
-                let state = store.state
-                let id: UInt64 = try await store.write { txn in
-                    let id = state.allocateChunk()
-                    try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0) }
-                    try txn.put(.pending, Key.u64(upload, id), [])
-                    try txn.put(.refs, Chunks.key(id), Key.u64(1))
-                    return id
-                }
-                chunks.append((id, bytes.count))
+                let id = try await store.storePendingChunk(buffer, upload: upload)
+                chunks.append((id, buffer.count))
                 buffer.removeAll(keepingCapacity: true)
             }
             for try await piece in content {

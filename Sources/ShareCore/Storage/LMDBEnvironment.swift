@@ -199,6 +199,39 @@ final class LMDBEnvironment: @unchecked Sendable {
         return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
+    /// Drops every mapped page of the data file from this process's resident set. The map is a
+    /// read-only shared file mapping, so the data stays in the page cache and a later access
+    /// faults it back in: harmless to concurrent readers, which only pay that fault. LMDB does
+    /// not tell where it mapped the file (`me_mapaddr` is set only for fixed maps), so the
+    /// mapping is found in `/proc/self/maps`; elsewhere this does nothing.
+    func releaseMap() {
+        gate.shared {
+            guard !isClosed, let (start, end) = LMDBEnvironment.mapping(of: path + "/data.mdb"),
+                  let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            mdb_env_info(env, &info)
+            mdb_env_stat(env, &stat)
+            // Only the part of the map the data file covers can have resident pages.
+            let used = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+            _ = madvise(base, min(used, end - start), Int32(MADV_DONTNEED))
+        }
+    }
+
+    /// The address range of this process's largest mapping of `file`, from `/proc/self/maps`.
+    static func mapping(of file: String) -> (Int, Int)? {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        let target = URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path
+        var best: (Int, Int)?
+        for line in maps.split(separator: "\n") where line.hasSuffix(" " + target) {
+            guard let range = line.split(separator: " ").first else { continue }
+            let bounds = range.split(separator: "-")
+            guard bounds.count == 2, let start = Int(bounds[0], radix: 16), let end = Int(bounds[1], radix: 16) else { continue }
+            if best.map({ end - start > $0.1 - $0.0 }) ?? true { best = (start, end) }
+        }
+        return best
+    }
+
     /// Bytes the data file occupies (pages in use, not the sparse map).
     func usedBytes() -> Int {
         gate.shared {

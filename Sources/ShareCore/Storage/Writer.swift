@@ -102,6 +102,7 @@ final class Writer: @unchecked Sendable {
             while !batch.isEmpty {
                 batch = runBatch(batch)
             }
+            releaseMapIfDue()
         }
     }
 
@@ -160,6 +161,21 @@ final class Writer: @unchecked Sendable {
             }
         }
         return retry
+    }
+
+    /// When the writer last gave the map's pages back (writer thread only).
+    private var lastRelease = ContinuousClock.now
+
+    /// Gives the map's resident pages back at most every quarter second while writes go on.
+    /// Writing touches B-tree pages through the map, and the kernel maps the whole page-cache
+    /// folio around each (large folios reach megabytes), so without this a long stream of writes
+    /// left hundreds of MiB of the data file mapped in the process (measured: 160 MiB per 512 MiB
+    /// uploaded into reused pages). Readers simply fault what they need back in.
+    private func releaseMapIfDue() {
+        let now = ContinuousClock.now
+        guard now - lastRelease >= .milliseconds(250) else { return }
+        lastRelease = now
+        env.releaseMap()
     }
 
     private func grow() -> (any Error)? {

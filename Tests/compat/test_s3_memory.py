@@ -1,0 +1,71 @@
+"""The server's memory while a large PutObject streams into space a deleted object freed.
+
+Writing touches B-tree pages of the data file through LMDB's memory map, and the kernel maps
+the whole page-cache folio around each page touched; before the writer gave the map back while
+writes went on, a 512 MiB upload into reused space left about 160 MiB more of the data file
+mapped in the server, growing with the upload. The test reads the server's RssFile (its
+mapped file pages) from /proc; it needs Linux."""
+
+import os
+import threading
+import time
+import urllib.request
+
+import pytest
+from botocore.config import Config
+
+from compat_helpers import MiB
+from s3_helpers import make_s3_client
+
+SIZE = 512 * MiB
+
+
+def _rss_file_mib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("RssFile:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no RssFile line")
+
+
+def _put(s3, key):
+    """A presigned PUT of SIZE bytes sent 1 MiB at a time (never held whole)."""
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": "memory", "Key": key}, ExpiresIn=600)
+
+    def body():
+        block = b"\x5a" * MiB
+        for _ in range(SIZE // MiB):
+            yield block
+
+    request = urllib.request.Request(url, data=body(), method="PUT", headers={"Content-Length": str(SIZE)})
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the server's memory from /proc (Linux)")
+def test_upload_into_reused_space_keeps_mapped_memory_flat(server_factory):
+    server = server_factory.start(server_factory.data_dir("memory"))
+    s3 = make_s3_client(server.s3_endpoint, config=Config(signature_version="s3v4"))
+    s3.create_bucket(Bucket="memory")
+    _put(s3, "first")
+    s3.delete_object(Bucket="memory", Key="first")
+    pid = server.process.pid
+    before = _rss_file_mib(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_file_mib(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        _put(s3, "second")
+    finally:
+        done.set()
+        sampler.join()
+    assert s3.head_object(Bucket="memory", Key="second")["ContentLength"] == SIZE
+    assert peak[0] - before < 64, f"RssFile grew from {before} to {peak[0]} MiB during a {SIZE // MiB} MiB upload"
+    server_factory.stop(server)

@@ -96,41 +96,20 @@ extension Share {
         let name = self.name
         // Fail fast, before any bytes move, when the upload does not exist.
         let shareId = try store.env.read { txn in try store.uploadRecord(txn, share: name, id: id, uploadId: uploadId).shareId }
-        let chunkSize = Int(store.extentSize)
         let pending: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
-            var segments: [PartSegment] = []
-            var total: UInt64 = 0
-            var stored: UInt64 = 0
-            var md5 = MD5()
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(chunkSize)
-            func flush() async throws {
-                guard !buffer.isEmpty else { return }
-                md5.update(buffer)
-                let chunk = try await store.storePendingChunk(buffer, upload: pending)
-                segments.append(PartSegment(offset: stored, length: UInt32(buffer.count), chunk: chunk, chunkOffset: 0))
-                stored += UInt64(buffer.count)
-                buffer.removeAll(keepingCapacity: true)
-            }
-            for try await piece in content {
-                try Task.checkCancellation()
-                var rest = piece[...]
-                while !rest.isEmpty {
-                    let take = min(chunkSize - buffer.count, rest.count)
-                    let end = rest.index(rest.startIndex, offsetBy: take)
-                    buffer.append(contentsOf: rest[rest.startIndex..<end])
-                    rest = rest[end...]
-                    total += UInt64(take)
-                    guard total <= Share.maxPartSize else {
-                        throw ShareCoreError(.fileTooLarge, "part \(number) is over the \(Share.maxPartSize)-byte (5 GiB) limit")
-                    }
-                    if buffer.count == chunkSize { try await flush() }
+            let stored = try await store.storeStream(content, upload: pending) { total in
+                guard total <= Share.maxPartSize else {
+                    throw ShareCoreError(.fileTooLarge, "part \(number) is over the \(Share.maxPartSize)-byte (5 GiB) limit")
                 }
             }
-            try Task.checkCancellation()
-            try await flush()
-            let part = PartDraft(number: number, size: total, md5: md5.finalize(), checksum: checksum?(),
+            var segments: [PartSegment] = []
+            var offset: UInt64 = 0
+            for chunk in stored.chunks {
+                segments.append(PartSegment(offset: offset, length: UInt32(chunk.length), chunk: chunk.id, chunkOffset: 0))
+                offset += UInt64(chunk.length)
+            }
+            let part = PartDraft(number: number, size: stored.total, md5: stored.md5.finalize(), checksum: checksum?(),
                                  segments: segments, pendingChunks: segments.map(\.chunk))
             return try await store.storePart(share: name, shareId: shareId, upload: id, uploadId: uploadId,
                                              part, pending: pending)
@@ -455,19 +434,6 @@ extension ShareStore {
             part.addReferences(to: &refs, -1)
         }
         return try txn.delete(.uploads, MultipartKeys.upload(share, id))
-    }
-
-    /// Stores `bytes` as a new chunk held by a `pending` row of upload `upload` (one reference):
-    /// how streaming uploads (whole files and multipart parts) store their content.
-    func storePendingChunk(_ bytes: [UInt8], upload: UInt64) async throws -> UInt64 {
-        let state = self.state
-        return try await write { txn in
-            let id = state.allocateChunk()
-            try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0) }
-            try txn.put(.pending, Key.u64(upload, id), [])
-            try txn.put(.refs, Chunks.key(id), Key.u64(1))
-            return id
-        }
     }
 
     /// Stores `part` for upload `id`, replacing a part of the same number, and moves the

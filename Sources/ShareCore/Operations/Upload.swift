@@ -33,39 +33,12 @@ extension Share {
         }
         let store = self.store
         let leaseId = self.leaseId
-        let chunkSize = Int(store.extentSize)
         let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
-            var chunks: [(id: UInt64, length: Int)] = []
-            var total: UInt64 = 0
-            var md5 = MD5()
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(chunkSize)
-            func flush() async throws {
-                guard !buffer.isEmpty else { return }
-                md5.update(buffer)
-                let id = try await store.storePendingChunk(buffer, upload: upload)
-                chunks.append((id, buffer.count))
-                buffer.removeAll(keepingCapacity: true)
-            }
-            for try await piece in content {
-                try Task.checkCancellation()
-                var rest = piece[...]
-                while !rest.isEmpty {
-                    let take = min(chunkSize - buffer.count, rest.count)
-                    let end = rest.index(rest.startIndex, offsetBy: take)
-                    buffer.append(contentsOf: rest[rest.startIndex..<end])
-                    rest = rest[end...]
-                    total += UInt64(take)
-                    try Share.validateLength(total)
-                    if buffer.count == chunkSize { try await flush() }
-                }
-            }
-            try Task.checkCancellation()
-            try await flush()
-            let pieces = chunks
-            let size = total
-            let hashed = md5
+            let stored = try await store.storeStream(content, upload: upload) { total in try Share.validateLength(total) }
+            let pieces = stored.chunks
+            let size = stored.total
+            let hashed = stored.md5
             let extra = finalize?(size)
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()

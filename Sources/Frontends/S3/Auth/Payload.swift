@@ -83,18 +83,21 @@ private struct PayloadPlan: Sendable {
     init(_ head: HTTPRequest, auth: SigV4Auth, computeMD5: Bool, computeChecksum: ChecksumAlgorithm?) throws {
         self.auth = auth
         self.computeMD5 = computeMD5
-        let query = auth.presigned ? SigV4.splitTarget(head.path ?? "/").query : ""
-        /// A header, or for a presigned URL the query parameter of that name (ignoring case).
-        func value(_ name: String) -> String? {
-            if let v = head.headerFields[values: SigV4.fieldName(name)].first { return v }
-            guard !query.isEmpty else { return nil }
-            for item in query.split(separator: "&") {
+        // A presigned URL may carry these headers as query parameters: parsed once, names
+        // lower-cased, the first of a name kept.
+        var parameters: [String: String] = [:]
+        if auth.presigned {
+            for item in SigV4.splitTarget(head.path ?? "/").query.split(separator: "&") {
                 let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                if (RequestTarget.percentDecode(String(kv[0])) ?? "").lowercased() == name {
-                    return kv.count > 1 ? RequestTarget.percentDecode(String(kv[1])) ?? "" : ""
+                let key = (RequestTarget.percentDecode(String(kv[0])) ?? "").lowercased()
+                if parameters[key] == nil {
+                    parameters[key] = kv.count > 1 ? RequestTarget.percentDecode(String(kv[1])) ?? "" : ""
                 }
             }
-            return nil
+        }
+        /// A header, or for a presigned URL the query parameter of that name (ignoring case).
+        func value(_ name: String) -> String? {
+            head.headerFields[values: SigV4.fieldName(name)].first ?? parameters[name]
         }
         func single() -> S3Error {
             S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")

@@ -91,6 +91,11 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(
+            name: "FrontKitTests",
+            dependencies: ["FrontKit"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
             name: "FileRESTTests",
             dependencies: ["FileREST", "FrontKit", "ShareCore"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

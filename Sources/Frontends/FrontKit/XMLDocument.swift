@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// A parsed XML element: name, attributes, text and children. Small request bodies only
-/// (access policies, service properties, S3 delete lists).
+/// (access policies, service properties, S3 delete lists and part lists).
+///
+/// Documents are read by ``XMLReader``, a strict parser of our own that never recurses, bounds
+/// size, depth and element count, and refuses DTDs; whatever the bytes, it answers with an
+/// element or an error, never a crash.
 public final class XMLElement: @unchecked Sendable {
     /// The element's name (local part).
     public let name: String
@@ -31,39 +32,8 @@ public final class XMLElement: @unchecked Sendable {
         child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
-    /// Parses `bytes`; nil when they are not well-formed XML.
+    /// Parses `bytes`; nil when they are not well-formed XML within ``XMLReader/Limits/default``.
     public static func parse(_ bytes: [UInt8]) -> XMLElement? {
-        var data = Data(bytes)
-        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
-        let parser = XMLParser(data: data)
-        let builder = Builder()
-        parser.delegate = builder
-        // Some XMLParser builds report success for a truncated document: every element
-        // opened must also have been closed.
-        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else { return nil }
-        return root
-    }
-
-    private final class Builder: NSObject, XMLParserDelegate {
-        var stack: [XMLElement] = []
-        var root: XMLElement?
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-            let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
-            let element = XMLElement(name: local, attributes: attributeDict)
-            stack.last?.children.append(element)
-            if stack.isEmpty { root = element }
-            stack.append(element)
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?) {
-            _ = stack.popLast()
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            stack.last?.text += string
-        }
+        try? XMLReader.parse(bytes)
     }
 }

@@ -27,7 +27,13 @@ struct Check: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sharecore check: no store at \(data)\n".utf8))
             throw ExitCode(2)
         }
-        let store = try await ShareStore.open(at: data)
+        let store: ShareStore
+        do {
+            store = try await ShareStore.open(at: data)
+        } catch let error as ShareCoreError {
+            FileHandle.standardError.write(Data("sharecore check: cannot open the store: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
         let report = try await store.check()
         await store.close()
         for problem in report.problems {

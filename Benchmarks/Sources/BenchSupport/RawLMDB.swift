@@ -3,7 +3,7 @@ import Foundation
 
 /// The physical baseline: LMDB called directly, through the same system library ShareCore
 /// links, with the same environment flags ShareCore uses (`MDB_NOTLS | MDB_NORDAHEAD`, plus
-/// `MDB_NOSYNC | MDB_NOMETASYNC` for `fast`; see `Sources/ShareCore/Storage/LMDBEnvironment.swift`),
+/// `MDB_NOMETASYNC` for `fast`; see `Sources/ShareCore/Storage/LMDBEnvironment.swift`),
 /// the same 1 TiB map and one named database. Keys are big-endian u64 tuples, as ShareCore's.
 public final class RawLMDB: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
@@ -25,7 +25,7 @@ public final class RawLMDB: @unchecked Sendable {
         try RawLMDB.check(mdb_env_set_maxreaders(env, 1024), "mdb_env_set_maxreaders")
         try RawLMDB.check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
         var flags = UInt32(MDB_NOTLS | MDB_NORDAHEAD)
-        if fast { flags |= UInt32(MDB_NOSYNC | MDB_NOMETASYNC) }
+        if fast { flags |= UInt32(MDB_NOMETASYNC) }
         try RawLMDB.check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open \(path)")
         var txn: OpaquePointer?
         try RawLMDB.check(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin")

@@ -106,8 +106,13 @@ final class LMDBEnvironment: @unchecked Sendable {
             try lmdbCheck(mdb_env_set_maxreaders(env, maxReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS | MDB_NORDAHEAD)
-            if durability == .fast { flags |= UInt32(MDB_NOSYNC | MDB_NOMETASYNC) }
+            // Fast mode syncs each commit's data pages but not its meta page (`MDB_NOMETASYNC`): the
+            // meta page reaches disk with the next commit's sync, so a power loss may undo the
+            // last commit but never leaves a meta page pointing at unwritten pages. `MDB_NOSYNC`
+            // would: with no sync at all, the file system may write the meta page first.
+            if durability == .fast { flags |= UInt32(MDB_NOMETASYNC) }
             try lmdbCheck(mdb_env_open(env, path, flags, 0o644), "opening the store at \(path)")
+            try LMDBEnvironment.checkFileLength(env, path: path)
             var txn: OpaquePointer?
             try lmdbCheck(mdb_txn_begin(env, nil, 0, &txn), "beginning the setup transaction")
             var opened: [MDB_dbi] = []
@@ -126,6 +131,30 @@ final class LMDBEnvironment: @unchecked Sendable {
             mdb_env_close(env)
             Glibc.close(lockDescriptor)
             throw error
+        }
+    }
+
+    /// Refuses a data file shorter than the pages its newest meta page says are in use (a
+    /// truncated or partly copied `data.mdb`). LMDB maps the file and reads pages in place,
+    /// so opening it would kill the process with SIGBUS at the first read of a missing page.
+    static func checkFileLength(_ env: OpaquePointer, path: String) throws {
+        var info = MDB_envinfo()
+        var pageStat = MDB_stat()
+        try lmdbCheck(mdb_env_info(env, &info), "reading the store's meta page")
+        try lmdbCheck(mdb_env_stat(env, &pageStat), "reading the store's meta page")
+        let needed = (UInt64(info.me_last_pgno) + 1) * UInt64(pageStat.ms_psize)
+        let file = path + "/data.mdb"
+        var status = stat()
+        guard stat(file, &status) == 0 else {
+            throw ShareCoreError(.storageError, "\(file): cannot read its size (errno \(errno))")
+        }
+        let size = UInt64(status.st_size)
+        guard size >= needed else {
+            throw ShareCoreError(.dataCorrupted, """
+                \(file) is damaged: it has \(size) bytes, but its last committed transaction uses \
+                \(needed) (pages up to \(info.me_last_pgno) of \(pageStat.ms_psize) bytes); the file was truncated \
+                or not copied whole. Restore the data directory from a backup.
+                """)
         }
     }
 

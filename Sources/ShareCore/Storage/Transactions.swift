@@ -12,8 +12,14 @@ struct ReadTxn {
 
     func dbi(_ table: Table) -> MDB_dbi { dbis[table.rawValue] }
 
+    /// The longest key LMDB stores (`mdb_env_get_maxkeysize` of the default build).
+    static let maxKeyBytes = 511
+
     /// The value stored under `key`, or nil.
     func get(_ table: Table, _ key: [UInt8]) throws(ShareCoreError) -> UnsafeRawBufferPointer? {
+        // Nothing is ever stored under an empty key or one longer than LMDB's limit, and LMDB
+        // answers a lookup of one with MDB_BAD_VALSIZE: such a lookup simply finds nothing.
+        guard !key.isEmpty, key.count <= ReadTxn.maxKeyBytes else { return nil }
         var result: UnsafeRawBufferPointer?
         var rc: Int32 = 0
         key.withUnsafeBytes { kb in

@@ -5,9 +5,10 @@ import Foundation
 public enum Durability: String, Sendable, CaseIterable {
     /// Every commit is synced to disk before the operation returns (the default).
     case full
-    /// Commits are not synced (`MDB_NOSYNC | MDB_NOMETASYNC`): a process crash loses nothing,
-    /// but an operating-system crash or power loss may lose the newest commits, and keeps the
-    /// store intact only on file systems that preserve write order. For tests and benchmarks.
+    /// One sync per commit instead of two (`MDB_NOMETASYNC`): each commit's data is synced,
+    /// its meta page only with the next commit. A process crash loses nothing; an
+    /// operating-system crash or power loss may undo the last commit, never the store's
+    /// integrity (on any file system).
     case fast
 }
 

@@ -1,0 +1,20 @@
+import Foundation
+import Testing
+@testable import ShareCore
+
+/// Lookups by names LMDB cannot hold as keys find nothing instead of failing with an LMDB
+/// error (issue #10, item 9: `GET //` asked for the bucket "" and leaked MDB_BAD_VALSIZE).
+@Suite struct LookupKeyTests {
+    @Test func emptyAndOverlongNamesFindNothing() async throws {
+        let t = try await TempStore.make()
+        #expect(try await t.store.bucketMapping("") == nil)
+        #expect(try await t.store.bucketMapping(String(repeating: "b", count: 600)) == nil)
+        do {
+            _ = try await t.store.shareInfo(String(repeating: "s", count: 600))
+            Issue.record("a share with a 600-character name was found")
+        } catch let error as ShareCoreError {
+            #expect([.shareNotFound, .invalidShareName].contains(error.code), "\(error)")
+        }
+        try await t.finish()
+    }
+}

@@ -10,10 +10,22 @@ extension Share {
     /// the extended state with the file by one small write, unless the file changed meanwhile,
     /// so the next call is one lookup. After in-order writes (Create File, then Put Range from
     /// offset 0 on) the first call therefore reads the file once and the next ones read
-    /// nothing; a streaming upload (``upload(_:from:properties:overwrite:finalize:)``) hashes
+    /// nothing; a streaming upload (``upload(_:from:properties:overwrite:finalize:createParents:)``) hashes
     /// while it streams, so its file needs no read at all. Copies and restores carry the state.
     /// A file that keeps changing while it is read is `conditionNotMet` after a few attempts.
     public func contentMD5(_ path: String) async throws -> [UInt8] {
+        guard let md5 = try await contentMD5(path, hashingAtMost: .max) else {
+            throw ShareCoreError(.conditionNotMet, "file '\(path)' has no MD5 within the limit")
+        }
+        return md5
+    }
+
+    /// The MD5 of file `path` as ``contentMD5(_:)`` gives it, when at most `limit` bytes of the
+    /// file (holes included) are left to hash; nil, without hashing anything, when more are.
+    /// Callers that answer requests use this so that no request costs work proportional to a
+    /// file's size (a sparse file of terabytes would otherwise be hashed whole). Cancellable:
+    /// a cancelled task stops between 4 MiB pieces with `CancellationError`.
+    public func contentMD5(_ path: String, hashingAtMost limit: UInt64) async throws -> [UInt8]? {
         let p = try SharePath(path)
         let leaseId = self.leaseId
         for _ in 0..<4 {
@@ -25,6 +37,7 @@ extension Share {
             let size = node.info.size
             let kept = node.md5.flatMap { $0.count <= size ? $0 : nil } ?? MD5()
             if kept.count == size { return kept.finalize() }
+            guard size - kept.count <= limit else { return nil }
             guard let hashed = try await extendByReading(kept, node: node) else { continue }
             // A snapshot's content never changes and is never written to.
             guard snapshot == nil else { return hashed.finalize() }
@@ -62,8 +75,12 @@ extension Share {
             }
             guard same else { return nil }
             position = end
-            // Hashing a large file takes a while: let other tasks of the pool run between pieces.
-            if position < size { await Task.yield() }
+            // Hashing a large file takes a while: let other tasks of the pool run between pieces,
+            // and stop when the task is cancelled.
+            if position < size {
+                await Task.yield()
+                try Task.checkCancellation()
+            }
         }
         return state
     }

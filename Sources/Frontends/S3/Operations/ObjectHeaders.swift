@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import FrontKit
 import HTTPTypes
@@ -74,13 +75,28 @@ enum ObjectHeaders {
         }
     }
 
+    /// The most bytes of a file an ETag may hash when the request asks for it (see ``etag(_:share:path:)``).
+    static let etagHashLimit: UInt64 = 16 << 20
+
     /// The ETag of a file: the multipart ETag its completion set, else the MD5 of its content
-    /// (kept with the file, so this is cheap unless the file was written out of order).
+    /// (kept with the file, so this is one lookup after a PUT), hashing at most
+    /// ``etagHashLimit`` bytes of a file written out of order. A file with more left to hash
+    /// gets an ETag of the multipart form instead (``versionETag(_:)``), which clients do not
+    /// take for an MD5: no request costs work proportional to a file's size.
     static func etag(_ info: NodeInfo, share: Share, path: String) async throws -> String {
         if info.isDirectory { return emptyETag }
         if let multipart = info.objectETag { return "\"" + multipart + "\"" }
-        let md5 = try await share.contentMD5(path)
+        guard let md5 = try await share.contentMD5(path, hashingAtMost: etagHashLimit) else { return versionETag(info) }
         return "\"" + hex(md5) + "\""
+    }
+
+    /// An ETag for a file whose MD5 is not known: the MD5 of its identity, size and
+    /// last-modified time, with the `-1` suffix of a one-part multipart object. It changes
+    /// whenever the content does (every write sets a new last-modified time).
+    static func versionETag(_ info: NodeInfo) -> String {
+        var identity = Array("\(info.id):\(info.size):\(info.lastModified.ticks)".utf8)
+        identity += [0]
+        return "\"" + hex(Array(Insecure.MD5.hash(data: identity))) + "-1\""
     }
 
     /// Lower-case hex of `bytes`.

@@ -34,14 +34,20 @@ import Testing
         #expect(try await reopened.read("bystander.bin") == [9, 8, 7, 6])
         #expect(try await reopened.ranges("victim.bin") == [0..<200_000])
         let report = try await store.check()
-        #expect(report.problems.count == 1)
+        #expect(report.problems.count == 2)
         #expect(report.problems.first?.contains("checksum mismatch") == true)
+        // The file that uses the damaged block is named, with the bytes of it that are lost
+        // (the flipped byte is at 100,010: the chunk's second 64 KiB block).
+        #expect(report.problems.last?.hasPrefix("share 'docs': file 'victim.bin' uses corrupt chunk ") == true,
+                "\(report.problems)")
+        #expect(report.problems.last?.hasSuffix(": its bytes 65536..<131072 fail their checksum") == true, "\(report.problems)")
         await store.close()
 
         let (status, output) = try runCheckCommand(t.path)
         #expect(status == 1)
         #expect(output.contains("checksum mismatch"))
-        #expect(output.contains("1 problem(s)"))
+        #expect(output.contains("file 'victim.bin' uses corrupt chunk"))
+        #expect(output.contains("2 problem(s)"))
         try? FileManager.default.removeItem(atPath: t.path)
     }
 

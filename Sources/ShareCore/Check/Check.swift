@@ -34,6 +34,9 @@ struct Checker {
     let extentSize: UInt64
     var problems: [String] = []
     var chunkLengths: [UInt64: Int] = [:]
+    /// Chunks that failed a checksum: id -> the bad blocks' byte ranges in the chunk (every
+    /// byte when the chunk's record itself is unreadable), so the files using them can be named.
+    var corruptChunks: [UInt64: [Range<Int>]] = [:]
     var expectedRefs: [UInt64: Int64] = [:]
     /// Existing shares: id -> name.
     var shareNames: [UInt64: String] = [:]
@@ -66,11 +69,15 @@ struct Checker {
             do {
                 let layout = try Chunks.Layout(v, id: id)
                 chunkLengths[id] = layout.length
-                if let bad = layout.firstBadBlock(0, layout.length) {
+                var from = 0
+                while from < layout.length, let bad = layout.firstBadBlock(from, layout.length) {
                     problems.append("chunk \(id): checksum mismatch in block \(bad) (bytes \(bad * Chunks.blockSize)...)")
+                    corruptChunks[id, default: []].append(bad * Chunks.blockSize..<(bad + 1) * Chunks.blockSize)
+                    from = (bad + 1) * Chunks.blockSize
                 }
             } catch let error as ShareCoreError {
                 problems.append("chunk \(id): \(error.message)")
+                corruptChunks[id] = [0..<Int.max]
             }
             return true
         }
@@ -206,6 +213,13 @@ struct Checker {
                     }
                 } else {
                     problems.append("\(at): chunk \(run.chunk) is missing")
+                }
+                let used = Int(run.chunkOffset)..<Int(run.chunkOffset) + Int(run.length)
+                for bad in corruptChunks[run.chunk] ?? [] where bad.overlaps(used) {
+                    let fileStart = index * extentSize + UInt64(run.offset)
+                    let from = fileStart + UInt64(max(bad.lowerBound, used.lowerBound) - used.lowerBound)
+                    let to = fileStart + UInt64(min(bad.upperBound, used.upperBound) - used.lowerBound)
+                    problems.append("\(label) uses corrupt chunk \(run.chunk): its bytes \(from)..<\(to) fail their checksum")
                 }
                 last = run.end
                 covered += UInt64(run.length)

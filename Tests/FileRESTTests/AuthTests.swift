@@ -145,11 +145,21 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
         #expect(stale.authenticationDetail == "Request date header too old: '\(old)'")
         #expect(try await h.store.listShares().shares.isEmpty)
 
-        // 14 minutes old, a `Date` header instead of x-ms-date, or a clock ahead: all accepted.
+        // More than 15 minutes ahead is refused too: such a request could be replayed until then.
+        let farAhead = HTTPDate.format(Date().addingTimeInterval(16 * 60))
+        let future = try await h.sendRaw(.put, "docs?restype=share", headers: [Self.version, ("x-ms-date", farAhead)], sign: true)
+        #expect(future.status == 403)
+        #expect(future.errorCode == "AuthenticationFailed")
+        #expect(future.authenticationDetail?.hasPrefix("Request date header too far in the future: '\(farAhead)'") == true)
+        let yearAhead = HTTPDate.format(Date().addingTimeInterval(365 * 24 * 3600))
+        #expect(try await h.sendRaw(.put, "docs?restype=share", headers: [Self.version, ("x-ms-date", yearAhead)], sign: true).status == 403)
+        #expect(try await h.store.listShares().shares.isEmpty)
+
+        // 14 minutes old, a `Date` header instead of x-ms-date, or a clock up to 14 minutes ahead: all accepted.
         let recent = HTTPDate.format(Date().addingTimeInterval(-14 * 60))
         #expect(try await h.sendRaw(.put, "datea1?restype=share", headers: [Self.version, ("x-ms-date", recent)], sign: true).status == 201)
         #expect(try await h.sendRaw(.put, "datea2?restype=share", headers: [Self.version, ("Date", HTTPDate.format(Date()))], sign: true).status == 201)
-        let ahead = HTTPDate.format(Date().addingTimeInterval(60 * 60))
+        let ahead = HTTPDate.format(Date().addingTimeInterval(14 * 60))
         #expect(try await h.sendRaw(.put, "datea3?restype=share", headers: [Self.version, ("x-ms-date", ahead)], sign: true).status == 201)
         try await h.finish()
     }

@@ -58,8 +58,9 @@ enum SharedKey {
         return Data(mac).base64EncodedString()
     }
 
-    /// How far back a request's `x-ms-date` (or `Date`) may lie: Azure refuses older requests
-    /// to guard against replays. (It does not refuse dates in the future.)
+    /// How far a request's `x-ms-date` (or `Date`) may lie from the server's clock, either way:
+    /// Azure refuses older requests to guard against replays, and a date far in the future
+    /// would make a captured request replayable until then (S3 refuses both ways too).
     static let maximumAge: TimeInterval = 15 * 60
 
     /// The schemes of the Authorization header this front accepts.
@@ -89,7 +90,7 @@ enum SharedKey {
     }
 
     /// Refuses a request without `x-ms-date` or `Date`, with an unreadable one, or with one
-    /// older than ``maximumAge``.
+    /// more than ``maximumAge`` from now, in the past or the future.
     static func checkDate(_ request: FileRequest, now: Date) throws {
         guard let text = request.header("x-ms-date") ?? request.header("Date") else {
             throw FileRESTError.authenticationFailed("Request date header not specified")
@@ -99,6 +100,10 @@ enum SharedKey {
         }
         if Double(seconds) < now.timeIntervalSince1970 - maximumAge {
             throw FileRESTError.authenticationFailed("Request date header too old: '\(HTTPDate.format(secondsSince1970: seconds))'")
+        }
+        if Double(seconds) > now.timeIntervalSince1970 + maximumAge {
+            throw FileRESTError.authenticationFailed(
+                "Request date header too far in the future: '\(HTTPDate.format(secondsSince1970: seconds))' is more than 15 minutes ahead of the server's clock.")
         }
     }
 

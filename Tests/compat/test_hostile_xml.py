@@ -1,6 +1,6 @@
-"""Hostile XML request bodies on every XML endpoint: each gets a 400 in its protocol's format and
-the server stays up (issue #10, item 1: invalid UTF-8 in a name killed the process in
-FoundationXML; deep nesting overflowed its stack)."""
+"""Hostile XML request bodies on every XML endpoint, and hostile JSON where JSON is read: each
+gets a 4xx in its protocol's format and the server stays up (issue #10, item 1: invalid UTF-8
+in a name killed the process in FoundationXML; deep nesting overflowed its stack)."""
 
 import datetime as dt
 from xml.etree import ElementTree
@@ -88,3 +88,24 @@ def _md5(body: bytes) -> str:
     import base64
     import hashlib
     return base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+HOSTILE_JSON = {
+    "deep-array": b"[" * 100_000 + b"]" * 100_000,
+    "deep-object": b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
+    "invalid-utf8": b'{"permission": "\xff\xfe"}',
+    "truncated": b'{"permission": "O:SY',
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_JSON))
+def test_create_permission_refuses_hostile_json(server, service, share, case):
+    """The other parser a request body reaches (Create Permission's JSON) gets the same look."""
+    def hostile_body(request):
+        request.http_request.set_bytes_body(HOSTILE_JSON[case])
+
+    with pytest.raises(HttpResponseError) as refused:
+        share.create_permission_for_share("O:SYG:SYD:(A;;FA;;;SY)", raw_request_hook=hostile_body)
+    assert refused.value.status_code in (400, 413)
+    assert refused.value.error_code in ("InvalidInput", "RequestBodyTooLarge")
+    _still_serving(server, service)

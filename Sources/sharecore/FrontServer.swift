@@ -5,14 +5,18 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import ShareCore
 
 /// Binds an ``HTTPFront`` to a Hummingbird server: bodies stream both ways, and each request
 /// is logged on one line (method, path, status, bytes, duration).
 enum FrontServer {
-    static func application(_ front: any HTTPFront, host: String, port: Int, logger: Logger, banner: String) -> some Service {
+    static func application(_ front: any HTTPFront, host: String, port: Int, logger: Logger, banner: String,
+                            policy: ConnectionPolicy) -> some Service {
         let responder = FrontResponder(front: front, logger: logger)
+        let name = front.name
         var app = Application(responder: responder,
-                              server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+                              server: .http1(configuration: .init(additionalChannelHandlers: [
+                                  ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()])),
                               configuration: .init(address: .hostname(host, port: port), serverName: "ShareCore"),
                               logger: logger)
         app.addServices()
@@ -50,16 +54,23 @@ struct FrontResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
-        let body = FrontKit.RequestBody(request.body) { buffer in Array(buffer.readableBytesView) }
+        let expected = request.headers[.contentLength].flatMap { Int($0) }
+        let body = FrontKit.RequestBody(CompleteBody(base: request.body, expected: expected)) { buffer in Array(buffer.readableBytesView) }
         let frontRequest = FrontRequest(head: request.head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length
         logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(ContinuousClock.now - start)",
                     metadata: ["front": "\(front.name)"])
-        return Response(status: answer.head.status, headers: answer.head.headerFields, body: Self.body(answer.body))
+        return Response(status: answer.head.status, headers: answer.head.headerFields,
+                        body: Self.body(answer.body, failed: { [name = front.name, path = request.uri.path] error in
+                            // Stored data failing its checksum is the server's fault; anything else is the client going away.
+                            let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
+                            logger.log(level: corrupt ? .error : .info, "the response body ended early after the status was sent",
+                                       metadata: ["front": "\(name)", "path": "\(path)", "error": "\(error)"])
+                        }))
     }
 
-    static func body(_ body: FrontKit.ResponseBody) -> Hummingbird.ResponseBody {
+    static func body(_ body: FrontKit.ResponseBody, failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {
         switch body {
         case .empty:
             return Hummingbird.ResponseBody()
@@ -68,11 +79,48 @@ struct FrontResponder: HTTPResponder {
         case .stream(let length, let chunks):
             return Hummingbird.ResponseBody(contentLength: length) { writer in
                 var iterator = chunks.makeIterator()
-                while let next = try await iterator.next() {
-                    try await writer.write(ByteBuffer(bytes: next))
+                do {
+                    while let next = try await iterator.next() {
+                        try await writer.write(ByteBuffer(bytes: next))
+                    }
+                } catch {
+                    failed(error)
+                    throw error
                 }
                 try await writer.finish(nil)
             }
         }
     }
+}
+
+/// A request body that ends only where it should: when the connection fails or closes before
+/// the bytes `Content-Length` announced have arrived, iterating it throws ``IncompleteBody``
+/// (the client's fault) instead of a transport error the fronts would answer with a 500.
+struct CompleteBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let expected: Int?
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let expected: Int?
+        var received = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            let buffer: ByteBuffer?
+            do {
+                buffer = try await base.next()
+            } catch {
+                throw IncompleteBody(expected: expected, received: received, reason: "\(error)")
+            }
+            guard let buffer else {
+                if let expected, received < expected { throw IncompleteBody(expected: expected, received: received) }
+                return nil
+            }
+            received += buffer.readableBytes
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), expected: expected) }
 }

@@ -46,7 +46,19 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("header-timeout"), help: "Seconds a new connection may take to send its request head.")
+    var headerTimeout: Int = 60
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may pause.")
+    var bodyTimeout: Int = 60
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open.")
+    var idleTimeout: Int = 75
+    @Option(name: .customLong("max-connections"), help: "Open connections over all fronts; more are answered 503.")
+    var maxConnections: Int = 1024
+
     func validate() throws {
+        guard [headerTimeout, bodyTimeout, idleTimeout, maxConnections].allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("timeouts and --max-connections must be positive")
+        }
         guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or fast") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
@@ -64,17 +76,20 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "sharecore")
         let store = try await ShareStore.open(at: data, options: StoreOptions(durability: Durability(rawValue: durability) ?? .full))
+        var policy = ConnectionPolicy(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout)),
+                                      idleTimeout: .seconds(Int64(idleTimeout)), maxConnections: maxConnections)
+        policy.fitDescriptorLimit(logger: logger)
         var services: [any Service] = []
         if filePort != 0, let config = FileRESTConfiguration(account: account, accountKey: accountKey) {
             let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
             services.append(FrontServer.application(front, host: host, port: filePort, logger: logger,
-                                                    banner: "FileREST http://\(host):\(filePort)/\(account)"))
+                                                    banner: "FileREST http://\(host):\(filePort)/\(account)", policy: policy))
         }
         if s3Port != 0 {
             let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey)
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(FrontServer.application(front, host: host, port: s3Port, logger: logger,
-                                                    banner: "S3 http://\(host):\(s3Port) (access key \(config.accessKey))"))
+                                                    banner: "S3 http://\(host):\(s3Port) (access key \(config.accessKey))", policy: policy))
         }
         guard !services.isEmpty else {
             await store.close()

@@ -132,12 +132,12 @@ def sharecore_binary() -> str:
     return binary
 
 
-def start_server(data_dir: str, log_path: str) -> Server:
-    """Starts `sharecore serve` on `data_dir` with its FileREST and S3 fronts on free ports and
-    waits until both listen. Stop it with `_stop`."""
+def start_server(data_dir: str, log_path: str, extra_args=()) -> Server:
+    """Starts `sharecore serve` on `data_dir` (with `extra_args`) with its FileREST and S3 fronts
+    on free ports and waits until both listen. Stop it with `_stop`."""
     file_port, s3_port = _pick_ports(2)
     command = [sharecore_binary(), "serve", "--data", data_dir, "--durability", "fast",
-               "--file-port", str(file_port), "--s3-port", str(s3_port)]
+               "--file-port", str(file_port), "--s3-port", str(s3_port), *extra_args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     running = Server(process=process, port=file_port, data_dir=data_dir, log_path=log_path, s3_port=s3_port)
@@ -176,9 +176,9 @@ class ServerFactory:
         """A path for a data directory (created by the first server started on it)."""
         return os.path.join(self.work, name)
 
-    def start(self, data_dir: str) -> Server:
+    def start(self, data_dir: str, extra_args=()) -> Server:
         self._count += 1
-        running = start_server(data_dir, os.path.join(self.work, f"server{self._count}.log"))
+        running = start_server(data_dir, os.path.join(self.work, f"server{self._count}.log"), extra_args)
         self.running.append(running)
         return running
 

@@ -101,10 +101,17 @@ public struct FileRESTService: HTTPFront {
         switch error {
         case let e as FileRESTError: rest = e
         case let e as ShareCoreError:
+            if e.code == .dataCorrupted || e.code == .storageFull {
+                logger.error("\(e.code)", metadata: ["error": "\(e.message)", "request": "\(requestId)"])
+            }
             rest = FileRESTError(e)
             if e.code == .snapshotNotFound && version >= FileRESTService.shareSnapshotNotFoundVersion {
                 rest = FileRESTError(.notFound, "ShareSnapshotNotFound", "The specified share snapshot does not exist.")
             }
+        case let incomplete as IncompleteBody:
+            logger.info("incomplete request body", metadata: ["error": "\(incomplete)", "request": "\(requestId)"])
+            rest = FileRESTError(.badRequest, "InvalidInput",
+                                 "One of the request inputs is not valid. The request body ended before the length its Content-Length header gives.")
         default:
             logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
             rest = .internalError("\(error)")

@@ -18,4 +18,41 @@ extension ResponseBody {
             }
         })
     }
+
+    /// Like ``fileContent(_:fileId:span:pieceBytes:)``, but reads the first piece (at most
+    /// `firstPieceBytes`) before it returns, so that stored data failing its checksum there is
+    /// thrown before any status line is sent: a small damaged file gets an error response in
+    /// the protocol's format instead of a 200 cut short. A failure further on can only end the
+    /// connection (the status is out by then). Every `dataCorrupted` error is rethrown naming
+    /// the share, `path` and the offset read.
+    public static func verifiedFileContent(_ share: Share, fileId: UInt64, path: String, span: Range<UInt64>,
+                                           firstPieceBytes: Int = 256 << 10,
+                                           pieceBytes: Int = ShareStore.maxRangeBytes) async throws -> ResponseBody {
+        let firstEnd = min(span.upperBound, span.lowerBound + UInt64(firstPieceBytes))
+        let first = try await piece(share, fileId: fileId, path: path, span.lowerBound..<firstEnd)
+        return .stream(length: Int(span.count), chunks: ResponseChunks {
+            var pending: [UInt8]? = first.isEmpty ? nil : first
+            var next = firstEnd
+            return ResponseChunks.Iterator {
+                if let bytes = pending {
+                    pending = nil
+                    return bytes
+                }
+                guard next < span.upperBound else { return nil }
+                let end = min(next + UInt64(pieceBytes), span.upperBound)
+                let bytes = try await piece(share, fileId: fileId, path: path, next..<end)
+                next = end
+                return bytes
+            }
+        })
+    }
+
+    /// One read, with a checksum failure rethrown naming where it happened.
+    static func piece(_ share: Share, fileId: UInt64, path: String, _ range: Range<UInt64>) async throws -> [UInt8] {
+        do {
+            return try await share.read(fileId: fileId, range: range)
+        } catch let error as ShareCoreError where error.code == .dataCorrupted {
+            throw ShareCoreError(.dataCorrupted, "share '\(share.name)', file '\(path)', reading bytes \(range.lowerBound)..<\(range.upperBound): \(error.message)")
+        }
+    }
 }

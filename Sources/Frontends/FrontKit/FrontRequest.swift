@@ -70,6 +70,30 @@ public struct RequestBody: AsyncSequence, Sendable {
     }
 }
 
+/// The client stopped sending a body before its end (the connection closed or failed, or fewer
+/// bytes came than `Content-Length` announced): the client's fault, answered with a 400 and
+/// nothing written.
+public struct IncompleteBody: Error, Sendable, CustomStringConvertible {
+    /// The bytes `Content-Length` announced, when it did.
+    public let expected: Int?
+    /// The bytes that arrived.
+    public let received: Int
+    /// What the connection reported, if anything.
+    public let reason: String?
+
+    /// An incomplete body.
+    public init(expected: Int?, received: Int, reason: String? = nil) {
+        self.expected = expected
+        self.received = received
+        self.reason = reason
+    }
+
+    /// What happened, for logs.
+    public var description: String {
+        "the request body ended after \(received) of \(expected.map(String.init) ?? "?") bytes" + (reason.map { " (\($0))" } ?? "")
+    }
+}
+
 /// A body exceeded what ``RequestBody/collect(upTo:)`` allows.
 public struct BodyTooLarge: Error, Sendable {
     /// The limit that was exceeded.

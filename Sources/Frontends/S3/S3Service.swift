@@ -86,8 +86,15 @@ public struct S3Service: HTTPFront {
         let s3: S3Error
         switch error {
         case let e as S3Error: s3 = e
-        case let e as ShareCoreError: s3 = S3Error(e)
+        case let e as ShareCoreError:
+            if e.code == .dataCorrupted || e.code == .storageFull {
+                logger.error("\(e.code)", metadata: ["error": "\(e.message)", "request": "\(requestId)", "resource": "\(resource)"])
+            }
+            s3 = S3Error(e)
         case is BodyTooLarge: s3 = S3Error(.badRequest, "MaxMessageLengthExceeded", "Your request was too big.")
+        case let incomplete as IncompleteBody:
+            logger.info("incomplete request body", metadata: ["error": "\(incomplete)", "request": "\(requestId)"])
+            s3 = S3Error(.badRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
         default:
             logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
             s3 = .internalError()

@@ -220,7 +220,7 @@ public struct NodeInfo: Hashable, Sendable {
     public var lease: Lease? = nil
     /// The last copy that made this file, until its content changes (see ``CopyInfo``).
     public var copy: CopyInfo? = nil
-    /// The S3 ETag set by a multipart completion (``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:)``);
+    /// The S3 ETag set by a multipart completion (``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:createParents:)``);
     /// nil otherwise; cleared whenever the content changes, kept by copies (same content).
     public var objectETag: String? = nil
     /// An opaque checksum of the whole content kept for a front (e.g. S3's

@@ -13,6 +13,9 @@ public struct CopyOptions: Sendable, Hashable {
     /// Whether an existing destination file with the read-only attribute may be replaced
     /// (default true); when false such a copy fails with `readOnly`.
     public var ignoreReadOnly: Bool = true
+    /// Whether missing parent directories of the destination are created, in the same
+    /// transaction as the copy (default false: the parent must exist).
+    public var createParents: Bool = false
 
     /// Copy options; the defaults copy everything from the source and replace an existing file.
     public init(metadata: Metadata? = nil, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
@@ -41,6 +44,7 @@ extension Share {
         return try await mutate { m in
             let sourceView = try store.view(m.txn.read, share: source.name, snapshot: source.snapshot)
             let node = try sourceView.resolveFile(sourcePath)
+            if options.createParents { try m.createMissingParents(of: target) }
             return try m.copyFile(node, from: sourceView, to: target, options: options, leaseId: leaseId).info
         }
     }

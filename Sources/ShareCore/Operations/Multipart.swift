@@ -1,5 +1,5 @@
 /// A multipart upload in progress: parts are staged, invisible in the share, until
-/// ``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:)`` assembles them into one file.
+/// ``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:createParents:)`` assembles them into one file.
 public struct MultipartUpload: Sendable, Hashable {
     /// The upload id: 32 lowercase hex characters, random and unguessable.
     public var id: String
@@ -250,10 +250,11 @@ extension Share {
     ///     uploaded with that MD5 (`invalidPart` otherwise).
     ///   - etag: the S3 ETag to keep with the file (e.g. `"<md5 of part md5s>-N"`).
     ///   - minimumPartSize: every part but the last must be at least this long (`partTooSmall`).
+    ///   - createParents: whether missing parent directories are created in the same transaction.
     /// Nothing changes when it fails.
     @discardableResult
     public func completeMultipartUpload(_ uploadId: String, parts: [(number: Int, md5: [UInt8])], etag: String,
-                                        minimumPartSize: UInt64 = 5 << 20) async throws -> NodeInfo {
+                                        minimumPartSize: UInt64 = 5 << 20, createParents: Bool = false) async throws -> NodeInfo {
         try requireLive()
         let id = try Share.uploadIdBytes(uploadId)
         guard !parts.isEmpty else { throw ShareCoreError(.invalidPart, "a completion must list at least one part") }
@@ -285,6 +286,7 @@ extension Share {
             let total = records.reduce(UInt64(0)) { $0 + $1.size }
             try Share.validateLength(total)
             let target = try SharePath(upload.path)
+            if createParents { try m.createMissingParents(of: target) }
             try m.replaceableFile(at: target, overwrite: true, leaseId: leaseId)
             var node = try m.createNode(at: target, kind: .file, size: total, properties: upload.properties)
             node.md5 = nil

@@ -283,6 +283,25 @@ extension Mutation {
     }
 
     /// Creates a node under an existing parent directory; fails if the name is taken.
+    /// Creates the directories of `path`'s parent chain that do not exist yet, in this
+    /// transaction (so they appear with what is put at `path`, or not at all). A file on the
+    /// way is `notADirectory`.
+    mutating func createMissingParents(of path: SharePath) throws {
+        var current: [String] = []
+        for component in path.components.dropLast() {
+            current.append(component)
+            let directory = try SharePath(components: current)
+            let parent = try view.resolveDirectory(directory.parent)
+            if let entry = try view.dirent(parent: parent.info.id, name: component) {
+                guard entry.kind == .directory else {
+                    throw ShareCoreError(.notADirectory, "'\(directory)' is a file, not a directory")
+                }
+                continue
+            }
+            _ = try createNode(at: directory, kind: .directory, size: 0, properties: NodeProperties())
+        }
+    }
+
     mutating func createNode(at path: SharePath, kind: NodeKind, size: UInt64, properties: NodeProperties,
                              id reuse: UInt64? = nil) throws -> NodeRecord {
         let parent = try view.resolveParent(path)

@@ -5,17 +5,19 @@ extension Share {
     /// If the sequence throws or the task is cancelled, the chunks already stored are reclaimed
     /// and nothing changes.
     /// - Parameters:
-    ///   - path: the file to write; its parent directory must exist.
+    ///   - path: the file to write; its parent directory must exist unless `createParents`.
     ///   - content: the file's bytes, in buffers of any size, read once from start to end.
     ///   - properties: properties of the new file.
     ///   - overwrite: whether an existing file at `path` is replaced (default true); an
     ///     existing directory never is.
     ///   - finalize: called with the total length once the content is stored; the
     ///     properties it returns (e.g. a content MD5 computed while streaming) apply to the file.
+    ///   - createParents: whether missing parent directories are created, in the same
+    ///     transaction that makes the file appear (S3 keys under new prefixes).
     @discardableResult
     public func upload<S: AsyncSequence>(
         _ path: String, from content: S, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
-        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil
+        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil, createParents: Bool = false
     ) async throws -> NodeInfo where S.Element: Collection, S.Element.Element == UInt8 {
         let p = try SharePath(path)
         try properties.metadata?.validate()
@@ -25,7 +27,12 @@ extension Share {
         }
         // Fail fast, before any bytes move, when the target cannot be written.
         try read { view in
-            let parent = try view.resolveParent(p)
+            let parent: NodeRecord
+            do {
+                parent = try view.resolveParent(p)
+            } catch let error as ShareCoreError where createParents && error.code == .parentNotFound {
+                return  // created with the file
+            }
             if let entry = try view.dirent(parent: parent.info.id, name: p.name) {
                 if entry.kind == .directory { throw ShareCoreError(.resourceAlreadyExists, "'\(p)' is an existing directory") }
                 if !overwrite { throw ShareCoreError(.resourceAlreadyExists, "'\(p)' already exists") }
@@ -43,6 +50,7 @@ extension Share {
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()
             return try await mutate { m in
+                if createParents { try m.createMissingParents(of: p) }
                 try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
                 var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)
                 if let extra { node.apply(extra, now: m.now) }

@@ -43,7 +43,7 @@ enum DataOperations {
             response.head.headerFields.set("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())
             response.body = .bytes(bytes)
         } else if !span.isEmpty {
-            response.body = stream(share, fileId: info.id, span: span)
+            response.body = try await .verifiedFileContent(share, fileId: info.id, path: path, span: span, pieceBytes: chunkBytes)
         }
         return response
     }

@@ -84,7 +84,7 @@ public struct FileRESTError: Error, Sendable {
         case .leaseIsBreaking: self.init(.conflict, "LeaseIsBreakingAndCannotBeAcquired", "There is already a breaking lease and it cannot be acquired.")
         case .leaseIsBroken: self.init(.conflict, "LeaseIsBrokenAndCannotBeRenewed", "The lease has been broken and cannot be renewed.")
         case .dataCorrupted: self.init(.internalServerError, "InternalError", "The server encountered an internal error: stored data failed its checksum.")
-        case .storageFull: self.init(.serviceUnavailable, "ServerBusy", "The server's storage is full. \(m)")
+        case .storageFull: self.init(.conflict, "ShareSizeLimitReached", "The specified share is full: the server's disk is full. \(m)")
         default: self.init(.internalServerError, "InternalError", "The server encountered an internal error. \(m)")
         }
     }

@@ -76,13 +76,13 @@ enum CopyOperations {
             options.properties.contentHeaders = ObjectHeaders.contentHeaders(request)
         }
         options.overwrite = !onlyIfAbsent
+        options.createParents = true
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
-        let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
+        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
             info = try await bucket.share.copy(from: source.bucket.share, source.key.path, to: key.path, options: options)
         } catch {
-            await Parents.removeIfEmpty(created, in: bucket)
             throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
         }
         let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)

@@ -172,12 +172,12 @@ enum MultipartOperations {
         let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: ObjectOperations.ifNoneMatchStar(context.request),
                                                   ifMatch: context.request.header("If-Match"))
-        let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
+        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
-            info = try await bucket.share.completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize)
+            info = try await bucket.share.completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,
+                                                                  createParents: true)
         } catch let error as ShareCoreError {
-            await Parents.removeIfEmpty(created, in: bucket)
             switch error.code {
             case .uploadNotFound: throw S3Error.noSuchUpload(upload.id)
             case .invalidPart: throw S3Error(.badRequest, "InvalidPart",

@@ -47,7 +47,7 @@ enum ObjectOperations {
             return FrontResponse(status: status, headers: fields)
         }
         return FrontResponse(status: status, headers: fields,
-                             body: .fileContent(bucket.share, fileId: info.id, span: span))
+                             body: try await .verifiedFileContent(bucket.share, fileId: info.id, path: key.path, span: span))
     }
 
     /// The file (or, for a directory key, the directory) `key` names; `NoSuchKey` otherwise.
@@ -86,17 +86,16 @@ enum ObjectOperations {
             headers.contentMD5 = Array(decoded)
         }
         try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"))
-        let created = try await Parents.ensure(key.parentPath, for: key, in: bucket)
+        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
             // The checksum is known once the body has been read: `finalize` keeps it with the
-            // file in the same transaction that makes the file visible.
+            // file in the same transaction that makes the file (and its missing parents) visible.
             info = try await bucket.share.upload(key.path, from: body,
                                                  properties: NodeProperties(contentHeaders: headers, metadata: metadata),
                                                  overwrite: !onlyIfAbsent,
-                                                 finalize: { _ in ChecksumField.properties(result) })
+                                                 finalize: { _ in ChecksumField.properties(result) }, createParents: true)
         } catch {
-            await Parents.removeIfEmpty(created, in: bucket)
             throw translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
         }
         let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
@@ -174,6 +173,23 @@ enum ObjectOperations {
 
 /// Creating and tidying the directories a key's path goes through.
 enum Parents {
+    /// Refuses a key whose parent path runs into an existing object (`ObjectParentIsFile`).
+    /// Missing directories are left to the write, which creates them in its own transaction.
+    static func refuseFileInTheWay(_ path: String, for key: ObjectKey, in bucket: ResolvedBucket) async throws {
+        if path.isEmpty { return }
+        var current = ""
+        for segment in path.split(separator: "/") {
+            current = current.isEmpty ? String(segment) : current + "/" + segment
+            let info: NodeInfo
+            do {
+                info = try await bucket.share.info(current)
+            } catch let error as ShareCoreError where error.code == .resourceNotFound || error.code == .parentNotFound {
+                return
+            }
+            guard info.isDirectory else { throw parentIsFile(key, path: current, bucket: bucket) }
+        }
+    }
+
     /// Makes directory `path` (and its missing ancestors) exist; returns the directories it
     /// created, deepest last. A file in the way is `ObjectParentIsFile`.
     static func ensure(_ path: String, for key: ObjectKey, in bucket: ResolvedBucket) async throws -> [String] {

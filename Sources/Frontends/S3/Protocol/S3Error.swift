@@ -141,7 +141,7 @@ public struct S3Error: Error, Sendable {
         case .leaseIdMissing, .leaseIdMismatch, .leaseNotPresent, .leaseAlreadyPresent, .leaseIsBreaking, .leaseIsBroken:
             self = S3Error(.conflict, "OperationAborted", "The file or share has an active lease held by another client. \(m)")
         case .snapshotReadOnly: self = .accessDenied("Share snapshots are read-only.")
-        case .storageFull: self = S3Error(.serviceUnavailable, "SlowDown", "The server's storage is full. \(m)")
+        case .storageFull: self = S3Error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", "Insufficient storage space to complete the request: the server's disk is full. \(m)")
         case .dataCorrupted: self = .internalError("Stored data failed its checksum.")
         default: self = .internalError("\(m)")
         }

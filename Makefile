@@ -32,7 +32,7 @@ release: deps
 
 ## Every test: the Swift suites (unit, model-based, corruption), the DocC build, then the
 ## FileREST compatibility suite.
-test: unit docs compat
+test: unit docs compat crash-test
 
 unit: deps
 	$(SWIFT) build --build-tests
@@ -50,6 +50,19 @@ docs: deps
 compat: build
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
 	SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" $(PYTHON) -m pytest Tests/compat
+
+## The crash test (issue #10, Tests/reliability): CRASH_KILLS kill -9s of `sharecore serve` under
+## mixed concurrent FileREST and S3 writes, for each durability mode; after each, `sharecore
+## check` must find the store sound and every acknowledged write must read back. CI runs the
+## short default; CRASH_KILLS=100 is the full run.
+CRASH_KILLS ?= 5
+.PHONY: crash-test
+crash-test: build
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
+	for mode in full fast; do \
+	  SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" \
+	    $(PYTHON) Tests/reliability/crash_test.py --kills $(CRASH_KILLS) --durability $$mode || exit 1; \
+	done
 
 ## Verify a store: make check DATA=dir
 check: build

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""`make crash-test`: kill -9 `sharecore serve` at random moments under mixed concurrent
+FileREST and S3 writes, then require `sharecore check` to find the store sound and every
+acknowledged write to read back (issue #10, "Keep the probes").
+
+Each round starts the server on the same data directory, runs writers for a random time and
+kills the server with SIGKILL while requests are in flight. A write counts as acknowledged
+once its client saw success; a key whose newest write was still in flight at the kill may
+hold its previous acknowledged content or the new one (never anything else). After the last
+round the store is checked offline, the server started again and every key read back.
+
+    python3 Tests/reliability/crash_test.py --kills 10 --durability full
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import boto3
+from azure.core.exceptions import AzureError
+from azure.storage.fileshare import ShareServiceClient
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+ACCOUNT = "devstoreaccount1"
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+BUCKET = "crash"
+ABSENT = "absent"
+
+
+def free_ports(count):
+    socks = [socket.socket() for _ in range(count)]
+    for sock in socks:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in socks]
+    for sock in socks:
+        sock.close()
+    return ports
+
+
+class Server:
+    def __init__(self, binary, data, durability, log):
+        self.file_port, self.s3_port = free_ports(2)
+        self.process = subprocess.Popen(
+            [binary, "serve", "--data", data, "--durability", durability,
+             "--file-port", str(self.file_port), "--s3-port", str(self.s3_port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        for port in (self.file_port, self.s3_port):
+            while True:
+                if self.process.poll() is not None:
+                    raise SystemExit(f"sharecore serve exited with {self.process.returncode} at start")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("sharecore serve did not start")
+                    time.sleep(0.05)
+
+    def s3(self):
+        return boto3.session.Session().client(
+            "s3", endpoint_url=f"http://127.0.0.1:{self.s3_port}", aws_access_key_id=ACCOUNT,
+            aws_secret_access_key=KEY, region_name="us-east-1",
+            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30, max_pool_connections=32))
+
+    def files(self):
+        conn = (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+                f"FileEndpoint=http://127.0.0.1:{self.file_port}/{ACCOUNT};")
+        return ShareServiceClient.from_connection_string(conn, retry_total=0)
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+class Ledger:
+    """What each key may hold: its last acknowledged digest, plus digests of writes in flight."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.acked = {}      # key -> digest or ABSENT
+        self.pending = {}    # key -> set of digests that may have landed
+        self.count = 0
+
+    def begin(self, key, digest):
+        with self.lock:
+            self.pending.setdefault(key, set()).add(digest)
+
+    def ack(self, key, digest):
+        with self.lock:
+            self.acked[key] = digest
+            self.pending.get(key, set()).discard(digest)
+            self.count += 1
+
+    def allowed(self, key):
+        with self.lock:
+            return {self.acked.get(key, ABSENT)} | self.pending.get(key, set())
+
+    def settle(self, key, digest):
+        """After verification: the key holds `digest` (one of the allowed ones)."""
+        with self.lock:
+            self.acked[key] = digest
+            self.pending.pop(key, None)
+
+
+def digest(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def writer(server, ledger, stop, seed, errors):
+    rng = random.Random(seed)
+    s3 = server.s3()
+    share = server.files().get_share_client(BUCKET)
+    while not stop.is_set():
+        op = rng.random()
+        # Objects at the top of the writer's prefix and under new folders; never one key both
+        # an object and a folder of another (S3 on a file tree refuses that).
+        key = f"w{seed}/k{rng.randint(0, 15)}" if rng.random() < 0.5 else f"w{seed}/d{rng.randint(0, 3)}/deep/obj"
+        data = rng.randbytes(rng.choice([0, 100, 70_000, 1 << 20, 5 << 20]))
+        try:
+            if op < 0.35:
+                ledger.begin(key, digest(data))
+                s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+                ledger.ack(key, digest(data))
+            elif op < 0.5:
+                ledger.begin(key, ABSENT)
+                s3.delete_object(Bucket=BUCKET, Key=key)
+                ledger.ack(key, ABSENT)
+            elif op < 0.6:
+                part = rng.randbytes(5 << 20)
+                whole = part + data
+                ledger.begin(key, digest(whole))
+                upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+                e1 = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=part)["ETag"]
+                e2 = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=2, Body=data)["ETag"]
+                s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={
+                    "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+                ledger.ack(key, digest(whole))
+            elif op < 0.7:
+                source = f"w{seed}/source"
+                s3.put_object(Bucket=BUCKET, Key=source, Body=data)
+                ledger.ack(source, digest(data))
+                ledger.begin(key, digest(data))
+                s3.copy_object(Bucket=BUCKET, Key=key, CopySource={"Bucket": BUCKET, "Key": source})
+                ledger.ack(key, digest(data))
+            elif op < 0.9:
+                name = f"f{seed}-{rng.randint(0, 7)}"
+                # Upload File is create + ranges: not atomic, so in flight it may leave anything
+                # for this name; only an acknowledged upload is checked.
+                ledger.begin(name, "*")
+                share.get_file_client(name).upload_file(data)
+                ledger.ack(name, digest(data))
+            else:
+                share.create_snapshot()
+        except (ClientError, BotoCoreError, AzureError, OSError) as error:
+            if not stop.is_set():
+                errors.append(f"{type(error).__name__}: {str(error)[:200]}")
+
+
+def read_back(server, key, is_file):
+    try:
+        if is_file:
+            data = server.files().get_share_client(BUCKET).get_file_client(key).download_file().readall()
+        else:
+            data = server.s3().get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            return ABSENT
+        raise
+    except AzureError as error:
+        if getattr(error, "status_code", None) == 404:
+            return ABSENT
+        raise
+    return digest(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--durability", choices=["full", "fast"], default="full")
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--binary", default=os.environ.get("SHARECORE_BIN", ".build/debug/sharecore"))
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    work = tempfile.mkdtemp(prefix="sharecore-crash-")
+    data = os.path.join(work, "data")
+    log = open(os.path.join(work, "server.log"), "ab")
+    ledger = Ledger()
+    print(f"crash test: {args.kills} kills, durability {args.durability}, seed {args.seed}, in {work}")
+
+    server = Server(args.binary, data, args.durability, log)
+    server.s3().create_bucket(Bucket=BUCKET)
+    failures = []
+    for round in range(args.kills):
+        stop = threading.Event()
+        errors = []
+        threads = [threading.Thread(target=writer, args=(server, ledger, stop, round * 100 + i, errors))
+                   for i in range(args.writers)]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(0.5, 3.0))
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join()
+        check = subprocess.run([args.binary, "check", "--data", data], capture_output=True, text=True)
+        if check.returncode != 0:
+            failures.append(f"round {round}: sharecore check failed:\n{check.stdout}{check.stderr}")
+            break
+        server = Server(args.binary, data, args.durability, log)
+        # Every key must hold what was acknowledged or what was in flight.
+        for key in sorted(set(ledger.acked) | set(ledger.pending)):
+            allowed = ledger.allowed(key)
+            is_file = key.startswith("f")
+            found = read_back(server, key, is_file)
+            if "*" in allowed or found in allowed:
+                ledger.settle(key, found)
+            else:
+                failures.append(f"round {round}: {key} holds {found}, expected one of {sorted(allowed)}")
+        print(f"round {round + 1}/{args.kills}: {ledger.count} writes acknowledged so far, check sound, "
+              f"{len(failures)} lost; {len(errors)} requests failed around the kill"
+              + (f" (first: {errors[0]})" if errors else ""), flush=True)
+        if failures:
+            break
+    server.kill()
+    final = subprocess.run([args.binary, "check", "--data", data], capture_output=True, text=True)
+    if final.returncode != 0:
+        failures.append(f"final check failed:\n{final.stdout}{final.stderr}")
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"crash test: {args.kills} kills, {ledger.count} acknowledged writes, "
+          f"{'nothing lost, store sound' if not failures else f'{len(failures)} failure(s)'}")
+    if not args.keep and not failures:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -79,7 +79,8 @@ struct Serve: AsyncParsableCommand {
         var policy = ConnectionPolicy(headerTimeout: .seconds(Int64(headerTimeout)), bodyTimeout: .seconds(Int64(bodyTimeout)),
                                       idleTimeout: .seconds(Int64(idleTimeout)), maxConnections: maxConnections)
         policy.fitDescriptorLimit(logger: logger)
-        var services: [any Service] = []
+        MemoryPolicy.apply()
+        var services: [any Service] = [HeapTrimService()]
         if filePort != 0, let config = FileRESTConfiguration(account: account, accountKey: accountKey) {
             let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
             services.append(FrontServer.application(front, host: host, port: filePort, logger: logger,
@@ -91,7 +92,7 @@ struct Serve: AsyncParsableCommand {
             services.append(FrontServer.application(front, host: host, port: s3Port, logger: logger,
                                                     banner: "S3 http://\(host):\(s3Port) (access key \(config.accessKey))", policy: policy))
         }
-        guard !services.isEmpty else {
+        guard services.count > 1 else {
             await store.close()
             throw ValidationError("every front is turned off")
         }

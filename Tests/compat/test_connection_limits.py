@@ -18,7 +18,7 @@ WAIT = 30.0  # far longer than the 1 s timeouts the server runs with here
 def strict_server(server_factory):
     """A server with 1 s header, body and keep-alive timeouts."""
     data_dir = server_factory.data_dir("strict")
-    return server_factory.start(data_dir, ["--header-timeout", "1", "--body-timeout", "1", "--idle-timeout", "1"])
+    return server_factory.start(data_dir, extra_args=["--header-timeout", "1", "--body-timeout", "1", "--idle-timeout", "1"])
 
 
 def _connect(port: int) -> socket.socket:
@@ -74,7 +74,7 @@ def test_idle_keep_alive_connection_is_closed_after_a_response(strict_server):
 @pytest.fixture(scope="module")
 def capped_server(server_factory):
     """A server with the default timeouts that accepts at most 3 connections."""
-    return server_factory.start(server_factory.data_dir("capped"), ["--max-connections", "3"])
+    return server_factory.start(server_factory.data_dir("capped"), extra_args=["--max-connections", "3"])
 
 
 def _exchange(sock: socket.socket) -> bytes:

@@ -46,7 +46,8 @@ final class ConnectionCounter: @unchecked Sendable {
 /// its first head within the header timeout and each next one within the keep-alive timeout
 /// of the previous response's end (a slow sender cannot stretch either: the clock runs from
 /// when the server started waiting), and may pause at most the body timeout while it sends a
-/// body. While the server works on a request nothing is timed. A connection over the cap gets
+/// body (counted from when the server asks for more of it). While the server works on a request
+/// nothing is timed. A connection over the cap gets
 /// `503` in its front's error format with `Connection: close` when its first head arrives.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -103,13 +104,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .head:
             requestOpen = true
             responsesPending += 1
+            update(context)
         case .body:
-            break
+            // Bytes came: the body clock restarts when the server next asks for more (`read`),
+            // so a server slow to take the body never counts against the client.
+            timer?.cancel()
+            timer = nil
         case .end:
             requestOpen = false
+            update(context)
         }
-        update(context)
         context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if requestOpen && !overCap { arm(context, policy.bodyTimeout, "no request body bytes for the body timeout") }
+        context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

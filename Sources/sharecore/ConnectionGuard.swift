@@ -46,8 +46,8 @@ final class ConnectionCounter: @unchecked Sendable {
 /// its first head within the header timeout and each next one within the keep-alive timeout
 /// of the previous response's end (a slow sender cannot stretch either: the clock runs from
 /// when the server started waiting), and may pause at most the body timeout while it sends a
-/// body (counted from when the server asks for more of it). While the server works on a request
-/// nothing is timed. A connection over the cap gets
+/// body (counted from when the server asks for more of it), or stop taking a response for
+/// longer than the body timeout. While the server works on a request nothing is timed. A connection over the cap gets
 /// `503` in its front's error format with `Connection: close` when its first head arrives.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -120,6 +120,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         if requestOpen && !overCap { arm(context, policy.bodyTimeout, "no request body bytes for the body timeout") }
         context.read()
+    }
+
+    /// A client that stops taking a response (the socket's buffer stays full) gets the body
+    /// timeout too: a download to a reader that never reads would hold the connection forever.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable && responsesPending > 0 && !requestOpen {
+            arm(context, policy.bodyTimeout, "the client took no response bytes for the body timeout")
+        } else if context.channel.isWritable {
+            update(context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -10,6 +10,9 @@ import time
 
 import pytest
 import requests
+from botocore.config import Config
+
+from s3_helpers import make_s3_client
 
 WAIT = 30.0  # far longer than the 1 s timeouts the server runs with here
 
@@ -119,3 +122,21 @@ def test_connections_beyond_the_cap_are_refused_with_503(capped_server):
             break
         time.sleep(0.1)
     assert response.status_code != 503
+
+
+def test_client_that_stops_reading_a_download_is_disconnected(strict_server):
+    """A download to a client that never reads would hold the connection (and the server's
+    buffers) forever: after the body timeout without taking bytes, the server closes it."""
+    size = 48 * 1024 * 1024
+    s3 = make_s3_client(strict_server.s3_endpoint, config=Config(signature_version="s3v4"))
+    s3.create_bucket(Bucket="slow-reader")
+    s3.put_object(Bucket="slow-reader", Key="big", Body=b"\x5a" * size)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "slow-reader", "Key": "big"}, ExpiresIn=600)
+    target = url.split(str(strict_server.s3_port), 1)[1]
+    with _connect(strict_server.s3_port) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{strict_server.s3_port}\r\n\r\n".encode())
+        time.sleep(8)  # far longer than the 1 s body timeout; the socket buffers hold a few MiB only
+        received = _read_until_closed(sock)
+    assert received.startswith(b"HTTP/1.1 200"), received[:1000]
+    assert len(received) < size, f"the whole body ({len(received)} bytes) was sent to a client that was not reading"

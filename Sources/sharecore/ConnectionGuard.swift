@@ -134,12 +134,27 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            responsesPending = max(0, responsesPending - 1)
-            responsesSent += 1
-            update(context)
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
         }
-        context.write(data, promise: promise)
+        // The response is over once its end has been written to the socket, not when it is
+        // queued: megabytes may still wait in the outbound buffer of a slow reader, and the
+        // keep-alive clock must not close the connection under them.
+        let written = promise ?? context.eventLoop.makePromise()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in
+            let (handler, context) = bound.value
+            handler.responseEnded(context)
+        }
+        context.write(data, promise: written)
+    }
+
+    private func responseEnded(_ context: ChannelHandlerContext) {
+        guard counted else { return }  // the connection is gone
+        responsesPending = max(0, responsesPending - 1)
+        responsesSent += 1
+        update(context)
     }
 
     /// Arms the timer for what the connection is waiting for now.

@@ -9,19 +9,34 @@ public struct RangeDiff: Sendable, Hashable {
 extension Share {
     // MARK: Files
 
-    /// Creates file `path` of `length` bytes, all holes (reading as zeros). With `overwrite`
-    /// an existing file is replaced; otherwise an existing name is `resourceAlreadyExists`.
+    /// Creates file `path` of `length` bytes, all holes (reading as zeros) except `content`,
+    /// which is written at offset 0 in the same transaction (at most 4 MiB and no longer than
+    /// `length`). With `overwrite` an existing file is replaced, keeping its lease (the
+    /// handle's lease id must match it); otherwise an existing name is `resourceAlreadyExists`.
     @discardableResult
     public func createFile(_ path: String, length: UInt64 = 0, properties: NodeProperties = NodeProperties(),
-                           overwrite: Bool = false) async throws -> NodeInfo {
+                           overwrite: Bool = false, content: [UInt8] = []) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
         try Share.validateLength(length)
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        if !content.isEmpty {
+            try Share.validateWrite(offset: 0, count: content.count)
+            try Share.checkWithin(0..<UInt64(content.count), size: length, path: p)
+        }
         let leaseId = self.leaseId
         return try await mutate { m in
-            try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
-            return try m.createNode(at: p, kind: .file, size: length, properties: properties).info
+            let lease = try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
+            var node = try m.createNode(at: p, kind: .file, size: length, properties: properties)
+            if let lease {
+                node.info.lease = lease
+                try m.putNode(node)
+            }
+            if !content.isEmpty {
+                try content.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: 0, bytes: $0) }
+                try m.checkQuota()
+            }
+            return node.info
         }
     }
 
@@ -306,10 +321,11 @@ enum RangeList {
 
 extension Mutation {
     /// Fails unless `path` is free or holds a file that `overwrite` allows replacing (which is
-    /// then deleted).
-    mutating func replaceableFile(at path: SharePath, overwrite: Bool, leaseId: String? = nil) throws {
+    /// then deleted); returns the replaced file's lease, which a replacement may keep.
+    @discardableResult
+    mutating func replaceableFile(at path: SharePath, overwrite: Bool, leaseId: String? = nil) throws -> Lease? {
         let parent = try view.resolveParent(path)
-        guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return }
+        guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return nil }
         guard entry.kind == .file else {
             throw ShareCoreError(.resourceAlreadyExists, "'\(path)' is an existing directory")
         }
@@ -319,6 +335,7 @@ extension Mutation {
         }
         try authorize(old, leaseId)
         try deleteNode(old)
+        return old.info.lease
     }
 
     /// Stores `bytes` as one chunk and splices it into the extents it covers.

@@ -99,9 +99,13 @@ enum DataOperations {
             let info = try await share.clear(path, range: span, preserveLastWriteTime: preserve)
             return context.response(.created, writeHeaders(info))
         }
+        if let structured = request.header("x-ms-structured-body") {
+            throw FileRESTError.unsupportedHeader("x-ms-structured-body", structured)
+        }
         let bytes = try await rangeBody(request, span: span)
         let md5 = Array(Insecure.MD5.hash(data: bytes))
         try checkMD5(request, computed: md5)
+        try checkCRC64(request, bytes)
         let info = try await share.write(path, at: span.lowerBound, bytes, preserveLastWriteTime: preserve)
         var fields = writeHeaders(info)
         fields.set("Content-MD5", Data(md5).base64EncodedString())
@@ -166,6 +170,18 @@ enum DataOperations {
         guard Array(given) == computed else {
             throw FileRESTError(.badRequest, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
                                 details: [("UserSpecifiedMd5", raw), ("ServerCalculatedMd5", Data(computed).base64EncodedString())])
+        }
+    }
+
+    /// Compares `x-ms-content-crc64`, when given, with the CRC-64 of the body (`Crc64Mismatch`,
+    /// nothing written).
+    static func checkCRC64(_ request: FileRequest, _ bytes: [UInt8]) throws {
+        guard let given = try SourceCRC64Conditions.value(request, "x-ms-content-crc64") else { return }
+        let computed = StorageCRC64.checksum(bytes)
+        guard given == computed else {
+            throw FileRESTError(.badRequest, "Crc64Mismatch", "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.",
+                                details: [("UserSpecifiedCrc64", Data(StorageCRC64.bytes(given)).base64EncodedString()),
+                                          ("ServerCalculatedCrc64", Data(StorageCRC64.bytes(computed)).base64EncodedString())])
         }
     }
 

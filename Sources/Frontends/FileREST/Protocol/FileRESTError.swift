@@ -26,6 +26,11 @@ public struct FileRESTError: Error, Sendable {
         FileRESTError(.badRequest, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
                       details: [("HeaderName", name), ("HeaderValue", value ?? "")])
     }
+    /// A header this server does not implement (Azure's `UnsupportedHeader`).
+    static func unsupportedHeader(_ name: String, _ value: String?) -> FileRESTError {
+        FileRESTError(.badRequest, "UnsupportedHeader", "One of the HTTP headers specified in the request is not supported.",
+                      details: [("HeaderName", name), ("HeaderValue", value ?? "")])
+    }
     static func missingHeader(_ name: String) -> FileRESTError {
         FileRESTError(.badRequest, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.",
                       details: [("HeaderName", name)])

@@ -99,7 +99,7 @@ import Testing
         await expectError(.notADirectory) { try await docs.createDirectory("file.txt/sub/deeper") }
         await expectError(.notADirectory) { try await docs.createDirectory("dir/inner.txt/sub") }
         await expectError(.invalidMetadata) {
-            try await docs.createDirectory("meta", properties: NodeProperties(metadata: Metadata(trusted: [("9", "x")])))
+            try await docs.createDirectory("meta", properties: NodeProperties(metadata: Metadata(trusted: [("9 x", "x")])))
         }
         await expectError(.shareNotFound) { try await t.store.share("other").createDirectory("x") }
         #expect(try await ShareCoreObservableState.capture(t.store) == state)
@@ -212,7 +212,7 @@ import Testing
         await expectError(.notADirectory) { try await docs.setMetadata("f/x", ["a": "1"]) }
         await expectError(.invalidMetadata) { try await docs.setMetadata("d", Metadata(trusted: [("a", "1"), ("A", "2")])) }
         await expectError(.invalidMetadata) {
-            try await docs.setProperties("d", NodeProperties(attributes: .hidden, metadata: Metadata(trusted: [("-", "1")])))
+            try await docs.setProperties("d", NodeProperties(attributes: .hidden, metadata: Metadata(trusted: [("-:", "1")])))
         }
         #expect(try await ShareCoreObservableState.capture(t.store) == state)
         try await t.finish()

@@ -6,7 +6,8 @@ import ShareCore
 /// Reading and writing the header forms Azure Files uses for properties.
 enum Headers {
     /// `x-ms-meta-*` headers as metadata (names as sent, minus the prefix). A bare
-    /// `x-ms-meta-` with no name is signed like any header but is not metadata.
+    /// `x-ms-meta-` with no name is signed like any header but is not metadata. Names must be
+    /// C# identifiers, as Azure Files requires; what is stored (S3 allows more) is shown as it is.
     static func metadata(_ request: FileRequest) throws -> Metadata? {
         var pairs: [(String, String)] = []
         for field in request.headers {
@@ -17,7 +18,10 @@ enum Headers {
             pairs.append((name, field.value))
         }
         guard !pairs.isEmpty else { return nil }
-        do {
+        do throws(ShareCoreError) {
+            if let bad = pairs.first(where: { !Metadata.isIdentifier($0.0) }) {
+                throw ShareCoreError(.invalidMetadata, "metadata name '\(bad.0)' is not a valid identifier")
+            }
             return try Metadata(pairs)
         } catch {
             throw FileRESTError(.badRequest, "InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted. \(error.message)")

@@ -45,9 +45,18 @@ docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation --target ShareCore --warnings-as-errors \
 	  --output-path .build/docs
 
-## The FileREST compatibility suite: the official Azure SDK for Python (installed here) against a
-## freshly started `sharecore serve` (Tests/compat).
+## The compatibility suite: the official Azure SDK for Python, boto3, the aws CLI (pip) and
+## s3cmd (apt), installed here when missing, against a freshly started `sharecore serve`
+## (Tests/compat).
+COMPAT_PKGS := s3cmd
 compat: build
+	@missing=""; for p in $(COMPAT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
 	SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" $(PYTHON) -m pytest Tests/compat
 

@@ -46,12 +46,17 @@ extension Share {
         }
     }
 
-    /// Deletes file `path` and releases its content.
-    public func deleteFile(_ path: String) async throws {
+    /// Deletes file `path` and releases its content. With `ifETag`, only while the file's
+    /// ETag is still that one (else `conditionNotMet`, and nothing changes), so a caller can
+    /// check a condition on what it read and delete in one step.
+    public func deleteFile(_ path: String, ifETag: String? = nil) async throws {
         let p = try SharePath(path)
         let leaseId = self.leaseId
         try await mutate { m in
             let node = try m.view.resolveFile(p)
+            if let ifETag, node.info.etag != ifETag {
+                throw ShareCoreError(.conditionNotMet, "'\(p)' changed since its ETag was read")
+            }
             try m.authorize(node, leaseId)
             try m.deleteNode(node)
         }
@@ -225,6 +230,7 @@ extension NodeRecord {
         info.copy = nil
         info.objectETag = nil
         info.objectChecksum = nil
+        info.objectParts = nil
         md5 = nil
     }
 

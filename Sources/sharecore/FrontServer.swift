@@ -36,10 +36,13 @@ struct AnnouncedService<App: Service>: Service {
 struct FrontRequestContext: RequestContext, RemoteAddressRequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
+    /// The connection, through which `100 Continue` is asked for when the body is first read.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }
 
@@ -50,7 +53,9 @@ struct FrontResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
-        let body = FrontKit.RequestBody(request.body) { buffer in Array(buffer.readableBytesView) }
+        let body = FrontKit.RequestBody(ContinueOnFirstRead(base: request.body, channel: context.channel)) { buffer in
+            Array(buffer.readableBytesView)
+        }
         let frontRequest = FrontRequest(head: request.head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length

@@ -197,7 +197,8 @@ extension Share {
     /// Ranges of file `path` that changed since snapshot `since` of the same share (this
     /// handle's view is the later side: live, or a later snapshot). A file that did not exist
     /// at `since` (or was replaced by another since) has all its ranges changed; with
-    /// `followRenames`, a file that was at another path at `since` is compared with itself there.
+    /// `followRenames`, a file that was at another path at `since` is compared with itself there,
+    /// and without it such a file is `movedSinceSnapshot`.
     public func changedRanges(_ path: String, since: String, within range: Range<UInt64>? = nil,
                               followRenames: Bool = false) async throws -> RangeDiff {
         let p = try SharePath(path)
@@ -209,7 +210,10 @@ extension Share {
             var old: NodeRecord?
             if let candidate = try? before.resolve(p), candidate.info.id == node.info.id, candidate.info.kind == .file {
                 old = candidate
-            } else if followRenames, let moved = try before.node(node.info.id), moved.info.kind == .file {
+            } else if let moved = try before.node(node.info.id), moved.info.kind == .file {
+                guard followRenames else {
+                    throw ShareCoreError(.movedSinceSnapshot, "'\(p)' was at another path in snapshot \(since)")
+                }
                 old = moved
             }
             return try RangeDiffer.diff(new: now, old: old == nil ? nil : before, node: node.info.id,

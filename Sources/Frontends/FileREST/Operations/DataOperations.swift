@@ -291,6 +291,11 @@ enum DataOperations {
                 diff = try await share.changedRanges(path, since: previous, within: limit, followRenames: followRenames)
             } catch let error as ShareCoreError where error.code == .snapshotNotFound {
                 throw FileRESTError(.conflict, "PreviousSnapshotNotFound", "The previous snapshot is not found.")
+            } catch let error as ShareCoreError where error.code == .movedSinceSnapshot {
+                // As Azure: a file renamed since the snapshot is found there only with
+                // x-ms-file-support-rename: true.
+                throw FileRESTError(.conflict, "PreviousSnapshotNotFound",
+                                    "The file was renamed since the previous snapshot; set x-ms-file-support-rename: true to compare across the rename.")
             }
             items = (diff.changed.map { ($0, false) } + diff.cleared.map { ($0, true) }).sorted { $0.range.lowerBound < $1.range.lowerBound }
         } else {

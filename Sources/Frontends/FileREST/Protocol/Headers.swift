@@ -85,7 +85,8 @@ enum Headers {
         h.contentDisposition = request.header("x-ms-content-disposition")
         h.cacheControl = request.header("x-ms-cache-control")
         if let md5 = request.header("x-ms-content-md5") {
-            guard let data = Data(base64Encoded: md5), data.count == 16 else {
+            // Azure stores the value as given: any base64, not only a 16-byte MD5.
+            guard let data = Data(base64Encoded: md5) else {
                 throw FileRESTError.invalidHeader("x-ms-content-md5", md5)
             }
             h.contentMD5 = Array(data)

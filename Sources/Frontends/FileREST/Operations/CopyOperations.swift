@@ -166,6 +166,10 @@ struct CopySource: Sendable {
         guard !authority.isEmpty else { throw bad }
         var head = HTTPRequest(method: .get, scheme: scheme, authority: authority, path: pathAndQuery)
         if let version = context.request.header("x-ms-version") { head.headerFields.set("x-ms-version", version) }
+        // The source's names keep their trailing dots only with x-ms-source-allow-trailing-dot.
+        if let allow = context.request.header("x-ms-source-allow-trailing-dot") {
+            head.headerFields.set("x-ms-allow-trailing-dot", allow)
+        }
         let front = FrontRequest(head: head, remoteAddress: context.request.remoteAddress)
         do {
             return try FileRequest.parse(front, account: context.configuration.account)

@@ -457,6 +457,7 @@ enum NodeRequest {
             }
         }
         guard !segments.isEmpty else { throw bad }
-        return segments.joined(separator: "/")
+        let allow = context.request.header("x-ms-source-allow-trailing-dot")?.lowercased() == "true"
+        return FileRequest.itemPath(segments, allowTrailingDot: allow)
     }
 }

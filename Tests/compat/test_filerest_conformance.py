@@ -1,7 +1,7 @@
 """FileREST behaviours the SDK's live tests and the Azure CLI found different from Azure
 (issue #9), through the azure-storage-file-share SDK."""
 
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import ClientAuthenticationError, ResourceExistsError
 from azure.storage.fileshare import ContentSettings
 
 from compat_helpers import azure_error
@@ -38,3 +38,15 @@ def test_range_diff_across_a_rename_needs_include_renames(share):
     changed, cleared = renamed.get_ranges_diff(previous_sharesnapshot=snapshot, include_renames=True)
     assert [(r["start"], r["end"]) for r in changed] == [(512, 1023)]
     assert cleared == []
+
+
+def test_put_range_from_url_needs_the_sources_own_authorization(share):
+    source = share.get_file_client("source.bin")
+    source.upload_file(b"s" * 1024)
+    target = share.get_file_client("target.bin")
+    target.create_file(1024)
+    # The request's Shared Key does not cover the source: as on Azure, it needs a SAS.
+    with azure_error(ClientAuthenticationError, "CannotVerifyCopySource", 401) as info:
+        target.upload_range_from_url(source.url, offset=0, length=512, source_offset=0)
+    assert info.value.response.headers.get("x-ms-copy-source-status-code") == "401"
+    assert target.download_file().readall() == bytes(1024)

@@ -114,6 +114,7 @@ public struct FileRESTService: HTTPFront {
         fields.set("x-ms-version", version)
         fields.set("Date", HTTPDate.format(Date()))
         fields.set("x-ms-error-code", rest.code)
+        for (name, value) in rest.headers { fields.set(name, value) }
         if let clientRequestId, OperationContext.isEchoable(clientRequestId) {
             fields.set("x-ms-client-request-id", clientRequestId)
         }

@@ -197,7 +197,8 @@ enum DataOperations {
     // MARK: Put Range From URL
 
     /// `PUT ?comp=range` with `x-ms-copy-source`: writes `x-ms-source-range` of a file of this
-    /// server (authorized by a SAS on its URL, or by the request's own Shared Key) at the range.
+    /// server (authorized by a SAS on its URL; the request's own Shared Key does not cover the
+    /// source, as on Azure) at the range.
     static func putRangeFromURL(_ context: OperationContext) async throws -> FrontResponse {
         let request = context.request
         let span = try ByteRange.forWrite(request)
@@ -211,7 +212,7 @@ enum DataOperations {
         let preserve = try preserveLastWriteTime(context)
         guard let rawSource = request.header("x-ms-copy-source") else { throw FileRESTError.missingHeader("x-ms-copy-source") }
         try CopySource.refuseBearerAuthorization(request)
-        let source = try await CopySource.resolve(rawSource, context)
+        let source = try await CopySource.resolve(rawSource, context, sourceAuthorization: true)
         let bytes = try await CopySource.mapSourceErrors { try await source.share.read(source.path, range: sourceSpan) }
         let crc = StorageCRC64.checksum(bytes)
         try conditions.check(crc)

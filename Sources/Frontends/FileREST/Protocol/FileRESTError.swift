@@ -12,6 +12,8 @@ public struct FileRESTError: Error, Sendable {
     public var message: String
     /// Extra elements of the error body (e.g. `AuthenticationErrorDetail`).
     public var details: [(String, String)] = []
+    /// Extra response headers (e.g. `x-ms-copy-source-status-code`).
+    public var headers: [(String, String)] = []
 
     /// An error.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [(String, String)] = []) {

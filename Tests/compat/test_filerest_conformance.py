@@ -1,7 +1,7 @@
 """FileREST behaviours the SDK's live tests and the Azure CLI found different from Azure
 (issue #9), through the azure-storage-file-share SDK."""
 
-from azure.core.exceptions import ClientAuthenticationError, ResourceExistsError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceExistsError
 from azure.storage.fileshare import ContentSettings
 
 from compat_helpers import azure_error
@@ -50,3 +50,17 @@ def test_put_range_from_url_needs_the_sources_own_authorization(share):
         target.upload_range_from_url(source.url, offset=0, length=512, source_offset=0)
     assert info.value.response.headers.get("x-ms-copy-source-status-code") == "401"
     assert target.download_file().readall() == bytes(1024)
+
+
+def test_a_share_snapshot_can_be_leased(service, share):
+    snapshot = share.create_snapshot()["snapshot"]
+    at_snapshot = service.get_share_client(share.share_name, snapshot=snapshot)
+    lease = at_snapshot.acquire_lease(lease_duration=-1)
+    assert at_snapshot.get_share_properties().lease.state == "leased"
+    assert share.get_share_properties().lease.state == "available"
+    with azure_error(HttpResponseError, "LeaseIdMissing", 412):
+        at_snapshot.delete_share()
+    with azure_error(ResourceExistsError, "DeleteShareWhenSnapshotLeased", 409):
+        share.delete_share(delete_snapshots=True)
+    lease.release()
+    at_snapshot.delete_share()

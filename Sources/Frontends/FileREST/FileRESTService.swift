@@ -67,7 +67,7 @@ public struct FileRESTService: HTTPFront {
                                         details: [("HeaderName", "x-ms-version"), ("HeaderValue", requestVersion)])
                 }
                 try await Authorizer.authorize(context)
-                if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare {
+                if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare && operation != .leaseShare {
                     throw FileRESTError(.badRequest, "InvalidQueryParameterValue",
                                         "Value for one of the query parameters specified in the request URI is invalid.",
                                         details: [("QueryParameterName", "sharesnapshot"), ("QueryParameterValue", parsed.snapshot ?? ""),

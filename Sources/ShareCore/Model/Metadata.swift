@@ -48,7 +48,7 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         pairs.makeIterator()
     }
 
-    /// Checks names (HTTP header tokens: ASCII letters, digits and ``!#$%&'*+-.^_`|~``),
+    /// Checks names (HTTP header tokens: ASCII letters, digits and the symbols RFC 9110 allows in a token),
     /// uniqueness ignoring case, values without control characters, and the 8 KiB total.
     public func validate() throws(ShareCoreError) {
         var seen = Set<String>()

@@ -45,11 +45,26 @@ docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation --target ShareCore --warnings-as-errors \
 	  --output-path .build/docs
 
-## The FileREST compatibility suite: the official Azure SDK for Python (installed here) against a
-## freshly started `sharecore serve` (Tests/compat).
+## The compatibility suite: the official Azure SDK for Python, boto3, the aws CLI (pip),
+## s3cmd (apt) and the Azure CLI (pip, in its own virtualenv .build/az-venv, as it pins its own
+## Azure libraries; large, so installed only when missing), against a freshly started
+## `sharecore serve` (Tests/compat).
+COMPAT_PKGS := s3cmd
+AZ_VENV     := .build/az-venv
 compat: build
+	@missing=""; for p in $(COMPAT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
-	SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" $(PYTHON) -m pytest Tests/compat
+	@if [ ! -x $(AZ_VENV)/bin/az ]; then \
+	  echo "installing azure-cli into $(AZ_VENV)"; \
+	  $(PYTHON) -m venv $(AZ_VENV) && PIP_ROOT_USER_ACTION=ignore $(AZ_VENV)/bin/pip install -q azure-cli; \
+	fi
+	SHARECORE_AZ="$(CURDIR)/$(AZ_VENV)/bin/az" SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" $(PYTHON) -m pytest Tests/compat
 
 ## The crash test (issue #10, Tests/reliability): CRASH_KILLS kill -9s of `sharecore serve` under
 ## mixed concurrent FileREST and S3 writes, for each durability mode; after each, `sharecore

@@ -44,10 +44,13 @@ struct AnnouncedService<App: Service>: Service {
 struct FrontRequestContext: RequestContext, RemoteAddressRequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
+    /// The connection, through which `100 Continue` is asked for when the body is first read.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }
 
@@ -61,7 +64,10 @@ struct FrontResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let expected = request.headers[.contentLength].flatMap { Int($0) }
-        let body = FrontKit.RequestBody(CompleteBody(base: request.body, expected: expected)) { buffer in Array(buffer.readableBytesView) }
+        let continuing = ContinueOnFirstRead(base: request.body, channel: context.channel)
+        let body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
+            Array(buffer.readableBytesView)
+        }
         var head = request.head
         head.scheme = scheme
         if head.authority == nil, let host = HTTPField.Name("Host").flatMap({ head.headerFields[$0] }) {

@@ -375,7 +375,9 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
 }
 
 @Suite struct PutRangeFromURLTests {
-    private func url(_ h: Harness, _ path: String) -> String { "http://127.0.0.1:10004/\(h.account)/\(path)" }
+    /// A source URL with a SAS, which Put Range From URL needs (the request's Shared Key does not cover the source).
+    private func url(_ h: Harness, _ path: String) -> String { "http://127.0.0.1:10004/\(h.account)/\(path)?" + SASVectors.shareAll }
+    private func bareURL(_ h: Harness, _ path: String) -> String { "http://127.0.0.1:10004/\(h.account)/\(path)" }
 
     @Test func copiesTheSourceRange() async throws {
         let h = try await setUp(Array("0123456789".utf8))
@@ -402,12 +404,19 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
         let missing = try await put(["x-ms-copy-source": url(h, "docs/nope")])
         #expect(missing.status == 404)
         #expect(missing.errorCode == "CannotVerifyCopySource")
-        let otherAccount = try await put(["x-ms-copy-source": "http://127.0.0.1:10004/someoneelse/docs/f"])
+        let otherAccount = try await put(["x-ms-copy-source": "http://127.0.0.1:10004/someoneelse/docs/f?" + SASVectors.shareAll])
         #expect(otherAccount.status == 404)
         #expect(otherAccount.errorCode == "CannotVerifyCopySource")
-        let badSAS = try await put(["x-ms-copy-source": url(h, "docs/f") + "?sv=2021-06-08&sr=f&sig=AAAA"])
+        let badSAS = try await put(["x-ms-copy-source": bareURL(h, "docs/f") + "?sv=2021-06-08&sr=f&sig=AAAA"])
         #expect(badSAS.status == 403)
         #expect(badSAS.errorCode == "CannotVerifyCopySource")
+        #expect(badSAS.header("x-ms-copy-source-status-code") == "403")
+        // Shared Key on the request does not authorize reading the source.
+        let noSourceAuthorization = try await put(["x-ms-copy-source": bareURL(h, "docs/f")])
+        #expect(noSourceAuthorization.status == 401)
+        #expect(noSourceAuthorization.errorCode == "CannotVerifyCopySource")
+        #expect(noSourceAuthorization.header("x-ms-copy-source-status-code") == "401")
+        #expect(noSourceAuthorization.header("x-ms-copy-source-error-code") == "NoAuthenticationInformation")
         let pastEnd = try await put(["x-ms-source-range": "bytes=8-11", "x-ms-range": "bytes=0-3"])
         #expect(pastEnd.status == 416)
         #expect(pastEnd.errorCode == "CannotVerifyCopySource")

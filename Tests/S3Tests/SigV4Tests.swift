@@ -340,9 +340,10 @@ enum AuthTestSupport {
             #expect(error?.code == "RequestTimeTooSkewed")
             #expect(T.details(error)["ServerTime"] == "2023-11-14T22:13:20Z")
             #expect(T.details(error)["RequestTime"] == SigV4.basicTimestamp(Self.now.addingTimeInterval(offset)))
-            // The signature is checked first.
+            // The time is judged before the signature, as S3 does (ceph/s3-tests' bad-date cases
+            // change x-amz-date after signing and expect RequestTimeTooSkewed).
             let wrong = Self.signed(date: Self.now.addingTimeInterval(offset), secret: "wrong")
-            #expect(T.s3Error { _ = try SigV4.verify(wrong, secrets: T.devSecrets, now: Self.now) }?.code == "SignatureDoesNotMatch")
+            #expect(T.s3Error { _ = try SigV4.verify(wrong, secrets: T.devSecrets, now: Self.now) }?.code == "RequestTimeTooSkewed")
         }
     }
 

@@ -660,10 +660,10 @@ private func scribble(_ n: Int) {
 
         // Bad input changes nothing.
         let before = try await s.info("f")
-        let bad = try? Metadata([("1bad", "x")])
+        let bad = try? Metadata([("1 bad", "x")])
         #expect(bad == nil)
         await expectError(.invalidMetadata) {
-            try await s.setProperties("f", NodeProperties(metadata: Metadata(trusted: [("bad-name", "x")])))
+            try await s.setProperties("f", NodeProperties(metadata: Metadata(trusted: [("bad name", "x")])))
         }
         await expectError(.invalidMetadata) {
             try await s.createFile("g", length: 1, properties: NodeProperties(metadata: Metadata(trusted: [("a", "1"), ("A", "2")])))

@@ -327,7 +327,7 @@ struct ModelHarness {
         if let existing = live.entries[to], to != from {
             if !replace { return .resourceAlreadyExists }
             if existing == .directory { return .resourceAlreadyExists }
-            if live.entries[from] == .directory { return .resourceAlreadyExists }
+            // A directory may replace a file, as in Azure Files.
         }
         return nil
     }

@@ -185,8 +185,16 @@ import Testing
         #expect(try Metadata([("a", "1")]) != Metadata([("A", "1")]))
     }
 
+    @Test func metadataNamesAreHeaderTokens() throws {
+        // S3 writes names such as `s3cmd-attrs` and `original-filename`: the engine keeps them.
+        for name in ["1a", "9", "a-b", "a.b", "a$", "-a", "s3cmd-attrs", "original_filename", "x~y|z"] {
+            #expect(try Metadata([(name, "v")])[name] == "v")
+        }
+    }
+
     @Test func invalidMetadata() {
-        let badNames = ["", "1a", "9", "a-b", "a b", "a.b", "ä", "aä", "a$", "-a", " a", "a\u{0}"]
+        // Names are HTTP header tokens (a front may ask more, as FileREST asks identifiers).
+        let badNames = ["", "a b", "ä", "aä", " a", "a\u{0}", "a:b", "a/b", "a\"b", "(a)"]
         for name in badNames {
             expectSyncError(.invalidMetadata, "metadata name '\(name)'") { _ = try Metadata([(name, "v")]) }
         }
@@ -195,7 +203,7 @@ import Testing
         expectSyncError(.invalidMetadata, "control character in value") { _ = try Metadata([("k", "a\nb")]) }
         expectSyncError(.invalidMetadata, "DEL in value") { _ = try Metadata([("k", "a\u{7F}")]) }
         // Validation also refuses metadata assembled without checks (as a front might).
-        expectSyncError(.invalidMetadata, "unchecked pairs") { try Metadata(trusted: [("1bad", "x")]).validate() }
+        expectSyncError(.invalidMetadata, "unchecked pairs") { try Metadata(trusted: [("1 bad", "x")]).validate() }
     }
 
     @Test func metadataSizeLimit() throws {
@@ -225,7 +233,7 @@ import Testing
         let state = try await ShareCoreObservableState.capture(t.store)
 
         let bad: [Metadata] = [
-            Metadata(trusted: [("1x", "v")]),
+            Metadata(trusted: [("1 x", "v")]),
             Metadata(trusted: [("Dup", "1"), ("dUP", "2")]),
             Metadata(trusted: [("big", String(repeating: "v", count: 8192))]),
             Metadata(trusted: [("ctl", "a\u{1}b")]),

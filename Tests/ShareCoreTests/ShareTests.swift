@@ -113,7 +113,7 @@ struct ShareCoreObservableState: Equatable {
             try await t.store.createShare("huge", options: ShareOptions(quotaGiB: 102_401))
         }
         await expectError(.invalidMetadata) {
-            try await t.store.createShare("meta", options: ShareOptions(metadata: Metadata(trusted: [("1bad", "x")])))
+            try await t.store.createShare("meta", options: ShareOptions(metadata: Metadata(trusted: [("1 bad", "x")])))
         }
         #expect(try await ShareCoreObservableState.capture(t.store) == state)
         for name in ["zero", "huge", "meta"] {
@@ -205,7 +205,7 @@ struct ShareCoreObservableState: Equatable {
             try await t.store.setShareMetadata("docs", Metadata(trusted: [("a", "1"), ("A", "2")]))
         }
         await expectError(.invalidMetadata) {
-            try await t.store.setShareMetadata("docs", Metadata(trusted: [("has-dash", "1")]))
+            try await t.store.setShareMetadata("docs", Metadata(trusted: [("has space", "1")]))
         }
         await expectError(.shareNotFound) { try await t.store.setShareMetadata("other", ["a": "1"]) }
         #expect(try await ShareCoreObservableState.capture(t.store) == state)

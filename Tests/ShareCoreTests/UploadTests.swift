@@ -330,7 +330,7 @@ private func setup(extentSize: Int = ShareStore.maxRangeBytes) async throws -> (
         let chunks = try await t.store.check().chunks
         await expectError(.invalidMetadata) {
             try await s.upload("bad", from: stream([pattern(100, seed: 1)]), finalize: { _ in
-                NodeProperties(metadata: Metadata(trusted: [("not-an-identifier", "x")]))
+                NodeProperties(metadata: Metadata(trusted: [("not a token", "x")]))
             })
         }
         #expect(try await s.exists("bad") == false)

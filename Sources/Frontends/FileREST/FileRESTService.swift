@@ -67,7 +67,7 @@ public struct FileRESTService: HTTPFront {
                                         details: [("HeaderName", "x-ms-version"), ("HeaderValue", requestVersion)])
                 }
                 try await Authorizer.authorize(context)
-                if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare {
+                if operation.isWrite && parsed.snapshot != nil && operation != .deleteShare && operation != .leaseShare {
                     throw FileRESTError(.badRequest, "InvalidQueryParameterValue",
                                         "Value for one of the query parameters specified in the request URI is invalid.",
                                         details: [("QueryParameterName", "sharesnapshot"), ("QueryParameterValue", parsed.snapshot ?? ""),
@@ -121,6 +121,7 @@ public struct FileRESTService: HTTPFront {
         fields.set("x-ms-version", version)
         fields.set("Date", HTTPDate.format(Date()))
         fields.set("x-ms-error-code", rest.code)
+        for (name, value) in rest.headers { fields.set(name, value) }
         if let clientRequestId, OperationContext.isEchoable(clientRequestId) {
             fields.set("x-ms-client-request-id", clientRequestId)
         }

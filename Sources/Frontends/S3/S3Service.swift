@@ -54,6 +54,7 @@ public struct S3Service: HTTPFront {
             resource = parsed.resource
             let auth = try SigV4.verify(request.head, secrets: [configuration.accessKey: configuration.secretKey])
             let operation = try S3Operation.classify(parsed)
+            try UnsupportedOptions.check(parsed, operation, ownerId: S3XML.ownerId(configuration))
             let context = S3Context(store: store, request: parsed, operation: operation, auth: auth,
                                     configuration: configuration, requestId: requestId, logger: logger)
             await sweeper.sweepIfDue(store, logger: logger)

@@ -56,6 +56,11 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let readOnly = Code("readOnly")
         /// A precondition (ETag) did not hold.
         public static let conditionNotMet = Code("conditionNotMet")
+        /// A share cannot be deleted with its snapshots because one of them has an active lease.
+        public static let snapshotLeased = Code("snapshotLeased")
+        /// A file was at another path in the snapshot a comparison was asked against, and the
+        /// caller did not ask to follow renames.
+        public static let movedSinceSnapshot = Code("movedSinceSnapshot")
         // Multipart uploads
         /// The multipart upload does not exist (never created, completed, aborted, or of another share).
         public static let uploadNotFound = Code("uploadNotFound")

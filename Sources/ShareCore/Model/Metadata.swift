@@ -1,5 +1,7 @@
-/// User metadata: name/value pairs whose names are case-insensitive identifiers, kept in the
-/// order and case they were given. All names and values together may hold at most 8 KiB.
+/// User metadata: name/value pairs whose names are case-insensitive HTTP header tokens, kept in
+/// the order and case they were given. All names and values together may hold at most 8 KiB.
+/// Fronts may ask more of the names they accept (FileREST asks C# identifiers); each shows
+/// whatever is stored.
 public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// The largest total size of names and values, in UTF-8 bytes.
     public static let maxTotalBytes = 8 * 1024
@@ -46,14 +48,14 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         pairs.makeIterator()
     }
 
-    /// Checks names (C# identifiers: a letter or `_`, then letters, digits, `_`), uniqueness
-    /// ignoring case, values without control characters, and the 8 KiB total.
+    /// Checks names (HTTP header tokens: ASCII letters, digits and the symbols RFC 9110 allows in a token),
+    /// uniqueness ignoring case, values without control characters, and the 8 KiB total.
     public func validate() throws(ShareCoreError) {
         var seen = Set<String>()
         var total = 0
         for (name, value) in pairs {
-            guard Metadata.isIdentifier(name) else {
-                throw ShareCoreError(.invalidMetadata, "metadata name '\(name)' is not a valid identifier")
+            guard Metadata.isToken(name) else {
+                throw ShareCoreError(.invalidMetadata, "metadata name '\(name)' is not a valid header token")
             }
             guard seen.insert(name.lowercased()).inserted else {
                 throw ShareCoreError(.invalidMetadata, "metadata name '\(name)' is given more than once")
@@ -68,11 +70,20 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
         }
     }
 
-    static func isIdentifier(_ name: String) -> Bool {
+    /// Whether `name` is a C# identifier (a letter or `_`, then letters, digits, `_`): what
+    /// Azure Files accepts as a metadata name.
+    public static func isIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first else { return false }
         func letter(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("A"..."Z").contains(s) }
         guard letter(first) || first == "_" else { return false }
         return name.unicodeScalars.allSatisfy { letter($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// Whether `name` is an HTTP header token (RFC 9110 `tchar`s, at least one).
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { s in
+            ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(s)
+        }
     }
 
     /// Whether both hold the same pairs, with the same case, in the same order.

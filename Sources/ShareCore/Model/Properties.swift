@@ -227,6 +227,10 @@ public struct NodeInfo: Hashable, Sendable {
     /// `CRC32:base64`), set through ``NodeProperties/objectChecksum``; nil otherwise; cleared
     /// whenever the content changes, kept by copies (same content).
     public var objectChecksum: String? = nil
+    /// The sizes of the parts a multipart completion assembled, in order (so a front can serve
+    /// one part, as S3's `partNumber` does); nil otherwise; cleared whenever the content
+    /// changes, kept by copies (same content).
+    public var objectParts: [UInt64]? = nil
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }

@@ -210,6 +210,7 @@ struct NodeRecord: Sendable, Hashable {
         if let md5 { w.field(24, md5.encodeState()) }
         w.field(25, info.objectETag)
         w.field(26, info.objectChecksum)
+        if let parts = info.objectParts { w.field(27, integers: parts) }
         return w.bytes
     }
 
@@ -249,6 +250,7 @@ struct NodeRecord: Sendable, Hashable {
             case 24: md5 = try MD5.decodeState(v)
             case 25: i.objectETag = FieldValue.string(v)
             case 26: i.objectChecksum = FieldValue.string(v)
+            case 27: i.objectParts = FieldValue.integers(v)
             default: break
             }
         }

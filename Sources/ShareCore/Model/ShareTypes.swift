@@ -145,6 +145,8 @@ public struct SnapshotInfo: Sendable, Hashable {
 public enum SnapshotDeletion: Sendable {
     /// Refuse with `shareHasSnapshots` when the share has snapshots.
     case refuse
-    /// Delete the share and all its snapshots.
+    /// Delete the share and all its snapshots, unless one has an active lease (`snapshotLeased`).
     case include
+    /// Delete the share and all its snapshots, leased or not.
+    case includeLeased
 }

@@ -84,6 +84,7 @@ extension Mutation {
         copy.info.copy = options.record(size: s.size, now: now)
         copy.md5 = node.md5  // same content, same running MD5 and S3 ETag
         copy.info.objectETag = node.info.objectETag
+        copy.info.objectParts = node.info.objectParts
         if options.properties.objectChecksum == nil { copy.info.objectChecksum = node.info.objectChecksum }
         try putNode(copy)
         var maps: [(UInt64, ExtentMap)] = []

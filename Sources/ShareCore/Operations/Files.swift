@@ -9,19 +9,34 @@ public struct RangeDiff: Sendable, Hashable {
 extension Share {
     // MARK: Files
 
-    /// Creates file `path` of `length` bytes, all holes (reading as zeros). With `overwrite`
-    /// an existing file is replaced; otherwise an existing name is `resourceAlreadyExists`.
+    /// Creates file `path` of `length` bytes, all holes (reading as zeros) except `content`,
+    /// which is written at offset 0 in the same transaction (at most 4 MiB and no longer than
+    /// `length`). With `overwrite` an existing file is replaced, keeping its lease (the
+    /// handle's lease id must match it); otherwise an existing name is `resourceAlreadyExists`.
     @discardableResult
     public func createFile(_ path: String, length: UInt64 = 0, properties: NodeProperties = NodeProperties(),
-                           overwrite: Bool = false) async throws -> NodeInfo {
+                           overwrite: Bool = false, content: [UInt8] = []) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
         try Share.validateLength(length)
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
+        if !content.isEmpty {
+            try Share.validateWrite(offset: 0, count: content.count)
+            try Share.checkWithin(0..<UInt64(content.count), size: length, path: p)
+        }
         let leaseId = self.leaseId
         return try await mutate { m in
-            try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
-            return try m.createNode(at: p, kind: .file, size: length, properties: properties).info
+            let lease = try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)
+            var node = try m.createNode(at: p, kind: .file, size: length, properties: properties)
+            if let lease {
+                node.info.lease = lease
+                try m.putNode(node)
+            }
+            if !content.isEmpty {
+                try content.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: 0, bytes: $0) }
+                try m.checkQuota()
+            }
+            return node.info
         }
     }
 
@@ -31,12 +46,17 @@ extension Share {
         }
     }
 
-    /// Deletes file `path` and releases its content.
-    public func deleteFile(_ path: String) async throws {
+    /// Deletes file `path` and releases its content. With `ifETag`, only while the file's
+    /// ETag is still that one (else `conditionNotMet`, and nothing changes), so a caller can
+    /// check a condition on what it read and delete in one step.
+    public func deleteFile(_ path: String, ifETag: String? = nil) async throws {
         let p = try SharePath(path)
         let leaseId = self.leaseId
         try await mutate { m in
             let node = try m.view.resolveFile(p)
+            if let ifETag, node.info.etag != ifETag {
+                throw ShareCoreError(.conditionNotMet, "'\(p)' changed since its ETag was read")
+            }
             try m.authorize(node, leaseId)
             try m.deleteNode(node)
         }
@@ -177,7 +197,8 @@ extension Share {
     /// Ranges of file `path` that changed since snapshot `since` of the same share (this
     /// handle's view is the later side: live, or a later snapshot). A file that did not exist
     /// at `since` (or was replaced by another since) has all its ranges changed; with
-    /// `followRenames`, a file that was at another path at `since` is compared with itself there.
+    /// `followRenames`, a file that was at another path at `since` is compared with itself there,
+    /// and without it such a file is `movedSinceSnapshot`.
     public func changedRanges(_ path: String, since: String, within range: Range<UInt64>? = nil,
                               followRenames: Bool = false) async throws -> RangeDiff {
         let p = try SharePath(path)
@@ -189,7 +210,10 @@ extension Share {
             var old: NodeRecord?
             if let candidate = try? before.resolve(p), candidate.info.id == node.info.id, candidate.info.kind == .file {
                 old = candidate
-            } else if followRenames, let moved = try before.node(node.info.id), moved.info.kind == .file {
+            } else if let moved = try before.node(node.info.id), moved.info.kind == .file {
+                guard followRenames else {
+                    throw ShareCoreError(.movedSinceSnapshot, "'\(p)' was at another path in snapshot \(since)")
+                }
                 old = moved
             }
             return try RangeDiffer.diff(new: now, old: old == nil ? nil : before, node: node.info.id,
@@ -210,6 +234,7 @@ extension NodeRecord {
         info.copy = nil
         info.objectETag = nil
         info.objectChecksum = nil
+        info.objectParts = nil
         md5 = nil
     }
 
@@ -306,10 +331,11 @@ enum RangeList {
 
 extension Mutation {
     /// Fails unless `path` is free or holds a file that `overwrite` allows replacing (which is
-    /// then deleted).
-    mutating func replaceableFile(at path: SharePath, overwrite: Bool, leaseId: String? = nil) throws {
+    /// then deleted); returns the replaced file's lease, which a replacement may keep.
+    @discardableResult
+    mutating func replaceableFile(at path: SharePath, overwrite: Bool, leaseId: String? = nil) throws -> Lease? {
         let parent = try view.resolveParent(path)
-        guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return }
+        guard let entry = try view.dirent(parent: parent.info.id, name: path.name) else { return nil }
         guard entry.kind == .file else {
             throw ShareCoreError(.resourceAlreadyExists, "'\(path)' is an existing directory")
         }
@@ -319,6 +345,7 @@ extension Mutation {
         }
         try authorize(old, leaseId)
         try deleteNode(old)
+        return old.info.lease
     }
 
     /// Stores `bytes` as one chunk and splices it into the extents it covers.

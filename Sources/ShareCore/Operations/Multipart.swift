@@ -291,6 +291,7 @@ extension Share {
             var node = try m.createNode(at: target, kind: .file, size: total, properties: upload.properties)
             node.md5 = nil
             node.info.objectETag = etag
+            node.info.objectParts = records.map(\.size)
             try m.putNode(node)
             try m.assemble(node: node.info.id, parts: records)
             _ = try ShareStore.deleteUpload(m.txn, share: m.share.id, id: id, refs: &m.refs)

@@ -230,9 +230,8 @@ public struct Share: Sendable {
                 guard existing.kind == .file, let victim = try m.view.node(existing.nodeId) else {
                     throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a directory and cannot be replaced")
                 }
-                if node.info.kind == .directory {
-                    throw ShareCoreError(.resourceAlreadyExists, "'\(target)' is a file and cannot be replaced by a directory")
-                }
+                // A directory may replace a file, as in Azure Files (Rename Directory with
+                // replace-if-exists onto a file); nothing ever replaces a directory.
                 try m.authorize(victim, destinationLeaseId)
                 if !ignoreReadOnly && victim.info.smb.attributes.contains(.readOnly) {
                     throw ShareCoreError(.readOnly, "'\(target)' is read-only and cannot be replaced")

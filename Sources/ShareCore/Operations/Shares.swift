@@ -158,6 +158,10 @@ extension ShareStore {
             if !record.snapshotEpochs.isEmpty && snapshots == .refuse {
                 throw ShareCoreError(.shareHasSnapshots, "share '\(name)' has \(record.snapshotEpochs.count) snapshot(s)")
             }
+            if snapshots == .include,
+               let leased = try snapshotRecords(txn.read, share: record).first(where: { $0.share.lease?.isActive(at: now) == true }) {
+                throw ShareCoreError(.snapshotLeased, "snapshot \(leased.name) of share '\(name)' has an active lease")
+            }
             for key in try txn.keys(.snapshots, prefix: Key.u64(record.id)) { try txn.delete(.snapshots, key) }
             try txn.delete(.shares, Keys.share(name))
             try ShareStore.deleteOwnedRecords(txn, share: record.id)

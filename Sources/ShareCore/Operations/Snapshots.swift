@@ -14,6 +14,7 @@ extension ShareStore {
             let created = m.now
             var copy = m.share
             if let metadata { copy.metadata = metadata }
+            copy.lease = nil  // a snapshot has its own lease, none at first
             copy.snapshotEpochs = []
             let snapshotName = created.iso8601
             let record = SnapshotRecord(epoch: epoch, name: snapshotName, created: created, share: copy)
@@ -36,15 +37,35 @@ extension ShareStore {
     }
 
     /// Deletes snapshot `snapshot` of share `name` and reclaims what only it still referenced.
-    /// `records` runs in the same transaction.
-    public func deleteSnapshot(of name: String, _ snapshot: String, records: RecordChanges? = nil) async throws {
+    /// A leased snapshot needs its lease id. `records` runs in the same transaction.
+    public func deleteSnapshot(of name: String, _ snapshot: String, leaseId: String? = nil,
+                               records: RecordChanges? = nil) async throws {
         let id: UInt64 = try await mutate(share: name) { [self] m in
             let record = try loadSnapshot(m.txn.read, share: m.share, name: snapshot)
+            if record.share.lease?.isActive(at: m.now) == true || leaseId != nil {
+                try LeaseMachine.authorize(record.share.lease, leaseId: leaseId, now: m.now, what: "snapshot \(snapshot) of share '\(name)'")
+            }
             try m.txn.delete(.snapshots, Keys.snapshot(m.share.id, record.epoch))
             m.share.snapshotEpochs.removeAll { $0 == record.epoch }
             try records?(RecordWriter(txn: m.txn))
             return m.share.id
         }
         try await reclaimVersions(share: name, id: id)
+    }
+
+    /// Runs a lease operation on snapshot `snapshot` of share `name` (15 to 60 seconds, or
+    /// infinite), as Lease Share with `sharesnapshot` does in Azure Files. While the lease is
+    /// active, deleting the snapshot needs the lease id, and deleting the share with its
+    /// snapshots needs ``SnapshotDeletion/includeLeased``.
+    @discardableResult
+    public func leaseSnapshot(_ name: String, snapshot: String, _ action: LeaseAction) async throws -> LeaseResult {
+        try await mutate(share: name) { [self] m in
+            var record = try loadSnapshot(m.txn.read, share: m.share, name: snapshot)
+            let (lease, id, breakLeft) = try LeaseMachine.apply(action, to: record.share.lease, now: m.now, infiniteOnly: false)
+            record.share.lease = lease
+            try m.txn.put(.snapshots, Keys.snapshot(m.share.id, record.epoch), record.encode())
+            return LeaseResult(id: id, breakSecondsLeft: breakLeft, etag: ETag.string(ticks: record.share.etagTicks),
+                               lastModified: record.share.lastModified)
+        }
     }
 }

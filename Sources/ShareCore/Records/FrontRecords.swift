@@ -5,7 +5,7 @@
 /// LMDB environment as the shares, so that a front's record and the share change it describes
 /// commit in one transaction (see ``ShareStore/writeRecords(_:)`` and the `records:` argument of
 /// ``ShareStore/createShare(_:options:records:)``, ``ShareStore/deleteShare(_:snapshots:leaseId:records:)``,
-/// ``ShareStore/createSnapshot(of:metadata:records:)`` and ``ShareStore/deleteSnapshot(of:_:records:)``).
+/// ``ShareStore/createSnapshot(of:metadata:records:)`` and ``ShareStore/deleteSnapshot(of:_:leaseId:records:)``).
 ///
 /// Name tables `<front>.<table>`: 1 to 64 bytes of ASCII letters, digits, `.`, `-` and `_`.
 public struct RecordTable: Sendable, Hashable, CustomStringConvertible {

@@ -53,7 +53,7 @@ enum ServiceSAS {
     static func canonicalResource(_ request: FileRequest, resource: String) -> String {
         var text = "/file/" + request.account
         if let share = request.share { text += "/" + share }
-        if resource == "f" && !request.path.isEmpty { text += "/" + request.pathString }
+        if resource == "f" && !request.path.isEmpty { text += "/" + request.addressedPath }
         return text
     }
 

@@ -140,13 +140,22 @@ struct CopySource: Sendable {
     /// (403 `CannotVerifyCopySource` otherwise); without one, the request's own Shared Key
     /// authorizes it (the source is in the same account); otherwise the source is not
     /// visible (404 `CannotVerifyCopySource`).
-    static func resolve(_ raw: String, _ context: OperationContext) async throws -> CopySource {
+    /// With `sourceAuthorization` (Put Range From URL), the source must carry its own
+    /// authorization, a SAS in its URL, as Azure requires: the request's Shared Key does not
+    /// cover it (401 `CannotVerifyCopySource`, with the source's status and error code in
+    /// `x-ms-copy-source-status-code` and `x-ms-copy-source-error-code`).
+    static func resolve(_ raw: String, _ context: OperationContext, sourceAuthorization: Bool = false) async throws -> CopySource {
         let parsed = try parse(raw, context)
         guard parsed.account == context.configuration.account, let shareName = parsed.share, !parsed.path.isEmpty else {
             throw notFound()
         }
         if parsed.query("sig") != nil {
             try await authorize(parsed, context)
+        } else if sourceAuthorization {
+            var error = FileRESTError(.unauthorized, "CannotVerifyCopySource",
+                                      "Server failed to authenticate the request. The copy source needs its own authorization: a SAS in its URL or x-ms-copy-source-authorization.")
+            error.headers = [("x-ms-copy-source-status-code", "401"), ("x-ms-copy-source-error-code", "NoAuthenticationInformation")]
+            throw error
         } else if context.request.header("Authorization") == nil {
             throw notFound()
         }
@@ -166,6 +175,10 @@ struct CopySource: Sendable {
         guard !authority.isEmpty else { throw bad }
         var head = HTTPRequest(method: .get, scheme: scheme, authority: authority, path: pathAndQuery)
         if let version = context.request.header("x-ms-version") { head.headerFields.set("x-ms-version", version) }
+        // The source's names keep their trailing dots only with x-ms-source-allow-trailing-dot.
+        if let allow = context.request.header("x-ms-source-allow-trailing-dot") {
+            head.headerFields.set("x-ms-allow-trailing-dot", allow)
+        }
         let front = FrontRequest(head: head, remoteAddress: context.request.remoteAddress)
         do {
             return try FileRequest.parse(front, account: context.configuration.account)
@@ -182,7 +195,9 @@ struct CopySource: Sendable {
         do {
             try await SAS.authorize(sourceContext)
         } catch let error as FileRESTError {
-            throw FileRESTError(.forbidden, "CannotVerifyCopySource", error.message)
+            var failed = FileRESTError(.forbidden, "CannotVerifyCopySource", error.message)
+            failed.headers = [("x-ms-copy-source-status-code", String(error.status.code)), ("x-ms-copy-source-error-code", error.code)]
+            throw failed
         }
     }
 
@@ -199,7 +214,9 @@ struct CopySource: Sendable {
     }
 
     static func notFound() -> FileRESTError {
-        FileRESTError(.notFound, "CannotVerifyCopySource", "The specified resource does not exist.")
+        var error = FileRESTError(.notFound, "CannotVerifyCopySource", "The specified resource does not exist.")
+        error.headers = [("x-ms-copy-source-status-code", "404"), ("x-ms-copy-source-error-code", "ResourceNotFound")]
+        return error
     }
 
     /// Runs `body` (a read of the source), reporting failures as Azure does for a copy
@@ -210,7 +227,9 @@ struct CopySource: Sendable {
         } catch let error as ShareCoreError {
             let rest = FileRESTError(error)
             if rest.status == .notFound { throw notFound() }
-            throw FileRESTError(rest.status, "CannotVerifyCopySource", rest.message)
+            var failed = FileRESTError(rest.status, "CannotVerifyCopySource", rest.message)
+            failed.headers = [("x-ms-copy-source-status-code", String(rest.status.code)), ("x-ms-copy-source-error-code", rest.code)]
+            throw failed
         } catch let error as FileRESTError {
             throw FileRESTError(error.status, "CannotVerifyCopySource", error.message)
         }

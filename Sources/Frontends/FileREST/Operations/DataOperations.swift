@@ -99,9 +99,13 @@ enum DataOperations {
             let info = try await share.clear(path, range: span, preserveLastWriteTime: preserve)
             return context.response(.created, writeHeaders(info))
         }
+        if let structured = request.header("x-ms-structured-body") {
+            throw FileRESTError.unsupportedHeader("x-ms-structured-body", structured)
+        }
         let bytes = try await rangeBody(request, span: span)
         let md5 = Array(Insecure.MD5.hash(data: bytes))
         try checkMD5(request, computed: md5)
+        try checkCRC64(request, bytes)
         let info = try await share.write(path, at: span.lowerBound, bytes, preserveLastWriteTime: preserve)
         var fields = writeHeaders(info)
         fields.set("Content-MD5", Data(md5).base64EncodedString())
@@ -169,6 +173,18 @@ enum DataOperations {
         }
     }
 
+    /// Compares `x-ms-content-crc64`, when given, with the CRC-64 of the body (`Crc64Mismatch`,
+    /// nothing written).
+    static func checkCRC64(_ request: FileRequest, _ bytes: [UInt8]) throws {
+        guard let given = try SourceCRC64Conditions.value(request, "x-ms-content-crc64") else { return }
+        let computed = StorageCRC64.checksum(bytes)
+        guard given == computed else {
+            throw FileRESTError(.badRequest, "Crc64Mismatch", "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.",
+                                details: [("UserSpecifiedCrc64", Data(StorageCRC64.bytes(given)).base64EncodedString()),
+                                          ("ServerCalculatedCrc64", Data(StorageCRC64.bytes(computed)).base64EncodedString())])
+        }
+    }
+
     /// Headers of a range write: ETag, Last-Modified and the SMB last-write time.
     static func writeHeaders(_ info: NodeInfo) -> HTTPFields {
         var fields = HTTPFields()
@@ -181,7 +197,8 @@ enum DataOperations {
     // MARK: Put Range From URL
 
     /// `PUT ?comp=range` with `x-ms-copy-source`: writes `x-ms-source-range` of a file of this
-    /// server (authorized by a SAS on its URL, or by the request's own Shared Key) at the range.
+    /// server (authorized by a SAS on its URL; the request's own Shared Key does not cover the
+    /// source, as on Azure) at the range.
     static func putRangeFromURL(_ context: OperationContext) async throws -> FrontResponse {
         let request = context.request
         let span = try ByteRange.forWrite(request)
@@ -195,7 +212,7 @@ enum DataOperations {
         let preserve = try preserveLastWriteTime(context)
         guard let rawSource = request.header("x-ms-copy-source") else { throw FileRESTError.missingHeader("x-ms-copy-source") }
         try CopySource.refuseBearerAuthorization(request)
-        let source = try await CopySource.resolve(rawSource, context)
+        let source = try await CopySource.resolve(rawSource, context, sourceAuthorization: true)
         let bytes = try await CopySource.mapSourceErrors { try await source.share.read(source.path, range: sourceSpan) }
         let crc = StorageCRC64.checksum(bytes)
         try conditions.check(crc)
@@ -275,6 +292,11 @@ enum DataOperations {
                 diff = try await share.changedRanges(path, since: previous, within: limit, followRenames: followRenames)
             } catch let error as ShareCoreError where error.code == .snapshotNotFound {
                 throw FileRESTError(.conflict, "PreviousSnapshotNotFound", "The previous snapshot is not found.")
+            } catch let error as ShareCoreError where error.code == .movedSinceSnapshot {
+                // As Azure: a file renamed since the snapshot is found there only with
+                // x-ms-file-support-rename: true.
+                throw FileRESTError(.conflict, "PreviousSnapshotNotFound",
+                                    "The file was renamed since the previous snapshot; set x-ms-file-support-rename: true to compare across the rename.")
             }
             items = (diff.changed.map { ($0, false) } + diff.cleared.map { ($0, true) }).sorted { $0.range.lowerBound < $1.range.lowerBound }
         } else {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import FrontKit
 import HTTPTypes
@@ -9,12 +10,19 @@ enum FileOperations {
     /// The content type a file gets when Create File names none.
     static let defaultContentType = "application/octet-stream"
 
+    /// The first version whose Create File may carry the file's first bytes as its body.
+    static let contentVersion = "2026-02-06"
+
     /// `PUT` with `x-ms-type: file`: creates the file (replacing an existing file, as Azure
-    /// does) with its length, content headers, SMB/NFS properties, permission and metadata.
+    /// does, and keeping its lease) with its length, content headers, SMB/NFS properties,
+    /// permission and metadata. From version 2026-02-06 a body of at most 4 MiB is the file's
+    /// first bytes, checked against `Content-MD5`/`x-ms-content-crc64` and stored in the same
+    /// transaction as the create.
     static func createFile(_ context: OperationContext) async throws -> FrontResponse {
         let request = context.request
         try requireFileType(request)
         let length = try NodeRequest.length(request, required: true) ?? 0
+        let content = try await initialContent(context, fileLength: length)
         var properties = try NodeRequest.properties(request)
         var headers = try Headers.contentHeaders(request) ?? ContentHeaders()
         if headers.contentType == nil { headers.contentType = defaultContentType }
@@ -25,12 +33,45 @@ enum FileOperations {
         properties.permissionKey = try await NodeRequest.permissionKey(permission, context, creating: true)
         let info: NodeInfo
         do {
-            info = try await share.createFile(request.pathString, length: length, properties: properties, overwrite: true)
+            info = try await share.createFile(request.pathString, length: length, properties: properties, overwrite: true,
+                                              content: content?.bytes ?? [])
         } catch let error as ShareCoreError where error.code == .resourceAlreadyExists {
             // With overwrite, only a directory standing at the path refuses the create.
             throw NodeRequest.typeMismatch()
         }
-        return context.response(.created, NodeRequest.changeHeaders(info, context))
+        var fields = NodeRequest.changeHeaders(info, context)
+        if let content { fields.set("Content-MD5", Data(content.md5).base64EncodedString()) }
+        return context.response(.created, fields)
+    }
+
+    /// The body of a Create File and its MD5; nil when there is none. A body needs version
+    /// 2026-02-06 or later (`InvalidHeaderValue` on `Content-Length` before), a `Content-Length`
+    /// of at most 4 MiB (`RequestBodyTooLarge`) and no more than the file's length; it must
+    /// match `Content-MD5` and `x-ms-content-crc64` when given. Structured-message bodies
+    /// (`x-ms-structured-body`) are not implemented and are refused (`UnsupportedHeader`).
+    static func initialContent(_ context: OperationContext, fileLength: UInt64) async throws -> (bytes: [UInt8], md5: [UInt8])? {
+        let request = context.request
+        if let structured = request.header("x-ms-structured-body") {
+            throw FileRESTError.unsupportedHeader("x-ms-structured-body", structured)
+        }
+        let declared = request.header("Content-Length")
+        let chunked = request.header("Transfer-Encoding") != nil
+        if !chunked && (declared == nil || declared == "0") { return nil }
+        guard context.version >= contentVersion else { throw FileRESTError.invalidHeader("Content-Length", declared) }
+        guard let declared, let count = UInt64(declared) else {
+            throw FileRESTError(.lengthRequired, "MissingContentLengthHeader", "The Content-Length header was not specified.")
+        }
+        guard count <= UInt64(DataOperations.chunkBytes) else { throw DataOperations.bodyTooLarge() }
+        guard count <= fileLength else {
+            throw FileRESTError(.badRequest, "InvalidHeaderValue",
+                                "The value for one of the HTTP headers is not in the correct format. The body is longer than x-ms-content-length.",
+                                details: [("HeaderName", "Content-Length"), ("HeaderValue", declared)])
+        }
+        let bytes = try await DataOperations.rangeBody(request, span: 0..<count)
+        let md5 = Array(Insecure.MD5.hash(data: bytes))
+        try DataOperations.checkMD5(request, computed: md5)
+        try DataOperations.checkCRC64(request, bytes)
+        return (bytes, md5)
     }
 
     /// `HEAD` (or `GET` of the properties): the file's length, content headers, metadata,
@@ -416,6 +457,7 @@ enum NodeRequest {
             }
         }
         guard !segments.isEmpty else { throw bad }
-        return segments.joined(separator: "/")
+        let allow = context.request.header("x-ms-source-allow-trailing-dot")?.lowercased() == "true"
+        return FileRequest.itemPath(segments, allowTrailingDot: allow)
     }
 }

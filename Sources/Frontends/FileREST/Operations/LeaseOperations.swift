@@ -37,13 +37,16 @@ enum LeaseOperations {
         let lease = try parse(context.request, forShare: true)
         let name = try context.shareName()
         let store = context.store
+        // With `sharesnapshot`, the snapshot's own lease.
+        let snapshot = try ShareOperations.snapshotParameter(context)
         if let presented = lease.breakLeaseId {
-            try checkBreakLeaseId(presented, try await store.shareInfo(name).lease)
+            try checkBreakLeaseId(presented, try await store.shareInfo(name, snapshot: snapshot).lease)
         }
         let result = try await mapped(lease) {
-            try await store.leaseShare(name, lease.action)
+            if let snapshot { return try await store.leaseSnapshot(name, snapshot: snapshot, lease.action) }
+            return try await store.leaseShare(name, lease.action)
         } state: {
-            try await store.shareInfo(name).lease
+            try await store.shareInfo(name, snapshot: snapshot).lease
         }
         return respond(context, lease, result, forShare: true)
     }

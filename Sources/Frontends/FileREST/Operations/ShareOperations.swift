@@ -45,17 +45,23 @@ enum ShareOperations {
     static func deleteShare(_ context: OperationContext) async throws -> FrontResponse {
         let name = try context.shareName()
         if let snapshot = try snapshotParameter(context) {
-            try await context.store.deleteSnapshot(of: name, snapshot)
+            try await context.store.deleteSnapshot(of: name, snapshot, leaseId: context.request.header("x-ms-lease-id"))
             return context.response(.accepted)
         }
         let mode: SnapshotDeletion
         switch context.request.header("x-ms-delete-snapshots") {
         case nil: mode = .refuse
-        case let value? where ["include", "include-leased"].contains(value.lowercased()): mode = .include
+        case let value? where value.lowercased() == "include": mode = .include
+        case let value? where value.lowercased() == "include-leased": mode = .includeLeased
         case let value?: throw FileRESTError.invalidHeader("x-ms-delete-snapshots", value)
         }
         let leaseId = context.request.header("x-ms-lease-id")
-        try await onShare { try await context.store.deleteShare(name, snapshots: mode, leaseId: leaseId) }
+        do {
+            try await onShare { try await context.store.deleteShare(name, snapshots: mode, leaseId: leaseId) }
+        } catch let error as ShareCoreError where error.code == .snapshotLeased {
+            throw FileRESTError(.conflict, "DeleteShareWhenSnapshotLeased",
+                                "Unable to delete share because one or more share snapshots have active leases. Release the share snapshot leases or delete the share with the include-leased parameter for x-ms-delete-snapshots.")
+        }
         return context.response(.accepted)
     }
 
@@ -72,7 +78,7 @@ enum ShareOperations {
         fields.set("x-ms-access-tier-change-time", Headers.httpDate(info.accessTierChangeTime ?? info.created))
         fields.set("x-ms-enabled-protocols", enabledProtocols(info))
         if let squash = rootSquash(info) { fields.set("x-ms-root-squash", squash) }
-        LeaseOperations.addStatus(info.snapshot == nil ? info.lease : nil, to: &fields)
+        LeaseOperations.addStatus(info.lease, to: &fields)
         return context.response(.ok, fields)
     }
 

@@ -12,6 +12,8 @@ public struct FileRESTError: Error, Sendable {
     public var message: String
     /// Extra elements of the error body (e.g. `AuthenticationErrorDetail`).
     public var details: [(String, String)] = []
+    /// Extra response headers (e.g. `x-ms-copy-source-status-code`).
+    public var headers: [(String, String)] = []
 
     /// An error.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [(String, String)] = []) {
@@ -24,6 +26,11 @@ public struct FileRESTError: Error, Sendable {
     static func badRequest(_ code: String, _ message: String) -> FileRESTError { FileRESTError(.badRequest, code, message) }
     static func invalidHeader(_ name: String, _ value: String?) -> FileRESTError {
         FileRESTError(.badRequest, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.",
+                      details: [("HeaderName", name), ("HeaderValue", value ?? "")])
+    }
+    /// A header this server does not implement (Azure's `UnsupportedHeader`).
+    static func unsupportedHeader(_ name: String, _ value: String?) -> FileRESTError {
+        FileRESTError(.badRequest, "UnsupportedHeader", "One of the HTTP headers specified in the request is not supported.",
                       details: [("HeaderName", name), ("HeaderValue", value ?? "")])
     }
     static func missingHeader(_ name: String) -> FileRESTError {

@@ -41,8 +41,26 @@ struct FileRequest: Sendable {
     var restype: String? { target.value("restype")?.lowercased() }
     /// The `sharesnapshot` parameter: reads go to that snapshot.
     var snapshot: String? { target.value("sharesnapshot") }
-    /// The path inside the share, `/`-joined.
-    var pathString: String { path.joined(separator: "/") }
+    /// The path inside the share, `/`-joined, naming the item: trailing dots of each name are
+    /// dropped (`name.` is `name`, as on Azure) unless `x-ms-allow-trailing-dot: true`.
+    var pathString: String {
+        let allow = header("x-ms-allow-trailing-dot")?.lowercased() == "true"
+        return FileRequest.itemPath(path, allowTrailingDot: allow)
+    }
+
+    /// The path inside the share exactly as the URL gives it (what a SAS signs).
+    var addressedPath: String { path.joined(separator: "/") }
+
+    /// `segments` joined with `/`, each without its trailing dots unless `allowTrailingDot`
+    /// (a name of dots only is kept as it is).
+    static func itemPath(_ segments: [String], allowTrailingDot: Bool) -> String {
+        guard !allowTrailingDot else { return segments.joined(separator: "/") }
+        return segments.map { segment in
+            var trimmed = Substring(segment)
+            while trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+            return trimmed.isEmpty ? segment : String(trimmed)
+        }.joined(separator: "/")
+    }
 
     /// Parses the addressing of `request` for `account` (the server's account name).
     static func parse(_ request: FrontRequest, account expected: String) throws -> FileRequest {

@@ -6,7 +6,8 @@ import ShareCore
 /// Reading and writing the header forms Azure Files uses for properties.
 enum Headers {
     /// `x-ms-meta-*` headers as metadata (names as sent, minus the prefix). A bare
-    /// `x-ms-meta-` with no name is signed like any header but is not metadata.
+    /// `x-ms-meta-` with no name is signed like any header but is not metadata. Names must be
+    /// C# identifiers, as Azure Files requires; what is stored (S3 allows more) is shown as it is.
     static func metadata(_ request: FileRequest) throws -> Metadata? {
         var pairs: [(String, String)] = []
         for field in request.headers {
@@ -17,7 +18,10 @@ enum Headers {
             pairs.append((name, field.value))
         }
         guard !pairs.isEmpty else { return nil }
-        do {
+        do throws(ShareCoreError) {
+            if let bad = pairs.first(where: { !Metadata.isIdentifier($0.0) }) {
+                throw ShareCoreError(.invalidMetadata, "metadata name '\(bad.0)' is not a valid identifier")
+            }
             return try Metadata(pairs)
         } catch {
             throw FileRESTError(.badRequest, "InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted. \(error.message)")
@@ -81,7 +85,8 @@ enum Headers {
         h.contentDisposition = request.header("x-ms-content-disposition")
         h.cacheControl = request.header("x-ms-cache-control")
         if let md5 = request.header("x-ms-content-md5") {
-            guard let data = Data(base64Encoded: md5), data.count == 16 else {
+            // Azure stores the value as given: any base64, not only a 16-byte MD5.
+            guard let data = Data(base64Encoded: md5) else {
                 throw FileRESTError.invalidHeader("x-ms-content-md5", md5)
             }
             h.contentMD5 = Array(data)

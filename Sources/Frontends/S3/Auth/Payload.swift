@@ -50,8 +50,10 @@ enum S3Payload {
     /// headers alone are thrown here. `computeMD5` asks for the MD5 in the result;
     /// `computeChecksum` names an algorithm to compute when the client sent no checksum.
     static func open(_ request: FrontRequest, auth: SigV4Auth, computeMD5: Bool,
-                     computeChecksum: ChecksumAlgorithm? = nil) throws -> (body: RequestBody, result: PayloadResult) {
-        let plan = try PayloadPlan(request.head, auth: auth, computeMD5: computeMD5, computeChecksum: computeChecksum)
+                     computeChecksum: ChecksumAlgorithm? = nil,
+                     checksumHeadersDescribeBody: Bool = true) throws -> (body: RequestBody, result: PayloadResult) {
+        let plan = try PayloadPlan(request.head, auth: auth, computeMD5: computeMD5, computeChecksum: computeChecksum,
+                                   checksumHeadersDescribeBody: checksumHeadersDescribeBody)
         let result = PayloadResult()
         let sequence = PayloadSequence(source: request.body, plan: plan, result: result)
         return (RequestBody(sequence) { $0 }, result)
@@ -80,7 +82,10 @@ private struct PayloadPlan: Sendable {
     var expectsTrailers = false
     var hashAlgorithm: ChecksumAlgorithm?
 
-    init(_ head: HTTPRequest, auth: SigV4Auth, computeMD5: Bool, computeChecksum: ChecksumAlgorithm?) throws {
+    /// `checksumHeadersDescribeBody` false: the `x-amz-checksum-*` headers describe something
+    /// else (CompleteMultipartUpload's, the whole object) and are left to the operation.
+    init(_ head: HTTPRequest, auth: SigV4Auth, computeMD5: Bool, computeChecksum: ChecksumAlgorithm?,
+         checksumHeadersDescribeBody: Bool = true) throws {
         self.auth = auth
         self.computeMD5 = computeMD5
         // A presigned URL may carry these headers as query parameters: parsed once, names
@@ -118,7 +123,7 @@ private struct PayloadPlan: Sendable {
             }
             sdkAlgorithm = algorithm
         }
-        for algorithm in ChecksumAlgorithm.allCases {
+        for algorithm in ChecksumAlgorithm.allCases where checksumHeadersDescribeBody {
             guard let v = value(algorithm.headerName) else { continue }
             guard headerChecksum == nil else { throw single() }
             guard algorithm.isValidValue(v) else { throw S3Error.invalidRequest("Value for \(algorithm.headerName) header is invalid.") }

@@ -152,6 +152,11 @@ enum SigV4 {
             S3Error.authorizationHeaderMalformed($0)
         }
         guard let secret = secrets[accessKey] else { throw S3Error.invalidAccessKeyId(accessKey) }
+        // As S3 does, the time is judged before the signature: a request dated too far from
+        // now is `RequestTimeTooSkewed` whether or not its signature would hold.
+        if abs(requestDate.timeIntervalSince(now)) > maximumSkew {
+            throw S3Error.requestTimeTooSkewed(requestTime: requestTime, serverTime: isoTimestamp(now))
+        }
         let signedHeaders = signedList.split(separator: ";", omittingEmptySubsequences: true).map { $0.lowercased() }
         try checkSigned(head, signedHeaders: signedHeaders)
 
@@ -160,9 +165,6 @@ enum SigV4 {
         let toSign = stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical)
         guard signaturesEqual(signature(key: key, toSign), provided) else {
             throw S3Error.sigV4Mismatch(accessKey: accessKey, stringToSign: toSign, provided: provided, canonicalRequest: canonical)
-        }
-        if abs(requestDate.timeIntervalSince(now)) > maximumSkew {
-            throw S3Error.requestTimeTooSkewed(requestTime: requestTime, serverTime: isoTimestamp(now))
         }
         return SigV4Auth(accessKey: accessKey, requestDate: requestDate, timestamp: timestamp, scope: scope, signingKey: key,
                          seedSignature: provided.lowercased(), canonicalRequest: canonical, payload: payload, presigned: false)

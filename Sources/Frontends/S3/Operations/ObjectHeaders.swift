@@ -23,9 +23,8 @@ enum ObjectHeaders {
                        cacheControl: request.header("Cache-Control"))
     }
 
-    /// User metadata from `x-amz-meta-*` headers. Names must also be valid file metadata names
-    /// (letters, digits and `_`, not starting with a digit), since FileREST shows the same
-    /// metadata: any other name is `InvalidArgument`.
+    /// User metadata from `x-amz-meta-*` headers, names lower-cased (any header token, as S3
+    /// allows: `s3cmd-attrs`, `original-filename`); repeated headers are joined with commas.
     static func metadata(_ request: S3Request) throws -> Metadata {
         var pairs: [(String, String)] = []
         for field in request.head.headerFields {
@@ -48,9 +47,7 @@ enum ObjectHeaders {
             }
             return metadata
         } catch let error as ShareCoreError {
-            throw S3Error.invalidArgument(
-                "Metadata names must be letters, digits and underscores, not starting with a digit, as file metadata is: \(error.message)",
-                name: "x-amz-meta-", value: nil)
+            throw S3Error.invalidArgument("Your metadata is invalid: \(error.message)", name: "x-amz-meta-", value: nil)
         }
     }
 

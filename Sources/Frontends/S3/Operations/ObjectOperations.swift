@@ -31,7 +31,14 @@ enum ObjectOperations {
         let size = info.isDirectory ? 0 : info.size
         var status = HTTPResponse.Status.ok
         var span: Range<UInt64> = 0..<size
-        if let range = request.header("Range"), let requested = try ObjectRange.span(range, size: size) {
+        if let part = try partSpan(request, info: info, size: size) {
+            span = part.span
+            if !span.isEmpty {
+                status = .partialContent
+                fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
+            }
+            if let count = part.count { fields.set("x-amz-mp-parts-count", String(count)) }
+        } else if let range = request.header("Range"), let requested = try ObjectRange.span(range, size: size) {
             span = requested
             status = .partialContent
             fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
@@ -39,15 +46,40 @@ enum ObjectOperations {
             // Checksums cover the whole object: they are returned only for whole-object reads.
             if let (name, value) = ChecksumField.parse(checksum) { fields.set(name, value) }
         }
-        if let partNumber = request.query("partNumber"), partNumber != "1" || info.objectETag != nil {
-            throw S3Error.notImplemented("Reading one part of an object (partNumber) is not implemented by this server.")
-        }
         fields[.contentLength] = String(span.count)
         if head || span.isEmpty {
             return FrontResponse(status: status, headers: fields)
         }
         return FrontResponse(status: status, headers: fields,
                              body: try await .verifiedFileContent(bucket.share, fileId: info.id, path: key.path, span: span))
+    }
+
+    /// The bytes of part `partNumber` (1 to 10,000; else `InvalidArgument`) of a completed
+    /// multipart object, and its part count; part 1 of any other object is all of it. nil
+    /// without `partNumber`. A part the object does not have is `InvalidPartNumber` (416);
+    /// `partNumber` with `Range` is `InvalidRequest`.
+    static func partSpan(_ request: S3Request, info: NodeInfo, size: UInt64) throws -> (span: Range<UInt64>, count: Int?)? {
+        guard let raw = request.query("partNumber") else { return nil }
+        guard let number = Int(raw), (1...10_000).contains(number) else {
+            throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                                          name: "partNumber", value: raw)
+        }
+        if request.header("Range") != nil {
+            throw S3Error.invalidRequest("Cannot specify both Range header and partNumber query parameter")
+        }
+        let notSatisfiable = S3Error(.rangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable",
+                                     details: [("PartNumberRequested", raw), ("ActualPartCount", String(info.objectParts?.count ?? 1))])
+        guard let parts = info.objectParts else {
+            if info.objectETag != nil {
+                // Completed before part sizes were kept: the boundaries are unknown.
+                throw S3Error.notImplemented("This object was completed before its part boundaries were kept; it cannot be read by part.")
+            }
+            guard number == 1 else { throw notSatisfiable }
+            return (0..<size, nil)
+        }
+        guard number <= parts.count else { throw notSatisfiable }
+        let start = parts.prefix(number - 1).reduce(0, +)
+        return (start..<(start + parts[number - 1]), parts.count)
     }
 
     /// The file (or, for a directory key, the directory) `key` names; `NoSuchKey` otherwise.

@@ -1,0 +1,126 @@
+import Foundation
+import HTTPTypes
+
+/// Request headers that ask S3 for a property this front does not give (encryption, Object
+/// Lock, public ACLs and grants, tags, `Expires`, other storage classes, website redirects).
+/// They are refused before anything changes, so nobody believes they have a property they do
+/// not have. Values that describe exactly what the front does anyway are accepted: the
+/// `private` ACL and the bucket-owner ACLs (there is one account, which owns everything), a full
+/// control grant to that owner, `STANDARD` storage, Object Lock disabled, legal hold `OFF`.
+enum UnsupportedOptions {
+    /// Canned ACLs that mean "only the owner has access" when there is one account.
+    static let ownerOnlyACLs: Set<String> = ["private", "bucket-owner-read", "bucket-owner-full-control"]
+    /// Canned ACLs S3 knows that grant access to others.
+    static let sharingACLs: Set<String> = ["public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+                                           "log-delivery-write"]
+    /// Storage classes S3 knows, besides `STANDARD`.
+    static let otherStorageClasses: Set<String> = ["REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+                                                   "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"]
+    /// Object ownership settings of CreateBucket; with one account all of them mean the same.
+    static let objectOwnerships: Set<String> = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]
+    /// The grant headers of CreateBucket, PutObject, CopyObject and CreateMultipartUpload.
+    static let grantHeaders = ["x-amz-grant-full-control", "x-amz-grant-read", "x-amz-grant-read-acp",
+                               "x-amz-grant-write", "x-amz-grant-write-acp"]
+    /// Server-side encryption with S3-managed or KMS keys.
+    static let managedEncryptionHeaders = ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+                                           "x-amz-server-side-encryption-context",
+                                           "x-amz-server-side-encryption-bucket-key-enabled"]
+    /// Server-side encryption with customer-provided keys (SSE-C), of the object and of a copy source.
+    static let customerKeyPrefixes = ["x-amz-server-side-encryption-customer-",
+                                      "x-amz-copy-source-server-side-encryption-customer-"]
+
+    /// Refuses what `request` asks for that `operation` would otherwise ignore.
+    static func check(_ request: S3Request, _ operation: S3Operation, ownerId: String) throws {
+        try refuseCustomerKeys(request, operation)
+        switch operation {
+        case .createBucket:
+            try checkACL(request, ownerId: ownerId)
+            try refuseUnless(request, "x-amz-bucket-object-lock-enabled", accepting: ["false"])
+            if let ownership = request.header("x-amz-object-ownership"), !objectOwnerships.contains(ownership) {
+                throw S3Error.invalidArgument("Invalid x-amz-object-ownership header: \(ownership)",
+                                              name: "x-amz-object-ownership", value: ownership)
+            }
+        case .putObject, .copyObject, .createMultipartUpload:
+            try checkACL(request, ownerId: ownerId)
+            for name in managedEncryptionHeaders { try refuse(request, name) }
+            try refuse(request, "x-amz-object-lock-mode")
+            try refuse(request, "x-amz-object-lock-retain-until-date")
+            try refuseUnless(request, "x-amz-object-lock-legal-hold", accepting: ["OFF"])
+            if let tagging = request.header("x-amz-tagging"), !tagging.isEmpty { throw notImplemented("x-amz-tagging") }
+            try refuse(request, "Expires")
+            try refuse(request, "x-amz-website-redirect-location")
+            try checkStorageClass(request)
+        default:
+            break
+        }
+    }
+
+    /// SSE-C headers: no object here is encrypted with a customer key, so writes that ask for
+    /// one are not implemented and reads that present one are `InvalidRequest`, as S3 answers
+    /// for an object stored without one.
+    static func refuseCustomerKeys(_ request: S3Request, _ operation: S3Operation) throws {
+        let name = request.head.headerFields.first { field in
+            let lower = field.name.canonicalName
+            return customerKeyPrefixes.contains { lower.hasPrefix($0) }
+        }?.name.canonicalName
+        guard let name else { return }
+        switch operation {
+        case .getObject, .headObject:
+            throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.")
+        default:
+            throw notImplemented(name)
+        }
+    }
+
+    /// `x-amz-acl` and `x-amz-grant-*`: only what gives the one account sole access is accepted.
+    static func checkACL(_ request: S3Request, ownerId: String) throws {
+        if let acl = request.header("x-amz-acl") {
+            if sharingACLs.contains(acl) { throw notImplemented("x-amz-acl") }
+            guard ownerOnlyACLs.contains(acl) else {
+                throw S3Error.invalidArgument("", name: "x-amz-acl", value: acl)
+            }
+        }
+        for name in grantHeaders {
+            guard let value = request.header(name) else { continue }
+            if name == "x-amz-grant-full-control" && grantsOnlyTo(ownerId, value) { continue }
+            throw notImplemented(name)
+        }
+    }
+
+    /// Whether a grant header's grantees (`id="…"`, comma-separated) are all `ownerId`.
+    static func grantsOnlyTo(_ ownerId: String, _ value: String) -> Bool {
+        let grantees = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return !grantees.isEmpty && grantees.allSatisfy { grantee in
+            guard let eq = grantee.firstIndex(of: "=") else { return false }
+            let kind = grantee[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            let id = grantee[grantee.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: .init(charactersIn: "\""))
+            return kind == "id" && id == ownerId
+        }
+    }
+
+    /// `x-amz-storage-class`: `STANDARD` is what every object here has.
+    static func checkStorageClass(_ request: S3Request) throws {
+        guard let storageClass = request.header("x-amz-storage-class"), storageClass != "STANDARD" else { return }
+        guard otherStorageClasses.contains(storageClass) else {
+            throw S3Error(.badRequest, "InvalidStorageClass", "The storage class you specified is not valid",
+                          details: [("StorageClassRequested", storageClass)])
+        }
+        throw notImplemented("x-amz-storage-class")
+    }
+
+    static func refuse(_ request: S3Request, _ name: String) throws {
+        if request.header(name) != nil { throw notImplemented(name) }
+    }
+
+    static func refuseUnless(_ request: S3Request, _ name: String, accepting values: Set<String>) throws {
+        guard let value = request.header(name) else { return }
+        if !values.contains(value) && !values.contains(value.lowercased()) { throw notImplemented(name) }
+    }
+
+    /// S3's answer to a header naming functionality it does not implement.
+    static func notImplemented(_ header: String) -> S3Error {
+        S3Error(.notImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented.",
+                details: [("Header", header)])
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import S3
 import ShareCore
 
 /// `sharecore bucket add|list|remove`: S3 buckets mapped to directories of shares (every share

@@ -2,6 +2,8 @@ import Foundation
 import FrontKit
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -9,10 +11,13 @@ import ServiceLifecycle
 /// Binds an ``HTTPFront`` to a Hummingbird server: bodies stream both ways, and each request
 /// is logged on one line (method, path, status, bytes, duration).
 enum FrontServer {
-    static func application(_ front: any HTTPFront, host: String, port: Int, logger: Logger, banner: String) -> some Service {
-        let responder = FrontResponder(front: front, logger: logger)
+    /// The server of one front: plain HTTP, or HTTPS when `tls` is given.
+    static func application(_ front: any HTTPFront, host: String, port: Int, tls: TLSConfiguration?,
+                            logger: Logger, banner: String) throws -> some Service {
+        let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https")
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()]))
         var app = Application(responder: responder,
-                              server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+                              server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
                               configuration: .init(address: .hostname(host, port: port), serverName: "ShareCore"),
                               logger: logger)
         app.addServices()
@@ -47,11 +52,18 @@ struct FrontResponder: HTTPResponder {
     typealias Context = FrontRequestContext
     let front: any HTTPFront
     let logger: Logger
+    /// `http` or `https`: what the client used, so fronts can build absolute URLs.
+    let scheme: String
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let body = FrontKit.RequestBody(request.body) { buffer in Array(buffer.readableBytesView) }
-        let frontRequest = FrontRequest(head: request.head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
+        var head = request.head
+        head.scheme = scheme
+        if head.authority == nil, let host = HTTPField.Name("Host").flatMap({ head.headerFields[$0] }) {
+            head.authority = host
+        }
+        let frontRequest = FrontRequest(head: head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length
         logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(ContinuousClock.now - start)",

@@ -4,6 +4,7 @@ import Foundation
 import FrontKit
 import S3
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -40,6 +41,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("account-key"), help: "The account key (base64).")
     var accountKey: String = FileRESTConfiguration.developmentKey
 
+    @Option(name: .customLong("admin-token"),
+            help: "The bearer token of the Backup and IIS Files fronts (default: generated once into DATA/admin-token).")
+    var adminToken: String?
+
+    @Option(name: .customLong("tls-cert"), help: "A PEM certificate (chain): serve every front over HTTPS. Needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @Option(name: .long, help: "Commit durability: full (sync every commit) or fast.")
     var durability: String = "full"
 
@@ -54,6 +65,23 @@ struct Serve: AsyncParsableCommand {
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if let adminToken, AdminToken.bearer("Bearer " + adminToken) != Substring(adminToken) {
+            throw ValidationError("--admin-token must be non-empty, without spaces")
+        }
+    }
+
+    /// The TLS configuration of --tls-cert and --tls-key, or nil for plain HTTP.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let tlsCert, let tlsKey else { return nil }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tlsCert)
+            let key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                            privateKey: .privateKey(key))
+        } catch {
+            throw ValidationError("cannot load --tls-cert \(tlsCert) / --tls-key \(tlsKey): \(error)")
+        }
     }
 
     func run() async throws {
@@ -63,23 +91,34 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sharecore")
+        let tls = try tlsConfiguration()
+        let scheme = tls == nil ? "http" : "https"
         let store = try await ShareStore.open(at: data, options: StoreOptions(durability: Durability(rawValue: durability) ?? .full))
+        let token: AdminToken
+        do {
+            token = try AdminTokenFile.token(given: adminToken, dataDirectory: data)
+        } catch {
+            await store.close()
+            throw error
+        }
         var services: [any Service] = []
         if filePort != 0, let config = FileRESTConfiguration(account: account, accountKey: accountKey) {
             let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
-            services.append(FrontServer.application(front, host: host, port: filePort, logger: logger,
-                                                    banner: "FileREST http://\(host):\(filePort)/\(account)"))
+            services.append(try FrontServer.application(front, host: host, port: filePort, tls: tls, logger: logger,
+                                                        banner: "FileREST \(scheme)://\(host):\(filePort)/\(account)"))
         }
         if s3Port != 0 {
             let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey)
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
-            services.append(FrontServer.application(front, host: host, port: s3Port, logger: logger,
-                                                    banner: "S3 http://\(host):\(s3Port) (access key \(config.accessKey))"))
+            services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
+                                                        banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))"))
         }
         guard !services.isEmpty else {
             await store.close()
             throw ValidationError("every front is turned off")
         }
+        FileHandle.standardOutput.write(Data("Admin token \(token.text) (Backup and IIS Files fronts)\n".utf8))
+        _ = token
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

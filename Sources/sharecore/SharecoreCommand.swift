@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import S3
 import ShareCore
 
 @main
@@ -28,7 +29,7 @@ struct Check: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let store = try await ShareStore.open(at: data)
-        let report = try await store.check()
+        let report = try await store.check(verifiers: FrontRecordVerifiers.all)
         await store.close()
         for problem in report.problems {
             FileHandle.standardOutput.write(Data("problem: \(problem)\n".utf8))
@@ -37,5 +38,12 @@ struct Check: AsyncParsableCommand {
             + (report.isSound ? "sound" : "\(report.problems.count) problem(s)")
         FileHandle.standardOutput.write(Data((summary + "\n").utf8))
         if !report.isSound { throw ExitCode(1) }
+    }
+}
+
+/// Every front's checks of its own records, for `sharecore check`.
+enum FrontRecordVerifiers {
+    static var all: [RecordTable: RecordVerifier] {
+        [BucketMapping.table: BucketMapping.verifier]
     }
 }

@@ -72,7 +72,7 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
     @Test func malformedSavedStateIsCorruptData() throws {
         var h = MD5()
         h.update(pattern(70, seed: 1))
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, [UInt8](repeating: 0, count: 16))
         w.field(2, UInt64(70))
         w.field(3, [UInt8](repeating: 0, count: 5))  // should be 6 pending bytes

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -39,16 +39,30 @@ class Server:
     data_dir: str
     log_path: str
     s3_port: int = 0
+    # Every front's port by its flag (`--file-port`, `--s3-port`, ...).
+    ports: dict = field(default_factory=dict)
+    # "https" when started with a certificate; `ca_file` then names the PEM clients trust.
+    scheme: str = "http"
+    ca_file: str = ""
 
     @property
     def endpoint(self) -> str:
         """The path-style FileREST endpoint (what the development connection string names)."""
-        return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{ACCOUNT}"
 
     @property
     def s3_endpoint(self) -> str:
         """The S3 endpoint (path-style addressing: `<endpoint>/<bucket>/<key>`)."""
-        return f"http://127.0.0.1:{self.s3_port}"
+        return f"{self.scheme}://127.0.0.1:{self.s3_port}"
+
+    def url(self, flag: str) -> str:
+        """The base URL of the front whose port flag is `flag`, e.g. `url("--s3-port")`."""
+        return f"{self.scheme}://127.0.0.1:{self.ports[flag]}"
+
+    @property
+    def admin_token(self) -> str:
+        """The admin token the server generated into its data directory."""
+        return Path(self.data_dir, "admin-token").read_text().strip()
 
     @property
     def connection_string(self) -> str:
@@ -94,7 +108,7 @@ def _pick_ports(count: int) -> list:
 
 def _wait_until_listening(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    for port in [p for p in (server.port, server.s3_port) if p]:
+    for port in [p for p in server.ports.values() if p]:
         while True:
             if server.process.poll() is not None:
                 pytest.fail(f"sharecore serve exited with {server.process.returncode} before listening:\n{server.log()}")
@@ -132,15 +146,43 @@ def sharecore_binary() -> str:
     return binary
 
 
-def start_server(data_dir: str, log_path: str) -> Server:
-    """Starts `sharecore serve` on `data_dir` with its FileREST and S3 fronts on free ports and
-    waits until both listen. Stop it with `_stop`."""
-    file_port, s3_port = _pick_ports(2)
-    command = [sharecore_binary(), "serve", "--data", data_dir, "--durability", "fast",
-               "--file-port", str(file_port), "--s3-port", str(s3_port)]
+# The port flag of every front `sharecore serve` has; each gets a free port.
+FRONT_PORT_FLAGS = ["--file-port", "--s3-port"]
+
+
+@dataclass
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and localhost, made with openssl."""
+
+    cert: str
+    key: str
+
+
+def make_certificate(directory: str) -> Certificate:
+    """Writes a new self-signed certificate and key (PEM) into `directory`."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return Certificate(cert=cert, key=key)
+
+
+def start_server(data_dir: str, log_path: str, tls: Certificate = None, extra_args=()) -> Server:
+    """Starts `sharecore serve` on `data_dir` with every front on a free port (over HTTPS with
+    `tls`) and waits until all listen. Stop it with `_stop`."""
+    ports = dict(zip(FRONT_PORT_FLAGS, _pick_ports(len(FRONT_PORT_FLAGS))))
+    command = [sharecore_binary(), "serve", "--data", data_dir, "--durability", "fast"]
+    for flag, port in ports.items():
+        command += [flag, str(port)]
+    if tls:
+        command += ["--tls-cert", tls.cert, "--tls-key", tls.key]
+    command += list(extra_args)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = Server(process=process, port=file_port, data_dir=data_dir, log_path=log_path, s3_port=s3_port)
+    running = Server(process=process, port=ports["--file-port"], data_dir=data_dir, log_path=log_path,
+                     s3_port=ports["--s3-port"], ports=ports, scheme="https" if tls else "http",
+                     ca_file=tls.cert if tls else "")
     _wait_until_listening(running)
     return running
 
@@ -176,11 +218,17 @@ class ServerFactory:
         """A path for a data directory (created by the first server started on it)."""
         return os.path.join(self.work, name)
 
-    def start(self, data_dir: str) -> Server:
+    def start(self, data_dir: str, tls: Certificate = None, extra_args=()) -> Server:
+        """Starts a server on `data_dir` (over HTTPS with `tls`, see `certificate()`)."""
         self._count += 1
-        running = start_server(data_dir, os.path.join(self.work, f"server{self._count}.log"))
+        running = start_server(data_dir, os.path.join(self.work, f"server{self._count}.log"), tls, extra_args)
         self.running.append(running)
         return running
+
+    def certificate(self) -> Certificate:
+        """A new self-signed certificate for 127.0.0.1 in this factory's directory."""
+        directory = tempfile.mkdtemp(dir=self.work, prefix="tls-")
+        return make_certificate(directory)
 
     def stop(self, server: Server) -> None:
         """SIGTERM; the server must exit with status 0."""

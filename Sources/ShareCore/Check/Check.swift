@@ -20,9 +20,14 @@ extension ShareStore {
     /// against the references that exist, every directory entry against its node in every
     /// view, every extent map (sorted, not overlapping, inside its extent, its file and its
     /// chunk), and the share counters. Runs in one read transaction.
-    public func check() async throws -> CheckReport {
+    ///
+    /// Front records (``RecordTable``) are checked too: each record's owning share exists and
+    /// the owner and claimed-name indexes agree with the records; `verifiers` check the records
+    /// of their tables as the front that owns them understands them (`sharecore check` passes
+    /// every front's).
+    public func check(verifiers: [RecordTable: RecordVerifier] = [:]) async throws -> CheckReport {
         try env.read { txn in
-            var checker = Checker(txn: txn, extentSize: extentSize)
+            var checker = Checker(txn: txn, extentSize: extentSize, verifiers: verifiers)
             return try checker.run()
         }
     }
@@ -39,9 +44,12 @@ struct Checker {
     var shareNames: [UInt64: String] = [:]
     var report = CheckReport(problems: [], chunks: 0, shares: 0, views: 0, nodes: 0)
 
-    init(txn: ReadTxn, extentSize: UInt64) {
+    let verifiers: [RecordTable: RecordVerifier]
+
+    init(txn: ReadTxn, extentSize: UInt64, verifiers: [RecordTable: RecordVerifier] = [:]) {
         self.txn = txn
         self.extentSize = extentSize
+        self.verifiers = verifiers
     }
 
     mutating func run() throws -> CheckReport {
@@ -49,7 +57,7 @@ struct Checker {
         let liveShares = try checkShares()
         try checkExtentVersions(liveShares: liveShares)
         try checkMultipart()
-        try checkBuckets()
+        try checkRecords()
         try txn.scan(.pending, prefix: []) { k, _ in
             expectedRefs[k.beUInt64(at: 8), default: 0] += 1
             return true
@@ -289,27 +297,6 @@ struct Checker {
                     problems.append("\(at): chunk \(segment.chunk) is missing")
                 }
                 last = segment.end
-            }
-            return true
-        }
-    }
-
-    /// Checks bucket mappings: valid names, not a share's name, naming an existing share.
-    private mutating func checkBuckets() throws {
-        let names = Set(shareNames.values)
-        try txn.scan(.buckets, prefix: []) { k, v in
-            let name = String(decoding: k, as: UTF8.self)
-            let label = "bucket '\(name)'"
-            if (try? ShareStore.validateBucketName(name)) == nil { problems.append("\(label): the name is not a valid bucket name") }
-            if names.contains(name) { problems.append("\(label): a share has the same name") }
-            do {
-                let record = try BucketRecord(v)
-                if shareNames[record.shareId] != record.share {
-                    problems.append("\(label): share '\(record.share)' (id \(record.shareId)) does not exist")
-                }
-                if (try? SharePath(record.path)) == nil { problems.append("\(label): '\(record.path)' is not a valid path") }
-            } catch let error as ShareCoreError {
-                problems.append("\(label): \(error.message)")
             }
             return true
         }

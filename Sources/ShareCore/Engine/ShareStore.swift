@@ -101,6 +101,7 @@ public final class ShareStore: Sendable {
                 } else {
                     try txn.put(.meta, key, Key.u64(UInt64(options.extentSize)))
                 }
+                try LegacyMigration.moveBucketMappings(txn)
             }
             try await store.recover()
         } catch {

@@ -27,7 +27,7 @@ public struct CopyInfo: Sendable, Hashable {
     }
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, id)
         w.field(2, source)
         w.field(3, status)
@@ -38,7 +38,7 @@ public struct CopyInfo: Sendable, Hashable {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> CopyInfo {
-        var r = try RecordReader(bytes: bytes)
+        var r = try FieldReader(bytes: bytes)
         var info = CopyInfo(id: "", source: "", bytesCopied: 0, totalBytes: 0, completionTime: FileTime(ticks: 0))
         while let (tag, v) = try r.next() {
             switch tag {

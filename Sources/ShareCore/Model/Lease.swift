@@ -189,7 +189,7 @@ enum LeaseMachine {
 
 extension Lease {
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, id)
         if let duration { w.field(2, UInt64(duration)) }
         if let expires { w.field(3, expires.ticks) }
@@ -198,7 +198,7 @@ extension Lease {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> Lease {
-        var r = try RecordReader(bytes: bytes)
+        var r = try FieldReader(bytes: bytes)
         var lease = Lease(id: "")
         while let (tag, v) = try r.next() {
             switch tag {

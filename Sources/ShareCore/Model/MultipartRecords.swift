@@ -1,13 +1,10 @@
-/// Stored forms of bucket mappings, multipart uploads and their parts, and their keys.
+/// Stored forms of multipart uploads and their parts, and their keys.
 ///
-/// - `buckets`: bucket name (UTF-8) -> ``BucketRecord``.
 /// - `uploads`: share id (u64) · upload id (16 bytes) -> ``UploadRecord``.
 /// - `parts`: share id (u64) · upload id (16 bytes) · part number (u64) -> ``PartRecord``.
 enum MultipartKeys {
     /// Bytes of an upload id (shown as 32 lowercase hex characters).
     static let idBytes = 16
-
-    static func bucket(_ name: String) -> [UInt8] { Array(name.utf8) }
 
     static func uploads(_ share: UInt64) -> [UInt8] { Key.u64(share) }
 
@@ -64,45 +61,6 @@ enum MultipartKeys {
     }
 }
 
-/// A bucket mapped to a directory of a share (table `buckets`, keyed by bucket name).
-struct BucketRecord: Sendable, Hashable {
-    var share: String
-    var shareId: UInt64
-    /// The directory, as a normalized ``SharePath`` description (empty for the root).
-    var path: String
-    var created: FileTime
-
-    func encode() -> [UInt8] {
-        var w = RecordWriter()
-        w.field(1, share)
-        w.field(2, shareId)
-        w.field(3, path)
-        w.field(4, created.ticks)
-        return w.bytes
-    }
-
-    init(share: String, shareId: UInt64, path: String, created: FileTime) {
-        self.share = share
-        self.shareId = shareId
-        self.path = path
-        self.created = created
-    }
-
-    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
-        share = ""; shareId = 0; path = ""; created = FileTime(ticks: 0)
-        while let (tag, v) = try r.next() {
-            switch tag {
-            case 1: share = FieldValue.string(v)
-            case 2: shareId = FieldValue.uint(v)
-            case 3: path = FieldValue.string(v)
-            case 4: created = FileTime(ticks: FieldValue.int(v))
-            default: break
-            }
-        }
-    }
-}
-
 /// A multipart upload in progress (table `uploads`).
 struct UploadRecord: Sendable, Hashable {
     /// The file the completion creates, as a normalized ``SharePath`` description.
@@ -112,7 +70,7 @@ struct UploadRecord: Sendable, Hashable {
     var tag: String?
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, path)
         w.field(2, UploadRecord.encode(properties))
         w.field(3, initiated.ticks)
@@ -128,7 +86,7 @@ struct UploadRecord: Sendable, Hashable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        var r = try FieldReader(raw)
         path = ""; properties = NodeProperties(); initiated = FileTime(ticks: 0)
         while let (tag, v) = try r.next() {
             switch tag {
@@ -145,7 +103,7 @@ struct UploadRecord: Sendable, Hashable {
     /// 8 attributes, 9-11 creation/last-write/change times, 12 permission key, 13 NFS present,
     /// 14-16 NFS mode/owner/group, 17 metadata (present only when set), 18 object checksum.
     static func encode(_ p: NodeProperties) -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         if let h = p.contentHeaders {
             w.field(1, true)
             w.field(2, h.contentType)
@@ -172,7 +130,7 @@ struct UploadRecord: Sendable, Hashable {
     }
 
     static func decodeProperties(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> NodeProperties {
-        var r = try RecordReader(bytes: bytes)
+        var r = try FieldReader(bytes: bytes)
         var p = NodeProperties()
         var headers: ContentHeaders?
         var nfs: NFSProperties?
@@ -229,7 +187,7 @@ struct PartRecord: Sendable, Hashable {
     var segments: [PartSegment]
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, UInt64(number))
         w.field(2, size)
         w.field(3, md5)
@@ -257,7 +215,7 @@ struct PartRecord: Sendable, Hashable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        var r = try FieldReader(raw)
         number = 0; size = 0; md5 = []; lastModified = FileTime(ticks: 0); segments = []
         while let (tag, v) = try r.next() {
             switch tag {

@@ -25,7 +25,7 @@ struct ShareRecord: Sendable {
     var accessPolicies: [AccessPolicy] = []
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, id)
         w.field(2, name)
         w.field(3, UInt64(quotaGiB))
@@ -69,10 +69,10 @@ struct ShareRecord: Sendable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        try self.init(reader: RecordReader(raw))
+        try self.init(reader: FieldReader(raw))
     }
 
-    init(reader: RecordReader) throws(ShareCoreError) {
+    init(reader: FieldReader) throws(ShareCoreError) {
         var r = reader
         id = 0; name = ""; quotaGiB = 0; metadata = Metadata(); caseSensitive = false
         created = FileTime(ticks: 0); lastModified = created; etagTicks = 0; liveEpoch = 1
@@ -121,7 +121,7 @@ struct SnapshotRecord: Sendable {
     var share: ShareRecord
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, epoch)
         w.field(2, name)
         w.field(3, created.ticks)
@@ -137,7 +137,7 @@ struct SnapshotRecord: Sendable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        var r = try FieldReader(raw)
         var epoch: UInt64 = 0
         var name = ""
         var created = FileTime(ticks: 0)
@@ -147,7 +147,7 @@ struct SnapshotRecord: Sendable {
             case 1: epoch = FieldValue.uint(v)
             case 2: name = FieldValue.string(v)
             case 3: created = FileTime(ticks: FieldValue.int(v))
-            case 4: share = try ShareRecord(reader: RecordReader(bytes: v))
+            case 4: share = try ShareRecord(reader: FieldReader(bytes: v))
             default: break
             }
         }
@@ -182,7 +182,7 @@ struct NodeRecord: Sendable, Hashable {
     var md5: MD5? = nil
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, UInt64(info.kind.rawValue))
         w.field(2, info.id)
         w.field(3, info.parentId)
@@ -216,7 +216,7 @@ struct NodeRecord: Sendable, Hashable {
     init(info: NodeInfo) { self.info = info }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        var r = try FieldReader(raw)
         let zero = FileTime(ticks: 0)
         var i = NodeInfo(kind: .file, id: 0, parentId: 0, name: "", size: 0, contentHeaders: ContentHeaders(),
                          smb: SMBProperties(attributes: [], creationTime: zero, lastWriteTime: zero, changeTime: zero),
@@ -265,7 +265,7 @@ extension MD5 {
         for word in [self.words.0, self.words.1, self.words.2, self.words.3] {
             for i in 0..<4 { words.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
         }
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, words)
         w.field(2, count)
         w.field(3, pending)
@@ -273,7 +273,7 @@ extension MD5 {
     }
 
     static func decodeState(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> MD5 {
-        var r = try RecordReader(bytes: bytes)
+        var r = try FieldReader(bytes: bytes)
         var words: [UInt32] = []
         var count: UInt64 = 0
         var pending: [UInt8] = []
@@ -304,7 +304,7 @@ struct DirentRecord: Sendable, Hashable {
     var name: String
 
     func encode() -> [UInt8] {
-        var w = RecordWriter()
+        var w = FieldWriter()
         w.field(1, nodeId)
         w.field(2, UInt64(kind.rawValue))
         w.field(3, name)
@@ -318,7 +318,7 @@ struct DirentRecord: Sendable, Hashable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try RecordReader(raw)
+        var r = try FieldReader(raw)
         nodeId = 0; kind = .file; name = ""
         while let (tag, v) = try r.next() {
             switch tag {

@@ -1,9 +1,12 @@
 import Foundation
 
 extension ShareStore {
-    /// Creates share `name` with its root directory.
+    /// Creates share `name` with its root directory. `records` runs in the same transaction,
+    /// after the share exists (so it may own records). A name a front record claims (an S3
+    /// bucket mapped to a directory, say) is refused with `shareAlreadyExists`.
     @discardableResult
-    public func createShare(_ name: String, options: ShareOptions = ShareOptions()) async throws -> ShareInfo {
+    public func createShare(_ name: String, options: ShareOptions = ShareOptions(),
+                            records: RecordChanges? = nil) async throws -> ShareInfo {
         try Names.validateShare(name)
         try Self.validateQuota(options.quotaGiB)
         try options.metadata.validate()
@@ -12,9 +15,9 @@ extension ShareStore {
             if try txn.get(.shares, Keys.share(name)) != nil {
                 throw ShareCoreError(.shareAlreadyExists, "share '\(name)' already exists")
             }
-            // A name never means two things: a mapped bucket's name is taken.
-            if try txn.get(.buckets, MultipartKeys.bucket(name)) != nil {
-                throw ShareCoreError(.shareAlreadyExists, "'\(name)' is the name of a mapped bucket")
+            // A name never means two things: a name a front record claims is taken.
+            if try ShareStore.isShareNameClaimed(txn.read, name) {
+                throw ShareCoreError(.shareAlreadyExists, "'\(name)' is claimed by a front's record (a mapped bucket?)")
             }
             let now = state.now()
             let id = try ShareStore.nextCounter(txn, "nextShareId")
@@ -25,6 +28,7 @@ extension ShareStore {
                                 nfs: NFSProperties(), metadata: Metadata(), etag: "", lastModified: now)
             try Versioned.put(txn, .nodes, Keys.node(id, Node.rootId), NodeRecord(info: root).encode(), share: record)
             try txn.put(.shares, Keys.share(name), record.encode())
+            try records?(RecordWriter(txn: txn))
             return record.info()
         }
     }
@@ -140,10 +144,11 @@ extension ShareStore {
     /// Deletes share `name`. With snapshots present this fails with `shareHasSnapshots`
     /// unless `snapshots` is `.include`. The share disappears at once; its contents are
     /// reclaimed before this returns (or, after a crash, when the store is next opened).
-    /// A share with an active lease is deleted only when `leaseId` matches it. The share's
-    /// bucket mappings go with it (in the same transaction), and its multipart uploads are
-    /// released with its contents.
-    public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse, leaseId: String? = nil) async throws {
+    /// A share with an active lease is deleted only when `leaseId` matches it. The front
+    /// records it owns go with it (in the same transaction), and its multipart uploads are
+    /// released with its contents. `records` runs in the same transaction.
+    public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse, leaseId: String? = nil,
+                            records: RecordChanges? = nil) async throws {
         let id: UInt64 = try await write { [self] txn in
             let record = try loadShare(txn.read, name)
             let now = FileTime.now()
@@ -155,7 +160,8 @@ extension ShareStore {
             }
             for key in try txn.keys(.snapshots, prefix: Key.u64(record.id)) { try txn.delete(.snapshots, key) }
             try txn.delete(.shares, Keys.share(name))
-            try ShareStore.deleteBucketMappings(txn, share: record.id)
+            try ShareStore.deleteOwnedRecords(txn, share: record.id)
+            try records?(RecordWriter(txn: txn))
             try txn.put(.trash, Key.u64(record.id), [])
             return record.id
         }

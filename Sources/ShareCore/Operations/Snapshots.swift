@@ -1,8 +1,10 @@
 extension ShareStore {
     /// Takes a snapshot of share `name` in constant time, whatever the share's size. The
-    /// snapshot keeps the share's metadata unless `metadata` replaces it.
+    /// snapshot keeps the share's metadata unless `metadata` replaces it. `records` runs in the
+    /// same transaction, after the snapshot exists (a front recording that it took it, say).
     @discardableResult
-    public func createSnapshot(of name: String, metadata: Metadata? = nil) async throws -> SnapshotInfo {
+    public func createSnapshot(of name: String, metadata: Metadata? = nil,
+                               records: RecordChanges? = nil) async throws -> SnapshotInfo {
         try metadata?.validate()
         return try await mutate(share: name) { m in
             guard m.share.snapshotEpochs.count < ShareStore.maxSnapshotsPerShare else {
@@ -18,6 +20,7 @@ extension ShareStore {
             try m.txn.put(.snapshots, Keys.snapshot(m.share.id, epoch), record.encode())
             m.share.snapshotEpochs.append(epoch)
             m.share.liveEpoch = epoch + 1
+            try records?(RecordWriter(txn: m.txn))
             return SnapshotInfo(share: name, name: snapshotName, created: created, metadata: copy.metadata)
         }
     }
@@ -33,11 +36,13 @@ extension ShareStore {
     }
 
     /// Deletes snapshot `snapshot` of share `name` and reclaims what only it still referenced.
-    public func deleteSnapshot(of name: String, _ snapshot: String) async throws {
+    /// `records` runs in the same transaction.
+    public func deleteSnapshot(of name: String, _ snapshot: String, records: RecordChanges? = nil) async throws {
         let id: UInt64 = try await mutate(share: name) { [self] m in
             let record = try loadSnapshot(m.txn.read, share: m.share, name: snapshot)
             try m.txn.delete(.snapshots, Keys.snapshot(m.share.id, record.epoch))
             m.share.snapshotEpochs.removeAll { $0 == record.epoch }
+            try records?(RecordWriter(txn: m.txn))
             return m.share.id
         }
         try await reclaimVersions(share: name, id: id)

@@ -5,7 +5,10 @@ import Foundation
 /// the rest of the engine speaks ordered byte keys through ``ReadTxn`` and ``WriteTxn``.
 enum Table: Int, CaseIterable, Sendable {
     case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash, permissions
+    /// `buckets` is read only to migrate stores of earlier versions (see `LegacyMigration.swift`).
     case buckets, uploads, parts
+    /// Fronts' own records (``RecordTable``), their owner index and the share names they claim.
+    case records, recordOwners, recordClaims
 
     var name: String {
         switch self {
@@ -23,6 +26,9 @@ enum Table: Int, CaseIterable, Sendable {
         case .buckets: "buckets"
         case .uploads: "uploads"
         case .parts: "parts"
+        case .records: "records"
+        case .recordOwners: "recordowners"
+        case .recordClaims: "recordclaims"
         }
     }
 }

@@ -1,7 +1,7 @@
 /// A small tag-length-value codec for records. Each field is a tag byte, a varint length and
 /// its bytes; readers skip tags they do not know, so records can gain fields without a
 /// migration.
-struct RecordWriter {
+struct FieldWriter {
     private(set) var bytes: [UInt8] = [1]  // format version
 
     mutating func varint(_ value: UInt64) {
@@ -20,7 +20,7 @@ struct RecordWriter {
     }
 
     mutating func field(_ tag: UInt8, _ value: UInt64) {
-        var inner = RecordWriter()
+        var inner = FieldWriter()
         inner.bytes = []
         inner.varint(value)
         field(tag, inner.bytes)
@@ -41,7 +41,7 @@ struct RecordWriter {
 
     /// A list of strings as one field: count, then length-prefixed items.
     mutating func field(_ tag: UInt8, strings: [String]) {
-        var inner = RecordWriter()
+        var inner = FieldWriter()
         inner.bytes = []
         inner.varint(UInt64(strings.count))
         for s in strings {
@@ -54,7 +54,7 @@ struct RecordWriter {
 
     /// A list of unsigned integers as one field.
     mutating func field(_ tag: UInt8, integers: [UInt64]) {
-        var inner = RecordWriter()
+        var inner = FieldWriter()
         inner.bytes = []
         inner.varint(UInt64(integers.count))
         for i in integers { inner.varint(i) }
@@ -62,8 +62,8 @@ struct RecordWriter {
     }
 }
 
-/// Reads what ``RecordWriter`` wrote.
-struct RecordReader {
+/// Reads what ``FieldWriter`` wrote.
+struct FieldReader {
     private let bytes: [UInt8]
     private var position: Int
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import ShareCore
+import S3
+import ShareCore
 
 @Suite("Bucket mappings")
 struct BucketMappingTests {
@@ -110,5 +111,41 @@ struct BucketMappingTests {
         #expect(try await t.store.bucketMapping("moving") == added)
         await expectError(.resourceNotFound) { try await t.store.share("docs").info(added.path) }
         try await t.finish()
+    }
+}
+
+/// A store in a fresh temporary directory for the bucket mapping tests; `finish` checks it
+/// with the S3 front's record verifier, then deletes it.
+private struct TempStore {
+    let path: String
+    let store: ShareStore
+
+    static func make() async throws -> TempStore {
+        let path = NSTemporaryDirectory() + "sharecore-s3-test-" + UUID().uuidString
+        return TempStore(path: path, store: try await ShareStore.open(at: path, options: StoreOptions(durability: .fast, mapSize: 1 << 30)))
+    }
+
+    func reopen() async throws -> ShareStore {
+        await store.close()
+        return try await ShareStore.open(at: path, options: StoreOptions(durability: .fast, mapSize: 1 << 30))
+    }
+
+    func finish(_ other: ShareStore? = nil) async throws {
+        let s = other ?? store
+        #expect(try await s.check(verifiers: [BucketMapping.table: BucketMapping.verifier]).problems == [])
+        await s.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// Asserts that `body` fails with the engine error `code`.
+private func expectError<T>(_ code: ShareCoreError.Code, _ body: () async throws -> T) async {
+    do {
+        _ = try await body()
+        Issue.record("expected \(code), but the call succeeded")
+    } catch let error as ShareCoreError {
+        #expect(error.code == code, "\(error)")
+    } catch {
+        Issue.record("expected \(code), got \(error)")
     }
 }

@@ -1,10 +1,16 @@
+import ShareCore
+
 /// A bucket name mapped to a directory of a share (besides every share being a bucket of its
 /// own name). Object keys of the bucket are relative to that directory.
 ///
 /// The mapping names the directory by path. If the directory is later deleted or renamed, the
 /// mapping stays but no longer resolves: the S3 front answers `NoSuchBucket` for it until a
 /// directory exists at that path again (or the mapping is removed). Deleting the share removes
-/// its mappings.
+/// its mappings in the same transaction.
+///
+/// Mappings are the S3 front's own records (table `s3.buckets`, keyed by bucket name), kept
+/// through the engine's ``RecordWriter``: each is owned by its share and claims its bucket name,
+/// so no share can be created under a mapped bucket's name.
 public struct BucketMapping: Sendable, Hashable {
     /// The bucket name.
     public var name: String
@@ -22,6 +28,51 @@ public struct BucketMapping: Sendable, Hashable {
         self.path = path
         self.created = created
     }
+
+    /// The record table holding the mappings.
+    public static let table = RecordTable("s3.buckets")
+
+    /// The stored form: format 2 · share (u16 length + UTF-8) · path (u16 length + UTF-8) ·
+    /// created ticks (i64, big-endian).
+    func encode() -> [UInt8] {
+        var out: [UInt8] = [2]
+        for text in [share, path] {
+            let u = Array(text.utf8)
+            out += [UInt8(truncatingIfNeeded: u.count >> 8), UInt8(truncatingIfNeeded: u.count)] + u
+        }
+        let ticks = UInt64(bitPattern: created.ticks)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: ticks >> UInt64(shift))) }
+        return out
+    }
+
+    /// Decodes a stored mapping of bucket `name`.
+    init(name: String, stored bytes: [UInt8]) throws(ShareCoreError) {
+        func corrupt() -> ShareCoreError { ShareCoreError(.dataCorrupted, "the mapping of bucket '\(name)' is malformed") }
+        guard bytes.first == 2 else { throw corrupt() }
+        var position = 1
+        var texts: [String] = []
+        for _ in 0..<2 {
+            guard position + 2 <= bytes.count else { throw corrupt() }
+            let count = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+            position += 2
+            guard position + count <= bytes.count else { throw corrupt() }
+            texts.append(String(decoding: bytes[position..<(position + count)], as: UTF8.self))
+            position += count
+        }
+        guard position + 8 == bytes.count else { throw corrupt() }
+        var ticks: UInt64 = 0
+        for b in bytes[position...] { ticks = ticks << 8 | UInt64(b) }
+        self.init(name: name, share: texts[0], path: texts[1], created: FileTime(ticks: Int64(bitPattern: ticks)))
+    }
+
+    /// Checks a stored mapping for `sharecore check`: a valid bucket name, a decodable record
+    /// and a valid path.
+    public static let verifier: RecordVerifier = { key, value in
+        let name = String(decoding: key, as: UTF8.self)
+        try ShareStore.validateBucketName(name)
+        let mapping = try BucketMapping(name: name, stored: value)
+        _ = try SharePath(mapping.path)
+    }
 }
 
 extension ShareStore {
@@ -35,46 +86,37 @@ extension ShareStore {
     public func addBucket(_ name: String, share: String, path: String) async throws -> BucketMapping {
         try Self.validateBucketName(name)
         let p = try SharePath(path)
-        let state = self.state
-        return try await write { [self] txn in
-            if try txn.get(.shares, Keys.share(name)) != nil {
-                throw ShareCoreError(.shareAlreadyExists, "a share is named '\(name)', so it is a bucket already")
-            }
-            if try txn.get(.buckets, MultipartKeys.bucket(name)) != nil {
+        let info: NodeInfo
+        do {
+            info = try await self.share(share).info(p.description)
+        } catch let error as ShareCoreError where error.code == .parentNotFound {
+            throw ShareCoreError(.resourceNotFound, "directory '\(p)' does not exist in share '\(share)'")
+        }
+        guard info.isDirectory else { throw ShareCoreError(.notADirectory, "'\(p)' is a file, not a directory") }
+        return try await writeRecords { records in
+            if try records.get(BucketMapping.table, Array(name.utf8)) != nil {
                 throw ShareCoreError(.resourceAlreadyExists, "bucket '\(name)' is already mapped")
             }
-            let record = try loadShare(txn.read, share)
-            let view = View(txn: txn.read, share: record, epoch: record.liveEpoch, snapshot: nil, extentSize: extentSize)
-            let node: NodeRecord
-            do {
-                node = try view.resolve(p)
-            } catch let error as ShareCoreError where error.code == .parentNotFound {
-                throw ShareCoreError(.resourceNotFound, "directory '\(p)' does not exist in share '\(share)'")
-            }
-            guard node.info.kind == .directory else {
-                throw ShareCoreError(.notADirectory, "'\(p)' is a file, not a directory")
-            }
-            let bucket = BucketRecord(share: share, shareId: record.id, path: p.description, created: state.now())
-            try txn.put(.buckets, MultipartKeys.bucket(name), bucket.encode())
-            return bucket.mapping(name: name)
+            let mapping = BucketMapping(name: name, share: share, path: p.description, created: FileTime.now())
+            try records.put(BucketMapping.table, Array(name.utf8), mapping.encode(), owner: share, claimingShareName: name)
+            return mapping
         }
     }
 
     /// The mapping of bucket `name`, or nil when it is not mapped (a share of that name is not
     /// a mapping).
     public func bucketMapping(_ name: String) async throws -> BucketMapping? {
-        try env.read { txn in
-            guard let raw = try txn.get(.buckets, MultipartKeys.bucket(name)) else { return nil }
-            return try BucketRecord(raw).mapping(name: name)
+        try readRecords { records in
+            try records.get(BucketMapping.table, Array(name.utf8)).map { try BucketMapping(name: name, stored: $0) }
         }
     }
 
     /// Every bucket mapping, by name.
     public func bucketMappings() async throws -> [BucketMapping] {
-        try env.read { txn in
+        try readRecords { records in
             var out: [BucketMapping] = []
-            try txn.scan(.buckets, prefix: []) { k, v in
-                out.append(try BucketRecord(v).mapping(name: String(decoding: k, as: UTF8.self)))
+            try records.scan(BucketMapping.table) { key, value in
+                out.append(try BucketMapping(name: String(decoding: key, as: UTF8.self), stored: value))
                 return true
             }
             return out
@@ -84,8 +126,8 @@ extension ShareStore {
     /// Removes the mapping of bucket `name` (`resourceNotFound` when it is not mapped). The
     /// directory and its contents stay.
     public func removeBucket(_ name: String) async throws {
-        try await write { txn in
-            guard try txn.delete(.buckets, MultipartKeys.bucket(name)) else {
+        try await writeRecords { records in
+            guard try records.delete(BucketMapping.table, Array(name.utf8)) else {
                 throw ShareCoreError(.resourceNotFound, "bucket '\(name)' is not mapped")
             }
         }
@@ -120,21 +162,5 @@ extension ShareStore {
         for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where name.hasSuffix(suffix) {
             throw bad("the suffix '\(suffix)' is reserved")
         }
-    }
-
-    /// Deletes the bucket mappings of share `id` (part of deleting the share).
-    static func deleteBucketMappings(_ txn: WriteTxn, share id: UInt64) throws {
-        var doomed: [[UInt8]] = []
-        try txn.scan(.buckets, prefix: []) { k, v in
-            if try BucketRecord(v).shareId == id { doomed.append(Array(k)) }
-            return true
-        }
-        for key in doomed { try txn.delete(.buckets, key) }
-    }
-}
-
-extension BucketRecord {
-    func mapping(name: String) -> BucketMapping {
-        BucketMapping(name: name, share: share, path: path, created: created)
     }
 }

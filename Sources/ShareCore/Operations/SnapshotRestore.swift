@@ -83,12 +83,18 @@ extension ShareStore {
     /// not their size. Under ``RestoreCopyOption/failOnConflict`` a conflict changes nothing
     /// and is reported in ``SnapshotRestoreResult/conflict``.
     ///
+    /// `records`, when given, runs inside the same transaction after the share change with the
+    /// result (also when a conflict changed nothing), so a front's record of the restore (a
+    /// job, say) commits with it or not at all; if it throws, nothing is restored.
+    ///
     /// Errors (nothing changed): `shareNotFound`, `snapshotNotFound`, `resourceNotFound` or
     /// `notAFile`/`notADirectory` when a selection is absent from the snapshot or of the other
     /// kind, `invalidArgument` for a malformed path, `notADirectory` when the target folder
     /// or one of its parents is a file.
     @discardableResult
-    public func restoreSnapshot(_ request: SnapshotRestore) async throws -> SnapshotRestoreResult {
+    public func restoreSnapshot(_ request: SnapshotRestore,
+                                records: (@Sendable (SnapshotRestoreResult, RecordWriter) throws -> Void)? = nil)
+        async throws -> SnapshotRestoreResult {
         let folder = try SharePath(request.targetFolder)
         let selections = try request.selections.map { (try SharePath($0.path), $0.kind) }
         let roots: [(SharePath, NodeKind)] = selections.isEmpty ? [(.root, .directory)] : selections
@@ -110,12 +116,14 @@ extension ShareStore {
                 for (path, _) in roots { try plan.restore(path, into: &m) }
                 if plan.result.conflict != nil {
                     let result = plan.result
+                    try records?(result, RecordWriter(txn: m.txn))
                     return result
                 }
                 plan = RestoreWalk(source: source, folder: folder, option: request.copyOption)
             }
             for (path, _) in roots { try plan.restore(path, into: &m) }
             let result = plan.result
+            try records?(result, RecordWriter(txn: m.txn))
             return result
         }
     }

@@ -92,6 +92,9 @@ import Testing
         #expect(bad.status == 400 && bad.errorCode == "BMSUserErrorInvalidInput")
         let other = try await h.send(.get, "\(itemPath("docs"))/recoveryPoints?$filter=color%20eq%20%27red%27")
         #expect(other.status == 400)
+        // `+` in a query is a space.
+        let plus = try await h.send(.get, "\(itemPath("docs"))/recoveryPoints?$filter=startDate+eq+%27\(b.name)%27")
+        #expect(plus.status == 200 && plus.values.count == 1)
         try await h.finish()
     }
 

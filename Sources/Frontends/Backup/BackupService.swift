@@ -53,12 +53,18 @@ public struct BackupService: HTTPFront {
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let requestId = UUID().uuidString.lowercased()
         let fields = request.head.headerFields
-        let clientRequestId = fields[HTTPField.Name("x-ms-client-request-id")!]
-        let correlation = fields[HTTPField.Name("x-ms-correlation-request-id")!] ?? requestId
+        let clientRequestId = fields[.msClientRequestId]
+        let correlation = fields[.msCorrelationRequestId] ?? requestId
         var response: FrontResponse
         do {
             try authorize(fields)
-            guard let target = RequestTarget(request.head.path ?? "/") else {
+            // In a query `+` is a space (send `+` as `%2B`): replaced before percent-decoding.
+            var pathAndQuery = request.head.path ?? "/"
+            if let mark = pathAndQuery.firstIndex(of: "?") {
+                pathAndQuery = String(pathAndQuery[...mark]) + pathAndQuery[pathAndQuery.index(after: mark)...]
+                    .replacingOccurrences(of: "+", with: "%20")
+            }
+            guard let target = RequestTarget(pathAndQuery) else {
                 throw BackupError(.badRequest, "InvalidUri", "The request URI is not valid (malformed percent-encoding).")
             }
             let route = try BackupRoute.parse(target, method: request.head.method)
@@ -84,9 +90,9 @@ public struct BackupService: HTTPFront {
             response = BackupError(.internalServerError, "InternalError", "\(error)").response()
         }
         var headers = response.head.headerFields
-        headers[HTTPField.Name("x-ms-request-id")!] = requestId
-        headers[HTTPField.Name("x-ms-correlation-request-id")!] = correlation
-        if let clientRequestId { headers[HTTPField.Name("x-ms-client-request-id")!] = clientRequestId }
+        headers[.msRequestId] = requestId
+        headers[.msCorrelationRequestId] = correlation
+        if let clientRequestId { headers[.msClientRequestId] = clientRequestId }
         headers[.cacheControl] = "no-cache"
         if response.body.length == 0 { headers[.contentLength] = "0" }
         response.head.headerFields = headers
@@ -95,7 +101,7 @@ public struct BackupService: HTTPFront {
 
     /// The bearer token check of contract §2, made before anything else.
     func authorize(_ fields: HTTPFields) throws(BackupError) {
-        let header = fields[.authorization] ?? fields[HTTPField.Name("Access-Token")!]
+        let header = fields[.authorization] ?? fields[.accessToken]
         guard let header else {
             throw BackupError(.unauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
         }
@@ -155,7 +161,7 @@ struct BackupContext: Sendable {
     func accepted(location: String, asyncOperation: String? = nil) -> FrontResponse {
         var headers = HTTPFields()
         headers[.location] = url(location)
-        if let asyncOperation { headers[HTTPField.Name("Azure-AsyncOperation")!] = url(asyncOperation) }
+        if let asyncOperation { headers[.azureAsyncOperation] = url(asyncOperation) }
         headers[.retryAfter] = "1"
         return FrontResponse(status: .accepted, headers: headers)
     }
@@ -165,4 +171,13 @@ struct BackupContext: Sendable {
 
     /// The request body as a JSON object.
     func bodyObject() throws(BackupError) -> [String: Any] { try JSON.object(body) }
+}
+
+/// Header names of the ARM protocol (valid literals, so the initializer cannot fail).
+extension HTTPField.Name {
+    static let msRequestId = Self("x-ms-request-id")!
+    static let msClientRequestId = Self("x-ms-client-request-id")!
+    static let msCorrelationRequestId = Self("x-ms-correlation-request-id")!
+    static let accessToken = Self("Access-Token")!
+    static let azureAsyncOperation = Self("Azure-AsyncOperation")!
 }

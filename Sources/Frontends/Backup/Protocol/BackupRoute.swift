@@ -67,7 +67,7 @@ struct BackupRoute {
 
     /// Parses `target`: api-version, subscription and route, in that order.
     static func parse(_ target: RequestTarget, method: HTTPRequest.Method) throws(BackupError) -> BackupRoute {
-        let query = target.query.map { (name: $0.name, value: $0.value.replacingOccurrences(of: "+", with: " ")) }
+        let query = target.query
         guard let version = query.first(where: { $0.name.lowercased() == "api-version" })?.value else {
             throw BackupError(.badRequest, "MissingApiVersionParameter",
                               "The api-version query parameter (?api-version=) is required for all requests.")

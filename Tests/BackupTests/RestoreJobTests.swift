@@ -225,4 +225,32 @@ import Testing
         #expect(try await h.read("docs", "a.txt") == "a-new")
         try await h.finish()
     }
+
+    @Test func jobPagesHaveANextLinkAndOldJobsAreSwept() async throws {
+        let h = try await Harness.make()
+        let clock = TestClock(FileTime.now())
+        let scheduler = BackupScheduler(store: h.store, account: "devstoreaccount1", clock: { clock.now })
+        let runner = h.service.runner
+        let vault = VaultNames(subscription: subscription, resourceGroup: "rg", vault: "vault1")
+        for _ in 0..<201 {
+            var job = runner.newJob(vault, operation: "Backup", share: "docs", activityId: "x")
+            job.status = "Completed"
+            job.end = job.start
+            try await runner.record(job, runner.newOperation(vault, job: job.id, scope: "item:docs"))
+        }
+        let first = try await h.send(.get, "\(vaultPath)/backupJobs?$filter=operation%20eq%20%27Backup%27")
+        #expect(first.values.count == 200)
+        let next = try #require(first.json["nextLink"] as? String)
+        #expect(next.hasPrefix("http://127.0.0.1:10005\(vaultPath)/backupJobs?api-version=2019-05-13&$filter="))
+        let path = String(next.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+        let second = try await h.send(.get, path)
+        #expect(second.values.count == 1 && second.json["nextLink"] == nil)
+
+        await scheduler.sweepJobs()
+        #expect(try await h.send(.get, "\(vaultPath)/backupJobs").values.count == 200, "recent jobs stay")
+        clock.set(FileTime(ticks: FileTime.now().ticks + BackupScheduler.jobRetentionTicks + day))
+        await scheduler.sweepJobs()
+        #expect(try await h.send(.get, "\(vaultPath)/backupJobs").values.isEmpty, "jobs are kept 180 days")
+        try await h.finish()
+    }
 }

@@ -70,15 +70,44 @@ public struct BackupScheduler: Sendable {
         }
     }
 
-    /// Recovers, then ticks every half second until the task is cancelled.
+    /// How long finished jobs and their operations are kept (180 days, as Azure keeps jobs).
+    public static let jobRetentionTicks: Int64 = 180 * 864_000_000_000
+
+    /// Deletes the jobs that ended more than 180 days ago and the operations started before then.
+    public func sweepJobs() async {
+        let cutoff = runner.now().ticks - Self.jobRetentionTicks
+        do {
+            try await store.writeRecords { w in
+                var doomed: [(RecordTable, [UInt8])] = []
+                try w.scan(BackupTables.jobs) { key, value in
+                    let job = try Coding.decode(JobRecord.self, value)
+                    if job.isTerminal, let end = job.end, end < cutoff { doomed.append((BackupTables.jobs, key)) }
+                    return true
+                }
+                try w.scan(BackupTables.operations) { key, value in
+                    if try Coding.decode(OperationRecord.self, value).start < cutoff { doomed.append((BackupTables.operations, key)) }
+                    return true
+                }
+                for (table, key) in doomed { try w.delete(table, key) }
+            }
+        } catch {
+            logger.error("backup scheduler: cannot sweep old jobs: \(error)")
+        }
+    }
+
+    /// Recovers, then ticks every half second (and sweeps old jobs every minute) until the task
+    /// is cancelled.
     public func run() async {
         do {
             try await recover()
         } catch {
             logger.error("backup scheduler: \(error)")
         }
+        var ticks = 0
         while !Task.isCancelled {
             await tick()
+            if ticks % 120 == 0 { await sweepJobs() }
+            ticks += 1
             try? await Task.sleep(for: .milliseconds(500))
         }
     }

@@ -74,6 +74,17 @@ let package = Package(
             path: "Sources/Frontends/S3",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        .target(
+            name: "Backup",
+            dependencies: [
+                "ShareCore",
+                "FrontKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Frontends/Backup",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "sharecore",
             dependencies: [
@@ -81,6 +92,7 @@ let package = Package(
                 "FrontKit",
                 "FileREST",
                 "S3",
+                "Backup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -100,6 +112,11 @@ let package = Package(
         .testTarget(
             name: "FrontKitTests",
             dependencies: ["FrontKit"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "FrontKit", "ShareCore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(

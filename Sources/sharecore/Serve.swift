@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import FileREST
 import Foundation
 import FrontKit
@@ -13,7 +14,7 @@ import ShareCore
 /// `sharecore serve`: every front in one process, on the contract's default ports.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the protocol fronts (FileREST, S3) on one store.",
+        abstract: "Start the protocol fronts (FileREST, S3, Backup) on one store.",
         discussion: "A port of 0 turns that front off. Stops cleanly on SIGINT and SIGTERM."
     )
 
@@ -28,6 +29,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("s3-port"), help: "S3 port; 0 turns it off.")
     var s3Port: Int = 9000
+
+    @Option(name: .customLong("mgmt-port"), help: "Backup (Azure Backup management API) port; 0 turns it off.")
+    var mgmtPort: Int = 10005
 
     @Option(name: .customLong("s3-access-key"), help: "S3 access key id (default: the account name).")
     var s3AccessKey: String?
@@ -74,6 +78,7 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
+        guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
@@ -130,10 +135,20 @@ struct Serve: AsyncParsableCommand {
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))",
                                                         policy: policy))
         }
+        if mgmtPort != 0 {
+            let config = BackupConfiguration(account: account, adminToken: token, fileRESTPort: filePort, fileRESTScheme: scheme)
+            let front = BackupService(store: store, configuration: config, logger: Logger(label: "sharecore.backup"))
+            services.append(try FrontServer.application(front, host: host, port: mgmtPort, tls: tls, logger: logger,
+                                                        banner: "Backup \(scheme)://\(host):\(mgmtPort)/subscriptions/...",
+                                                        policy: policy))
+        }
         guard services.count > 1 else {  // the heap trimmer and at least one front
             await store.close()
             throw ValidationError("every front is turned off")
         }
+        // Backup policies run whether or not the Backup front listens.
+        services.append(BackupSchedulerService(scheduler: BackupScheduler(
+            store: store, account: account, logger: Logger(label: "sharecore.backup.scheduler"))))
         FileHandle.standardOutput.write(Data("Admin token \(token.text) (Backup and IIS Files fronts)\n".utf8))
         _ = token
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import Foundation
 import S3
 import ShareCore
@@ -50,6 +51,6 @@ struct Check: AsyncParsableCommand {
 /// Every front's checks of its own records, for `sharecore check`.
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
-        [BucketMapping.table: BucketMapping.verifier]
+        [BucketMapping.table: BucketMapping.verifier].merging(BackupService.recordVerifiers) { first, _ in first }
     }
 }

@@ -55,6 +55,11 @@ class Server:
         """The S3 endpoint (path-style addressing: `<endpoint>/<bucket>/<key>`)."""
         return f"{self.scheme}://127.0.0.1:{self.s3_port}"
 
+    @property
+    def mgmt_endpoint(self) -> str:
+        """The Backup front's endpoint (the Azure Backup management API), `http(s)://127.0.0.1:<port>`."""
+        return self.url("--mgmt-port")
+
     def url(self, flag: str) -> str:
         """The base URL of the front whose port flag is `flag`, e.g. `url("--s3-port")`."""
         return f"{self.scheme}://127.0.0.1:{self.ports[flag]}"
@@ -147,7 +152,7 @@ def sharecore_binary() -> str:
 
 
 # The port flag of every front `sharecore serve` has; each gets a free port.
-FRONT_PORT_FLAGS = ["--file-port", "--s3-port"]
+FRONT_PORT_FLAGS = ["--file-port", "--s3-port", "--mgmt-port"]
 
 
 @dataclass

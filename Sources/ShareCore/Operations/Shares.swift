@@ -133,10 +133,10 @@ extension ShareStore {
         }
     }
 
-    /// Bytes and items stored in the live share.
-    public func shareStats(_ name: String) async throws -> ShareStats {
+    /// Bytes and items stored in the live share (or, with `snapshot`, in that snapshot).
+    public func shareStats(_ name: String, snapshot: String? = nil) async throws -> ShareStats {
         try env.read { txn in
-            let record = try loadShare(txn, name)
+            let record = try view(txn, share: name, snapshot: snapshot).share
             return ShareStats(usedBytes: record.usedBytes, nodeCount: record.nodeCount)
         }
     }

@@ -5,6 +5,15 @@ extension ShareStore {
     @discardableResult
     public func createSnapshot(of name: String, metadata: Metadata? = nil,
                                records: RecordChanges? = nil) async throws -> SnapshotInfo {
+        try await createSnapshot(of: name, metadata: metadata, recordsWith: { _, writer in try records?(writer) })
+    }
+
+    /// Takes a snapshot of share `name` as ``createSnapshot(of:metadata:records:)`` does, and
+    /// runs `recordsWith` in the same transaction with the new snapshot, so a front can record
+    /// which snapshot it took (a backup vault, say) atomically with taking it.
+    @discardableResult
+    public func createSnapshot(of name: String, metadata: Metadata? = nil,
+                               recordsWith: @escaping @Sendable (SnapshotInfo, RecordWriter) throws -> Void) async throws -> SnapshotInfo {
         try metadata?.validate()
         return try await mutate(share: name) { m in
             guard m.share.snapshotEpochs.count < ShareStore.maxSnapshotsPerShare else {
@@ -21,8 +30,9 @@ extension ShareStore {
             try m.txn.put(.snapshots, Keys.snapshot(m.share.id, epoch), record.encode())
             m.share.snapshotEpochs.append(epoch)
             m.share.liveEpoch = epoch + 1
-            try records?(RecordWriter(txn: m.txn))
-            return SnapshotInfo(share: name, name: snapshotName, created: created, metadata: copy.metadata)
+            let info = SnapshotInfo(share: name, name: snapshotName, created: created, metadata: copy.metadata)
+            try recordsWith(info, RecordWriter(txn: m.txn))
+            return info
         }
     }
 

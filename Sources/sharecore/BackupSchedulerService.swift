@@ -1,0 +1,13 @@
+import Backup
+import ServiceLifecycle
+
+/// Runs the Backup front's policy scheduler as a service of `sharecore serve`, until shutdown.
+struct BackupSchedulerService: Service {
+    let scheduler: BackupScheduler
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await scheduler.run()
+        }
+    }
+}

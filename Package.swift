@@ -74,6 +74,18 @@ let package = Package(
             path: "Sources/Frontends/S3",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        .target(
+            name: "IISFiles",
+            dependencies: [
+                "ShareCore",
+                "FrontKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Frontends/IISFiles",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "sharecore",
             dependencies: [
@@ -81,6 +93,7 @@ let package = Package(
                 "FrontKit",
                 "FileREST",
                 "S3",
+                "IISFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -105,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: ["S3", "FrontKit", "ShareCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
+            name: "IISFilesTests",
+            dependencies: ["IISFiles", "FrontKit", "ShareCore"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(

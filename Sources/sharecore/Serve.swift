@@ -2,6 +2,7 @@ import ArgumentParser
 import FileREST
 import Foundation
 import FrontKit
+import IISFiles
 import S3
 import Hummingbird
 import HummingbirdTLS
@@ -13,7 +14,7 @@ import ShareCore
 /// `sharecore serve`: every front in one process, on the contract's default ports.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the protocol fronts (FileREST, S3) on one store.",
+        abstract: "Start the protocol fronts (FileREST, S3, IIS Files) on one store.",
         discussion: "A port of 0 turns that front off. Stops cleanly on SIGINT and SIGTERM."
     )
 
@@ -34,6 +35,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("s3-secret-key"), help: "S3 secret access key (default: the account key).")
     var s3SecretKey: String?
+
+    @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
+    var iisPort: Int = 55539
 
     @Option(name: .long, help: "The storage account name.")
     var account: String = "devstoreaccount1"
@@ -62,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
+        guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
@@ -112,6 +117,18 @@ struct Serve: AsyncParsableCommand {
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))"))
+        }
+        if iisPort != 0 {
+            let config = IISFilesConfiguration(account: account, adminToken: token)
+            let front: IISFilesService
+            do {
+                front = try await IISFilesService(store: store, configuration: config, logger: Logger(label: "sharecore.iis"))
+            } catch {
+                await store.close()
+                throw error
+            }
+            services.append(try FrontServer.application(front, host: host, port: iisPort, tls: tls, logger: logger,
+                                                        banner: "IIS Files \(scheme)://\(host):\(iisPort)/api/files"))
         }
         guard !services.isEmpty else {
             await store.close()

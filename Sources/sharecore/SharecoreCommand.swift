@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IISFiles
 import S3
 import ShareCore
 
@@ -8,7 +9,7 @@ struct SharecoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharecore",
         abstract: "ShareCore: file shares in LMDB, served over Azure Files REST, S3 and more.",
-        subcommands: [Serve.self, Check.self, BucketCommand.self]
+        subcommands: [Serve.self, Check.self, BucketCommand.self, LocationCommand.self]
     )
 }
 
@@ -44,6 +45,6 @@ struct Check: AsyncParsableCommand {
 /// Every front's checks of its own records, for `sharecore check`.
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
-        [BucketMapping.table: BucketMapping.verifier]
+        [BucketMapping.table: BucketMapping.verifier].merging(IISRecords.verifiers) { first, _ in first }
     }
 }

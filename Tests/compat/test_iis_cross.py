@@ -5,7 +5,7 @@ copies made here are seen by the other doors."""
 import datetime as dt
 
 import pytest
-from azure.storage.fileshare import NTFSAttributes
+from azure.storage.fileshare import ContentSettings, NTFSAttributes
 
 from compat_helpers import MiB, pattern, unique_name
 from iis_helpers import HAL, IIS
@@ -61,7 +61,7 @@ def test_written_through_azure_and_s3_read_and_edited_here(iis, service, s3_clie
     s3_client.put_object(Bucket=share_name, Key="web/from-s3.txt", Body=s3_data)
     hidden = share.get_file_client("web/hidden.txt")
     hidden.upload_file(b"h")
-    hidden.set_http_headers(file_attributes=NTFSAttributes(hidden=True))
+    hidden.set_http_headers(ContentSettings(), file_attributes=NTFSAttributes(hidden=True))
     web = iis.add_location(share_name, directory="web")
     children = {c["name"]: c for c in iis.children(web["id"])}
     assert set(children) == {"from-azure.txt", "from-s3.txt"}

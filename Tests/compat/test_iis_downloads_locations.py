@@ -100,7 +100,7 @@ def test_locations_crud(iis):
                                ({"path": path + "2", "claims": [], "alias": 3}, 400, "alias"),
                                ({"path": path, "claims": []}, 409, "path"),
                                ({"path": path + "2", "claims": [], "alias": "ab-" + share}, 409, "alias"),
-                               ({"path": "\\\\otheraccount\\x\\y", "claims": []}, 404, "path"),
+                               ({"path": "\\\\otheraccount\\xyz\\y", "claims": []}, 404, "path"),
                                ({"path": "D:\\x", "claims": []}, 400, "path")]:
         response = iis.post("/api/files/locations", json=body)
         assert response.status_code == status, (body, response.text)
@@ -118,15 +118,15 @@ def test_locations_crud(iis):
 
 
 def test_read_only_location_refuses_every_write_verb(iis, site):
-    ro = iis.add_location(unique_name("ro"), claims=["read"])
-    rw_file = iis.create(site["id"], "w.txt")
-    # Content put through another door (a read-write location on the same share path).
-    share = ro["path"].split("\\")[3]
+    # Content put through a read-write location on the share's root, which is then removed.
+    share = unique_name("ro")
     rw = iis.add_location(share, directory="", claims=["read", "write"])
-    inner = [c for c in iis.children(rw["id"]) if c["name"] == "site"][0]
+    inner = iis.create(rw["id"], "site", "directory")
     f = iis.create(inner["id"], "f.txt")
     iis.upload(f["id"], b"keep")
     assert iis.delete(f"/api/files/locations/{rw['id']}").status_code == 204
+    ro = iis.add_location(share, claims=["read"])
+    rw_file = iis.create(site["id"], "w.txt")
     f_id = iis.get("/api/files", params={"physical_path": ro["path"] + "\\f.txt"}).json()["id"]
     attempts = [
         iis.post("/api/files", json={"parent": {"id": ro["id"]}, "name": "n.txt", "type": "file"}),

@@ -1,4 +1,4 @@
-/// The length a file gets after ``Share/write(_:at:from:length:expectedCount:precondition:)``.
+/// The length a file gets after a streamed write at an offset (`Share.write(_:at:from:length:)`).
 public enum LengthAfterWrite: Sendable, Hashable {
     /// The file keeps its length, or grows to the end of the written range.
     case keepOrGrow

@@ -208,3 +208,66 @@ import Testing
         #expect(try await share.read("site/f.bin") == [9, 9])
     }
 }
+
+@Suite struct OperationsRouteTests {
+    @Test func copyMoveDownloadsLocationsAndWebsites() async throws {
+        let h = try await Harness.make()
+        defer { Task { await h.close() } }
+        let share = h.store.share("data")
+        try await share.createDirectory("site/src")
+        try await share.createFile("site/src/a.txt")
+        try await share.write("site/src/a.txt", at: 0, from: RequestBody(bytes: [1, 2, 3]), length: .endOfWrite)
+        let site = h.id("data", "site")
+        let src = h.id("data", "site", "src")
+        // Copy a tree (polled until 404), then move a file.
+        var r = try await h.send(.post, "/api/files/copy", json: #"{"file":{"id":"\#(src)"},"parent":{"id":"\#(site)"},"name":"dst"}"#,
+                                 headers: ["Accept": "application/hal+json"])
+        #expect(r.status == 202)
+        let op = try #require(r.json?["id"]?.stringValue)
+        #expect(r.json?.at("_links.self.href") == .string("/api/files/copy/\(op)"))
+        var polls = 0
+        while try await h.send(.get, "/api/files/copy/\(op)").status == 200 { polls += 1; try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await share.read("site/dst/a.txt") == [1, 2, 3])
+        r = try await h.send(.post, "/api/files/copy", json: #"{"file":{"id":"\#(src)"},"parent":{"id":"\#(src)"}}"#)
+        #expect(r.status == 400)
+        #expect(r.json?["detail"] == .string("The destination folder is a subfolder of the source"))
+        r = try await h.send(.post, "/api/files/move", json: #"{"file":{"id":"\#(h.id("data", "site", "dst", "a.txt"))"},"parent":{"id":"\#(site)"}}"#)
+        #expect(r.status == 202)
+        let moveOp = try #require(r.json?["id"]?.stringValue)
+        while try await h.send(.get, "/api/files/move/\(moveOp)").status == 200 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await share.read("site/a.txt") == [1, 2, 3])
+        #expect(!(try await share.exists("site/dst/a.txt")))
+        // A download link, anonymous, with RFC ranges; revoked by DELETE.
+        r = try await h.send(.post, "/api/files/downloads", json: #"{"file":{"id":"\#(h.id("data", "site", "a.txt"))"},"ttl":60000}"#)
+        #expect(r.status == 201)
+        let link = try #require(r.header("Location"))
+        r = try await h.send(.get, link, headers: ["Range": "bytes=-2"], token: nil)
+        #expect(r.status == 206)
+        #expect(r.body == [2, 3])
+        #expect(r.header("Content-Range") == "bytes 1-2/3")
+        #expect(try await h.send(.delete, link, token: nil).status == 204)
+        #expect(try await h.send(.get, link, token: nil).status == 404)
+        r = try await h.send(.post, "/api/files/downloads", json: #"{"file":{"id":"\#(site)"}}"#)
+        #expect(r.status == 404)
+        // Locations: list, a conflict, removal makes the tree unreachable.
+        r = try await h.send(.get, "/api/files/locations")
+        #expect(r.json?["locations"]?.arrayValue?.count == 2)
+        r = try await h.send(.post, "/api/files/locations", json: #"{"alias":"SITE","path":"\\\\devstoreaccount1\\data\\other","claims":[]}"#)
+        #expect(r.status == 409)
+        #expect(r.json?["name"] == .string("alias"))
+        // Websites: a site over the location, its root by the files link.
+        r = try await h.send(.post, "/api/webserver/websites",
+                             json: #"{"name":"Web","physical_path":"\\\\devstoreaccount1\\data\\site","bindings":[]}"#,
+                             headers: ["Accept": "application/hal+json"])
+        #expect(r.status == 201)
+        let filesLink = try #require(r.json?.at("_links.files.href")?.stringValue)
+        r = try await h.send(.get, filesLink)
+        #expect(r.json?["type"] == .string("application"))
+        #expect(r.json?.at("file_info.id") == .string(site))
+        r = try await h.send(.delete, "/api/files/locations/\(site)")
+        #expect(r.status == 204)
+        #expect(try await h.send(.get, "/api/files/\(site)").status == 403)
+        #expect(try await h.send(.get, filesLink).status == 403)
+        _ = polls
+    }
+}

@@ -175,6 +175,9 @@ def test_location_and_link_survive_restart_and_cli(server_factory):
     assert iis.get(f"/api/files/content/{made['id']}").content == b"<h1>hi</h1>"
     assert requests.get(iis.url(link)).content == b"<h1>hi</h1>"
     server_factory.stop(second)
+    # `sharecore check` verifies the front's records with the rest of the store.
+    out = subprocess.run([binary, "check", "--data", data_dir], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
     out = subprocess.run([binary, "location", "remove", "logs", "--data", data_dir], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     out = subprocess.run([binary, "location", "remove", "logs", "--data", data_dir], capture_output=True, text=True)

@@ -133,8 +133,8 @@ enum CopyOperations {
         let from = store.share(source.path.share)
         let to = store.share(destination.share)
         if !source.isDirectory {
+            // As in IIS, `current_size` counts finished files of directory copies only.
             try await to.copy(from: from, source.path.sharePath, to: destination.sharePath)
-            await book.progress(op, source.info.size)
             return
         }
         try await copyDirectory(from, source.path.sharePath, to, destination.sharePath, op: op, book: book)

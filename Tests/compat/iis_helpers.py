@@ -21,27 +21,30 @@ class IIS:
         self.token = token
         self.http = requests.Session()
         self.http.headers[TOKEN_HEADER] = f"Bearer {token}"
+        # The CA file to trust over https (passed on every request: environment settings such
+        # as REQUESTS_CA_BUNDLE would override a session's `verify`).
+        self.verify = True
 
     def url(self, path: str) -> str:
         return self.endpoint + path
 
     def get(self, path, **kw):
-        return self.http.get(self.url(path), **kw)
+        return self.http.get(self.url(path), verify=self.verify, **kw)
 
     def head(self, path, **kw):
-        return self.http.head(self.url(path), **kw)
+        return self.http.head(self.url(path), verify=self.verify, **kw)
 
     def post(self, path, json=None, **kw):
-        return self.http.post(self.url(path), json=json, **kw)
+        return self.http.post(self.url(path), json=json, verify=self.verify, **kw)
 
     def put(self, path, **kw):
-        return self.http.put(self.url(path), **kw)
+        return self.http.put(self.url(path), verify=self.verify, **kw)
 
     def patch(self, path, json=None, **kw):
-        return self.http.patch(self.url(path), json=json, **kw)
+        return self.http.patch(self.url(path), json=json, verify=self.verify, **kw)
 
     def delete(self, path, **kw):
-        return self.http.delete(self.url(path), **kw)
+        return self.http.delete(self.url(path), verify=self.verify, **kw)
 
     def raw_get(self, path_and_query: str, headers=None):
         """GET with the request target sent exactly as given (raw backslashes included), as a

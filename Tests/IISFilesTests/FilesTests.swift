@@ -138,6 +138,13 @@ import Testing
         #expect(r.status == 404)
         r = try await h.send(.delete, "/api/files/\(site)")
         #expect(r.status == 403)
+        // A location root keeps its name; its times may change.
+        r = try await h.send(.patch, "/api/files/\(site)", json: #"{"name":"elsewhere"}"#)
+        #expect(r.status == 403)
+        #expect(r.json?["detail"] == .string("Location root"))
+        r = try await h.send(.patch, "/api/files/\(site)", json: #"{"last_modified":"2022-02-02T02:02:02Z"}"#)
+        #expect(r.status == 200)
+        #expect(r.json?["last_modified"] == .string("2022-02-02T02:02:02.0000000Z"))
     }
 
     @Test func badBodiesChangeNothing() async throws {

@@ -175,13 +175,9 @@ enum FilesOperations {
             newName = name
         }
         let times = try Timestamps(body)
-        guard let parent = item.path.parent else {
-            if newName != nil || !times.isEmpty { throw IISError.forbidden(c.physical(item.path), "Location root") }
-            return c.json(try await c.model(item, full: true))
-        }
         let renaming = newName.map { name in cs ? name != item.path.name : name.lowercased() != item.path.name.lowercased() } ?? false
         if renaming || !times.isEmpty { try c.authorize(item.path, caseSensitive: cs, .write) }
-        if renaming, c.locationRooted(at: item.path, caseSensitive: cs) != nil {
+        if renaming, item.path.parent == nil || c.locationRooted(at: item.path, caseSensitive: cs) != nil {
             throw IISError.forbidden(c.physical(item.path), "Location root")
         }
         let share = c.store.share(item.path.share)
@@ -189,7 +185,7 @@ enum FilesOperations {
         var info = item.info
         let properties = NodeProperties(creationTime: times.created, lastWriteTime: times.lastModified)
         let setsTimes = times.created != nil || times.lastModified != nil
-        if renaming, let newName {
+        if renaming, let newName, let parent = item.path.parent {
             target = parent.appending(newName)
             try c.authorize(target, caseSensitive: cs, .write)
             do {

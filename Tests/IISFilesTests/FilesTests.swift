@@ -88,6 +88,35 @@ import Testing
     }
 }
 
+@Suite struct NestedLocationTests {
+    @Test func aNestedReadOnlyLocationProtectsItsTree() async throws {
+        let h = try await Harness.make()
+        defer { Task { await h.close() } }
+        let share = h.store.share("data")
+        try await share.createDirectory("site/outer")
+        try await share.createDirectory("site/outer/frozen")
+        try await share.createFile("site/outer/frozen/keep.txt", length: 4)
+        try await Locations.save(Location(alias: "frozen", path: ItemPath(share: "data", components: ["site", "outer", "frozen"]),
+                                          claims: [.read]), in: h.store)
+        let outer = h.id("data", "site", "outer")
+        var r = try await h.send(.delete, "/api/files/\(outer)")
+        #expect(r.status == 403)
+        #expect(r.json?["detail"] == .string("Read-Only"))
+        r = try await h.send(.patch, "/api/files/\(outer)", json: #"{"name":"renamed"}"#)
+        #expect(r.status == 403)
+        r = try await h.send(.post, "/api/files/move", json: #"{"file":{"id":"\#(outer)"},"parent":{"id":"\#(h.id("data", "site"))"},"name":"m"}"#)
+        #expect(r.status == 403)
+        try await share.createDirectory("site/other")
+        try await share.createDirectory("site/other/frozen")
+        r = try await h.send(.post, "/api/files/copy", json: #"{"file":{"id":"\#(h.id("data", "site", "other"))"},"parent":{"id":"\#(h.id("data", "site"))"},"name":"outer"}"#)
+        #expect(r.status == 403)
+        #expect(try await share.exists("site/outer/frozen/keep.txt"))
+        // Copying the tree elsewhere is reading it: allowed.
+        r = try await h.send(.post, "/api/files/copy", json: #"{"file":{"id":"\#(outer)"},"parent":{"id":"\#(h.id("data", "site", "other"))"}}"#)
+        #expect(r.status == 202)
+    }
+}
+
 @Suite struct FilesRouteTests {
     @Test func rootsChildrenCreateRenameDelete() async throws {
         let h = try await Harness.make()

@@ -53,7 +53,8 @@ enum CopyOperations {
             throw IISError.notFound("parent")
         }
         let destination = parent.path.appending(newName ?? source.path.name)
-        try c.authorize(destination, caseSensitive: destCS, .write)
+        try c.authorizeTree(source.path, caseSensitive: sourceCS, move ? [.read, .write] : [.read])
+        try c.authorizeTree(destination, caseSensitive: destCS, [.write])
         if source.isDirectory, parent.path.isWithin(source.path, caseSensitive: sourceCS) {
             throw IISError.invalidParameter("parent", "The destination folder is a subfolder of the source")
         }

@@ -176,7 +176,8 @@ enum FilesOperations {
         }
         let times = try Timestamps(body)
         let renaming = newName.map { name in cs ? name != item.path.name : name.lowercased() != item.path.name.lowercased() } ?? false
-        if renaming || !times.isEmpty { try c.authorize(item.path, caseSensitive: cs, .write) }
+        if renaming { try c.authorizeTree(item.path, caseSensitive: cs, [.write]) }
+        if !times.isEmpty { try c.authorize(item.path, caseSensitive: cs, .write) }
         if renaming, item.path.parent == nil || c.locationRooted(at: item.path, caseSensitive: cs) != nil {
             throw IISError.forbidden(c.physical(item.path), "Location root")
         }
@@ -212,6 +213,7 @@ enum FilesOperations {
 
     static func delete(_ c: IISContext, _ id: String) async throws -> FrontResponse {
         let (path, cs) = try await c.resolve(id: id, .write)
+        try c.authorizeTree(path, caseSensitive: cs, [.write])
         if path.components.isEmpty || c.locationRooted(at: path, caseSensitive: cs) != nil {
             throw IISError.forbidden(c.physical(path), "Location root")
         }

@@ -80,6 +80,19 @@ struct IISContext: Sendable {
         }
     }
 
+    /// Refuses (403) unless `path` and everything below it may be used with `needs`: a location
+    /// nested below `path` that lacks a claim protects its tree from a delete, copy or move of
+    /// a directory above it.
+    func authorizeTree(_ path: ItemPath, caseSensitive: Bool, _ needs: [Claim]) throws {
+        for need in needs { try authorize(path, caseSensitive: caseSensitive, need) }
+        for nested in locations where nested.path.isWithin(path, caseSensitive: caseSensitive)
+            && !nested.path.same(path, caseSensitive: caseSensitive) {
+            for need in needs where !nested.grants(need) {
+                throw IISError.forbidden(physical(nested.path), need == .write && nested.grants(.read) ? "Read-Only" : nil)
+            }
+        }
+    }
+
     /// The location whose root is exactly `path`, if any.
     func locationRooted(at path: ItemPath, caseSensitive: Bool) -> Location? {
         locations.first { $0.path.same(path, caseSensitive: caseSensitive) }

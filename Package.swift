@@ -85,6 +85,18 @@ let package = Package(
             path: "Sources/Frontends/Backup",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        .target(
+            name: "IISFiles",
+            dependencies: [
+                "ShareCore",
+                "FrontKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Frontends/IISFiles",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "sharecore",
             dependencies: [
@@ -93,6 +105,7 @@ let package = Package(
                 "FileREST",
                 "S3",
                 "Backup",
+                "IISFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -122,6 +135,11 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: ["S3", "FrontKit", "ShareCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .testTarget(
+            name: "IISFilesTests",
+            dependencies: ["IISFiles", "FrontKit", "ShareCore"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import Backup
 import FileREST
 import Foundation
 import FrontKit
+import IISFiles
 import S3
 import Hummingbird
 import HummingbirdTLS
@@ -14,7 +15,7 @@ import ShareCore
 /// `sharecore serve`: every front in one process, on the contract's default ports.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the protocol fronts (FileREST, S3, Backup) on one store.",
+        abstract: "Start the protocol fronts (FileREST, S3, Backup, IIS Files) on one store.",
         discussion: "A port of 0 turns that front off. Stops cleanly on SIGINT and SIGTERM."
     )
 
@@ -38,6 +39,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("s3-secret-key"), help: "S3 secret access key (default: the account key).")
     var s3SecretKey: String?
+
+    @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
+    var iisPort: Int = 55539
 
     @Option(name: .long, help: "The storage account name.")
     var account: String = "devstoreaccount1"
@@ -79,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
         guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
+        guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
@@ -140,6 +145,19 @@ struct Serve: AsyncParsableCommand {
             let front = BackupService(store: store, configuration: config, logger: Logger(label: "sharecore.backup"))
             services.append(try FrontServer.application(front, host: host, port: mgmtPort, tls: tls, logger: logger,
                                                         banner: "Backup \(scheme)://\(host):\(mgmtPort)/subscriptions/...",
+                                                        policy: policy))
+        }
+        if iisPort != 0 {
+            let config = IISFilesConfiguration(account: account, adminToken: token)
+            let front: IISFilesService
+            do {
+                front = try await IISFilesService(store: store, configuration: config, logger: Logger(label: "sharecore.iis"))
+            } catch {
+                await store.close()
+                throw error
+            }
+            services.append(try FrontServer.application(front, host: host, port: iisPort, tls: tls, logger: logger,
+                                                        banner: "IIS Files \(scheme)://\(host):\(iisPort)/api/files",
                                                         policy: policy))
         }
         guard services.count > 1 else {  // the heap trimmer and at least one front

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backup
 import Foundation
+import IISFiles
 import S3
 import ShareCore
 
@@ -9,7 +10,7 @@ struct SharecoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharecore",
         abstract: "ShareCore: file shares in LMDB, served over Azure Files REST, S3 and more.",
-        subcommands: [Serve.self, Check.self, BucketCommand.self]
+        subcommands: [Serve.self, Check.self, BucketCommand.self, LocationCommand.self]
     )
 }
 
@@ -51,6 +52,8 @@ struct Check: AsyncParsableCommand {
 /// Every front's checks of its own records, for `sharecore check`.
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
-        [BucketMapping.table: BucketMapping.verifier].merging(BackupService.recordVerifiers) { first, _ in first }
+        [BucketMapping.table: BucketMapping.verifier]
+            .merging(BackupService.recordVerifiers) { first, _ in first }
+            .merging(IISRecords.verifiers) { first, _ in first }
     }
 }

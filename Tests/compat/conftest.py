@@ -65,6 +65,11 @@ class Server:
         return f"{self.scheme}://127.0.0.1:{self.ports[flag]}"
 
     @property
+    def iis_endpoint(self) -> str:
+        """The IIS Files endpoint (routes under `/api/files`)."""
+        return self.url("--iis-port")
+
+    @property
     def admin_token(self) -> str:
         """The admin token the server generated into its data directory."""
         return Path(self.data_dir, "admin-token").read_text().strip()
@@ -152,7 +157,7 @@ def sharecore_binary() -> str:
 
 
 # The port flag of every front `sharecore serve` has; each gets a free port.
-FRONT_PORT_FLAGS = ["--file-port", "--s3-port", "--mgmt-port"]
+FRONT_PORT_FLAGS = ["--file-port", "--s3-port", "--mgmt-port", "--iis-port"]
 
 
 @dataclass

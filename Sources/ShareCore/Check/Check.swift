@@ -1,4 +1,4 @@
-/// The outcome of ``ShareStore/check()``.
+/// The outcome of ``ShareStore/check(verifiers:)``.
 public struct CheckReport: Sendable {
     /// Each problem found, naming what is wrong. Empty when the store is sound.
     public var problems: [String]
@@ -33,7 +33,7 @@ extension ShareStore {
     }
 }
 
-/// The walk behind ``ShareStore/check()``.
+/// The walk behind ``ShareStore/check(verifiers:)``.
 struct Checker {
     let txn: ReadTxn
     let extentSize: UInt64

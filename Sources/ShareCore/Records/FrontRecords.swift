@@ -87,16 +87,19 @@ public struct RecordWriter {
     /// Stores `value` under `key` in `table`, replacing what was there.
     ///
     /// - Parameters:
+    ///   - table: the front's table.
+    ///   - key: the record's key (at most 400 bytes).
+    ///   - value: the record's bytes.
     ///   - owner: a share whose deletion deletes this record in the same transaction, or nil.
     ///     Errors: `shareNotFound` when no such share exists.
     ///   - claimingShareName: a share name this record reserves, or nil: while the record
     ///     exists, creating a share of that name fails with `shareAlreadyExists` (an S3 bucket
     ///     mapped to a directory takes its name this way). Errors: `shareAlreadyExists` when a
     ///     share of that name exists, `resourceAlreadyExists` when another record claims it.
-    ///
-    /// Keys are at most 400 bytes; values any size the store can hold.
     public func put(_ table: RecordTable, _ key: [UInt8], _ value: [UInt8],
-                    owner share: String? = nil, claimingShareName claim: String? = nil) throws {
+                    owner: String? = nil, claimingShareName: String? = nil) throws {
+        let share = owner
+        let claim = claimingShareName
         try table.validate()
         guard key.count <= RecordKeys.maxKeyBytes else {
             throw ShareCoreError(.invalidArgument, "a record key of \(key.count) bytes is longer than \(RecordKeys.maxKeyBytes)")

@@ -29,9 +29,9 @@ struct BucketCommand: AsyncParsableCommand {
         var data: String = "./sharecore-data"
 
         func run() async throws {
-            try await BucketCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "bucket") { store in
                 let mapping = try await store.addBucket(name, share: share, path: path)
-                BucketCommand.say("bucket \(mapping.name) -> share \(mapping.share), directory '/\(mapping.path)'")
+                AdminCommand.say("bucket \(mapping.name) -> share \(mapping.share), directory '/\(mapping.path)'")
             }
         }
     }
@@ -43,9 +43,9 @@ struct BucketCommand: AsyncParsableCommand {
         var data: String = "./sharecore-data"
 
         func run() async throws {
-            try await BucketCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "bucket") { store in
                 for mapping in try await store.bucketMappings() {
-                    BucketCommand.say("\(mapping.name)\t\(mapping.share)\t/\(mapping.path)")
+                    AdminCommand.say("\(mapping.name)\t\(mapping.share)\t/\(mapping.path)")
                 }
             }
         }
@@ -61,33 +61,10 @@ struct BucketCommand: AsyncParsableCommand {
         var data: String = "./sharecore-data"
 
         func run() async throws {
-            try await BucketCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "bucket") { store in
                 try await store.removeBucket(name)
-                BucketCommand.say("removed bucket \(name)")
+                AdminCommand.say("removed bucket \(name)")
             }
-        }
-    }
-
-    static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-
-    /// Opens the store at `data`, runs `body`, closes it; engine errors become a message and exit code 1.
-    static func withStore(_ data: String, _ body: (ShareStore) async throws -> Void) async throws {
-        let store: ShareStore
-        do {
-            store = try await ShareStore.open(at: data)
-        } catch let error as ShareCoreError {
-            FileHandle.standardError.write(Data("sharecore bucket: \(error.message)\n".utf8))
-            throw ExitCode(2)
-        }
-        do {
-            try await body(store)
-            await store.close()
-        } catch let error as ShareCoreError {
-            await store.close()
-            FileHandle.standardError.write(Data("sharecore bucket: \(error.message)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }

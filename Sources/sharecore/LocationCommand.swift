@@ -41,17 +41,17 @@ struct LocationCommand: AsyncParsableCommand {
                 if !list.contains(claim) { list.append(claim) }
             }
             let components = path.split(separator: "/").map(String.init)
-            try await LocationCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "location") { store in
                 do {
                     try Names.validateShare(share)
                     for name in components { try Names.validateComponent(name) }
                     let saved = try await Locations.save(Location(alias: alias, path: ItemPath(share: share, components: components), claims: list),
                                                          in: store)
-                    LocationCommand.say("location \(saved.alias) -> share \(saved.path.share), directory '/\(saved.path.sharePath)', claims \(saved.claims.map(\.rawValue).joined(separator: ","))")
+                    AdminCommand.say("location \(saved.alias) -> share \(saved.path.share), directory '/\(saved.path.sharePath)', claims \(saved.claims.map(\.rawValue).joined(separator: ","))")
                 } catch Locations.Problem.aliasTaken {
-                    throw LocationCommand.Failure("alias '\(alias)' is taken")
+                    throw AdminCommand.Failure("alias '\(alias)' is taken")
                 } catch Locations.Problem.pathTaken {
-                    throw LocationCommand.Failure("a location already exposes that directory")
+                    throw AdminCommand.Failure("a location already exposes that directory")
                 }
             }
         }
@@ -64,9 +64,9 @@ struct LocationCommand: AsyncParsableCommand {
         var data: String = "./sharecore-data"
 
         func run() async throws {
-            try await LocationCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "location") { store in
                 for location in try Locations.all(store) {
-                    LocationCommand.say("\(location.alias)\t\(location.path.share)\t/\(location.path.sharePath)\t\(location.claims.map(\.rawValue).joined(separator: ","))")
+                    AdminCommand.say("\(location.alias)\t\(location.path.share)\t/\(location.path.sharePath)\t\(location.claims.map(\.rawValue).joined(separator: ","))")
                 }
             }
         }
@@ -82,45 +82,13 @@ struct LocationCommand: AsyncParsableCommand {
         var data: String = "./sharecore-data"
 
         func run() async throws {
-            try await LocationCommand.withStore(data) { store in
+            try await AdminCommand.withStore(data, command: "location") { store in
                 guard let location = try Locations.all(store).first(where: { $0.alias.lowercased() == alias.lowercased() }) else {
-                    throw LocationCommand.Failure("no location has alias '\(alias)'")
+                    throw AdminCommand.Failure("no location has alias '\(alias)'")
                 }
                 try await Locations.remove(location, from: store)
-                LocationCommand.say("removed location \(location.alias)")
+                AdminCommand.say("removed location \(location.alias)")
             }
-        }
-    }
-
-    struct Failure: Error {
-        let message: String
-        init(_ message: String) { self.message = message }
-    }
-
-    static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-
-    /// Opens the store at `data`, runs `body`, closes it; errors become a message and exit code 1.
-    static func withStore(_ data: String, _ body: (ShareStore) async throws -> Void) async throws {
-        let store: ShareStore
-        do {
-            store = try await ShareStore.open(at: data)
-        } catch let error as ShareCoreError {
-            FileHandle.standardError.write(Data("sharecore location: \(error.message)\n".utf8))
-            throw ExitCode(2)
-        }
-        do {
-            try await body(store)
-            await store.close()
-        } catch let error as ShareCoreError {
-            await store.close()
-            FileHandle.standardError.write(Data("sharecore location: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as Failure {
-            await store.close()
-            FileHandle.standardError.write(Data("sharecore location: \(error.message)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }

@@ -351,25 +351,7 @@ extension Mutation {
     /// Stores `bytes` as one chunk and splices it into the extents it covers.
     mutating func writeRange(node: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws {
         let chunk = try storeChunk(bytes)
-        // Compaction may fold every run of the new chunk into another chunk; registering it
-        // (with no change) lets `refs.apply` delete it then instead of leaking it.
-        refs.add(chunk: chunk, 0)
-        let end = offset + UInt64(bytes.count)
-        var position = offset
-        while position < end {
-            let index = position / extentSize
-            let base = index * extentSize
-            let segmentEnd = min(end, base + extentSize)
-            let old = try view.extent(node: node, index: index)
-            var map = old ?? ExtentMap(runs: [])
-            let start = UInt32(position - base)
-            let stop = UInt32(segmentEnd - base)
-            map.remove(start, stop)
-            map.insert(Run(offset: start, length: stop - start, chunk: chunk, chunkOffset: UInt32(position - offset)))
-            if map.runs.count > maxRuns { map = try compact(map) }
-            try putExtent(node: node, index: index, map, previous: old)
-            position = segmentEnd
-        }
+        try spliceChunk(node: node, offset: offset, chunk: chunk, length: UInt64(bytes.count))
     }
 
     /// Makes `range` a hole.

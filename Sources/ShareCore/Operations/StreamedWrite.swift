@@ -128,6 +128,8 @@ extension Share {
 extension Mutation {
     /// Puts `length` bytes of stored chunk `chunk` (from its start) at `offset` of file `node`.
     mutating func spliceChunk(node: UInt64, offset: UInt64, chunk: UInt64, length: UInt64) throws {
+        // Compaction may fold every run of the new chunk into another chunk; registering it
+        // (with no change) lets `refs.apply` delete it then instead of leaking it.
         refs.add(chunk: chunk, 0)
         let end = offset + length
         var position = offset

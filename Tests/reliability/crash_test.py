@@ -155,6 +155,8 @@ def writer(server, ledger, stop, seed, errors):
                 ledger.ack(key, digest(whole))
             elif op < 0.7:
                 source = f"w{seed}/source"
+                # The source is a write of its own: in flight at the kill, it may have landed.
+                ledger.begin(source, digest(data))
                 s3.put_object(Bucket=BUCKET, Key=source, Body=data)
                 ledger.ack(source, digest(data))
                 ledger.begin(key, digest(data))

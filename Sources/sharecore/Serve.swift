@@ -59,6 +59,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(name: .customLong("backup-clock-offset"),
+            help: "Testing only: the Backup front and its policy scheduler run this many seconds ahead of the system clock (default 0).")
+    var backupClockOffset: Int64 = 0
+
     @Option(name: .long, help: "Commit durability: full (sync every commit) or fast.")
     var durability: String = "full"
 
@@ -83,6 +87,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
         guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
+        guard (0...3_650 * 86_400).contains(backupClockOffset) else {
+            throw ValidationError("--backup-clock-offset must be 0 to 315360000 seconds (ten years)")
+        }
         guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
@@ -115,6 +122,13 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "sharecore")
         let tls = try tlsConfiguration()
         let scheme = tls == nil ? "http" : "https"
+        // A test-only offset (docs/BACKUP.md): retention that ends days away can be seen to end
+        // by restarting with a later clock; the engine's own clock (snapshot names) is untouched.
+        let offsetTicks = backupClockOffset * 10_000_000
+        let backupClock: @Sendable () -> FileTime = { FileTime(ticks: FileTime.now().ticks + offsetTicks) }
+        if backupClockOffset != 0 {
+            logger.warning("the Backup front's clock runs \(backupClockOffset) s ahead of the system clock (--backup-clock-offset, for testing)")
+        }
         let store = try await ShareStore.open(at: data, options: StoreOptions(durability: Durability(rawValue: durability) ?? .full))
         let token: AdminToken
         do {
@@ -142,7 +156,8 @@ struct Serve: AsyncParsableCommand {
         }
         if mgmtPort != 0 {
             let config = BackupConfiguration(account: account, adminToken: token, fileRESTPort: filePort, fileRESTScheme: scheme)
-            let front = BackupService(store: store, configuration: config, logger: Logger(label: "sharecore.backup"))
+            let front = BackupService(store: store, configuration: config, logger: Logger(label: "sharecore.backup"),
+                                      clock: backupClock)
             services.append(try FrontServer.application(front, host: host, port: mgmtPort, tls: tls, logger: logger,
                                                         banner: "Backup \(scheme)://\(host):\(mgmtPort)/subscriptions/...",
                                                         policy: policy))
@@ -166,7 +181,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Backup policies run whether or not the Backup front listens.
         services.append(BackupSchedulerService(scheduler: BackupScheduler(
-            store: store, account: account, logger: Logger(label: "sharecore.backup.scheduler"))))
+            store: store, account: account, logger: Logger(label: "sharecore.backup.scheduler"), clock: backupClock)))
         FileHandle.standardOutput.write(Data("Admin token \(token.text) (Backup and IIS Files fronts)\n".utf8))
         _ = token
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

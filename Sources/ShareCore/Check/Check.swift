@@ -59,7 +59,7 @@ struct Checker {
         try checkChunks()
         let liveShares = try checkShares()
         try checkExtentVersions(liveShares: liveShares)
-        try checkMultipart()
+        try checkStaged(purging: liveShares.subtracting(shareNames.keys))
         try checkRecords()
         try txn.scan(.pending, prefix: []) { k, _ in
             expectedRefs[k.beUInt64(at: 8), default: 0] += 1
@@ -250,59 +250,39 @@ struct Checker {
         }
     }
 
-    /// Checks upload and part records and counts the references parts hold (one per segment).
-    private mutating func checkMultipart() throws {
-        var uploads = Set<[UInt8]>()
-        try txn.scan(.uploads, prefix: []) { k, v in
-            let key = Array(k)
-            guard key.count == 8 + MultipartKeys.idBytes else {
-                problems.append("upload key \(key) has the wrong length")
+    /// Checks content staged for front records and counts the references it holds (one per
+    /// segment): its record exists and is owned by the share its key names (unless that share
+    /// is being purged), its segments are sorted, not overlapping, inside its size and inside
+    /// existing chunks.
+    private mutating func checkStaged(purging: Set<UInt64>) throws {
+        try txn.scan(.staged, prefix: []) { k, v in
+            guard let (share, table, record, key) = StagedKeys.split(k) else {
+                problems.append("staged content: a key of \(k.count) bytes is malformed")
                 return true
             }
-            uploads.insert(key)
-            let label = "upload \(MultipartKeys.text(key[8...])) of share id \(k.beUInt64(at: 0))"
-            do {
-                let record = try UploadRecord(v)
-                if (try? SharePath(record.path))?.isRoot ?? true {
-                    problems.append("\(label): '\(record.path)' is not a valid file path")
+            let label = "staged content '\(RecordKeys.printable(key))' of record \(table) '\(RecordKeys.printable(record))'"
+            if !purging.contains(share) {
+                let owner = try txn.get(.records, RecordKeys.key(table, record)).map { try StoredRecord($0).owner }
+                if owner != share {
+                    problems.append(owner == nil ? "\(label): its record does not exist" : "\(label): its record is not owned by share id \(share)")
                 }
-            } catch let error as ShareCoreError {
-                problems.append("\(label): \(error.message)")
             }
-            return true
-        }
-        try txn.scan(.parts, prefix: []) { k, v in
-            let key = Array(k)
-            guard key.count == 16 + MultipartKeys.idBytes else {
-                problems.append("part key \(key) has the wrong length")
-                return true
-            }
-            let share = k.beUInt64(at: 0)
-            let number = k.beUInt64(at: 8 + MultipartKeys.idBytes)
-            let label = "part \(number) of upload \(MultipartKeys.text(key[8..<(8 + MultipartKeys.idBytes)])) of share id \(share)"
-            // A purge deletes parts before uploads, so every part has its upload record.
-            if !uploads.contains(Array(key[0..<(8 + MultipartKeys.idBytes)])) {
-                problems.append("\(label): its upload does not exist")
-            }
-            let part: PartRecord
+            if key.count > ShareStore.maxStagedKeyBytes { problems.append("\(label): its key is longer than \(ShareStore.maxStagedKeyBytes) bytes") }
+            let content: StagedRecord
             do {
-                part = try PartRecord(v)
+                content = try StagedRecord(v)
             } catch let error as ShareCoreError {
                 problems.append("\(label): \(error.message)")
                 return true
             }
-            if part.number != Int(truncatingIfNeeded: number) || !(1...Share.maxPartNumber).contains(part.number) {
-                problems.append("\(label): the record holds part number \(part.number)")
-            }
-            if part.md5.count != 16 { problems.append("\(label): its MD5 has \(part.md5.count) bytes, not 16") }
-            if part.size > Share.maxPartSize { problems.append("\(label): \(part.size) bytes is over the part size limit") }
+            if content.md5.count != 16 { problems.append("\(label): its MD5 has \(content.md5.count) bytes, not 16") }
             var last: UInt64 = 0
-            for (i, segment) in part.segments.enumerated() {
+            for (i, segment) in content.segments.enumerated() {
                 let at = "\(label), segment \(i)"
                 expectedRefs[segment.chunk, default: 0] += 1
                 if segment.length == 0 { problems.append("\(at): empty segment") }
                 if segment.offset < last { problems.append("\(at): overlaps or is out of order") }
-                if segment.end > part.size { problems.append("\(at): lies past the end of the part") }
+                if segment.end > content.size { problems.append("\(at): lies past the end of the content") }
                 if let length = chunkLengths[segment.chunk] {
                     if Int(segment.chunkOffset) + Int(segment.length) > length {
                         problems.append("\(at): points past the end of chunk \(segment.chunk)")

@@ -72,12 +72,11 @@ extension ShareStore {
         return next
     }
 
-    /// Tables keyed by share id first that a share purge empties: parts before uploads, so a
-    /// part never outlives its upload record.
-    static let purgedTables: [Table] = versionedTables + [.permissions, .parts, .uploads]
+    /// Tables keyed by share id first that a share purge empties.
+    static let purgedTables: [Table] = versionedTables + [.permissions, .staged]
 
-    /// Deletes everything of a deleted share (versions, permissions, multipart uploads and their
-    /// parts), then its trash entry.
+    /// Deletes everything of a deleted share (versions, permissions, content staged for its
+    /// records), then its trash entry.
     func purgeShare(_ id: UInt64) async throws {
         for table in Self.purgedTables {
             var more = true
@@ -86,13 +85,13 @@ extension ShareStore {
                     var refs = RefDelta()
                     var doomed: [([UInt8], [UInt8])] = []
                     try txn.scan(table, prefix: Key.u64(id)) { k, v in
-                        doomed.append((Array(k), table == .extents || table == .parts ? Array(v) : []))
+                        doomed.append((Array(k), table == .extents || table == .staged ? Array(v) : []))
                         return doomed.count < Self.reclaimBatch
                     }
                     for (key, value) in doomed {
                         try txn.delete(table, key)
-                        if table == .parts {
-                            try value.withUnsafeBytes { try PartRecord($0) }.addReferences(to: &refs, -1)
+                        if table == .staged {
+                            try StagedRecord(value).addReferences(to: &refs, -1)
                         } else if !value.isEmpty {
                             refs.add(try value.withUnsafeBytes { try ExtentMap($0) }, -1)
                         }

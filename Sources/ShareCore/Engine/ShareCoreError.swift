@@ -5,7 +5,10 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// The code's name, e.g. `shareNotFound`.
         public let name: String
-        init(_ name: String) { self.name = name }
+        /// A code named `name`. Fronts may define codes of their own for the errors of their
+        /// record keeping (an S3 upload that does not exist, say); the engine raises only the
+        /// codes listed here.
+        public init(_ name: String) { self.name = name }
         /// The code's name.
         public var description: String { name }
 
@@ -61,15 +64,11 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         /// A file was at another path in the snapshot a comparison was asked against, and the
         /// caller did not ask to follow renames.
         public static let movedSinceSnapshot = Code("movedSinceSnapshot")
-        // Multipart uploads
-        /// The multipart upload does not exist (never created, completed, aborted, or of another share).
-        public static let uploadNotFound = Code("uploadNotFound")
-        /// A part listed for completion was not uploaded, or its MD5 differs from the one given.
-        public static let invalidPart = Code("invalidPart")
-        /// The parts listed for completion are not in strictly ascending order of part number.
-        public static let invalidPartOrder = Code("invalidPartOrder")
-        /// A part other than the last is smaller than the minimum part size.
-        public static let partTooSmall = Code("partTooSmall")
+        // Staged content
+        /// The front record staged content belongs to does not exist (or belongs to another share).
+        public static let recordNotFound = Code("recordNotFound")
+        /// Content a commit names was never staged for its record, or was committed or discarded.
+        public static let stagedContentNotFound = Code("stagedContentNotFound")
         // Leases
         /// A change was asked of something with an active lease, without a lease id.
         public static let leaseIdMissing = Code("leaseIdMissing")

@@ -102,6 +102,7 @@ public final class ShareStore: Sendable {
                     try txn.put(.meta, key, Key.u64(UInt64(options.extentSize)))
                 }
                 try LegacyMigration.moveBucketMappings(txn)
+                try LegacyMigration.moveMultipartUploads(txn)
             }
             try await store.recover()
         } catch {

@@ -220,16 +220,17 @@ public struct NodeInfo: Hashable, Sendable {
     public var lease: Lease? = nil
     /// The last copy that made this file, until its content changes (see ``CopyInfo``).
     public var copy: CopyInfo? = nil
-    /// The S3 ETag set by a multipart completion (``Share/completeMultipartUpload(_:parts:etag:minimumPartSize:createParents:)``);
-    /// nil otherwise; cleared whenever the content changes, kept by copies (same content).
+    /// An opaque ETag a front set when it committed staged content as this file
+    /// (``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:records:)``; S3 keeps its multipart
+    /// ETag here); nil otherwise; cleared whenever the content changes, kept by copies (same content).
     public var objectETag: String? = nil
     /// An opaque checksum of the whole content kept for a front (e.g. S3's
     /// `CRC32:base64`), set through ``NodeProperties/objectChecksum``; nil otherwise; cleared
     /// whenever the content changes, kept by copies (same content).
     public var objectChecksum: String? = nil
-    /// The sizes of the parts a multipart completion assembled, in order (so a front can serve
-    /// one part, as S3's `partNumber` does); nil otherwise; cleared whenever the content
-    /// changes, kept by copies (same content).
+    /// The sizes of the staged contents a commit assembled this file from, in order (so a
+    /// front can serve one of them, as S3's `partNumber` does); nil otherwise; cleared whenever
+    /// the content changes, kept by copies (same content).
     public var objectParts: [UInt64]? = nil
 
     /// Whether this is a directory.

@@ -145,8 +145,8 @@ extension ShareStore {
     /// unless `snapshots` is `.include`. The share disappears at once; its contents are
     /// reclaimed before this returns (or, after a crash, when the store is next opened).
     /// A share with an active lease is deleted only when `leaseId` matches it. The front
-    /// records it owns go with it (in the same transaction), and its multipart uploads are
-    /// released with its contents. `records` runs in the same transaction.
+    /// records it owns go with it (in the same transaction), and the content staged for them
+    /// is released with its contents. `records` runs in the same transaction.
     public func deleteShare(_ name: String, snapshots: SnapshotDeletion = .refuse, leaseId: String? = nil,
                             records: RecordChanges? = nil) async throws {
         let id: UInt64 = try await write { [self] txn in

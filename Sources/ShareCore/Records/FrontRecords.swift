@@ -120,23 +120,46 @@ public struct RecordWriter {
             }
         }
         let fullKey = RecordKeys.key(table, key)
-        _ = try delete(table, key)
+        if let raw = try txn.get(.records, fullKey) {
+            let old = try StoredRecord(raw)
+            if old.owner != 0, old.owner != ownerId,
+               try !txn.keys(.staged, prefix: StagedKeys.record(old.owner, table, key), limit: 1).isEmpty {
+                throw ShareCoreError(.invalidArgument, "record \(table) '\(RecordKeys.printable(key))' holds staged content, so its owner cannot change")
+            }
+            try removeIndexes(fullKey, old)
+        }
         try txn.put(.records, fullKey, StoredRecord(owner: ownerId, claim: claim, payload: value).encode())
         if ownerId != 0 { try txn.put(.recordOwners, Key.u64(ownerId) + fullKey, []) }
         if let claim { try txn.put(.recordClaims, Array(claim.utf8), fullKey) }
     }
 
-    /// Deletes the record under `key` in `table`; returns whether it existed.
+    /// Deletes the record under `key` in `table`, and discards the content staged for it
+    /// (``StagedContent``), releasing its chunks; returns whether the record existed.
     @discardableResult
     public func delete(_ table: RecordTable, _ key: [UInt8]) throws -> Bool {
+        try delete(table, key, discardingStaged: true)
+    }
+
+    /// Deletes a record; a share purge discards its staged content later, in batches, so
+    /// deleting a share's records leaves it (`discardingStaged: false`).
+    func delete(_ table: RecordTable, _ key: [UInt8], discardingStaged: Bool) throws -> Bool {
         try table.validate()
         let fullKey = RecordKeys.key(table, key)
         guard let raw = try txn.get(.records, fullKey) else { return false }
         let old = try StoredRecord(raw)
-        if old.owner != 0 { try txn.delete(.recordOwners, Key.u64(old.owner) + fullKey) }
-        if let claim = old.claim { try txn.delete(.recordClaims, Array(claim.utf8)) }
+        if discardingStaged, old.owner != 0 {
+            var refs = RefDelta()
+            try RecordWriter.discardStaged(txn, owner: old.owner, table, key, refs: &refs)
+            try refs.apply(txn)
+        }
+        try removeIndexes(fullKey, old)
         try txn.delete(.records, fullKey)
         return true
+    }
+
+    private func removeIndexes(_ fullKey: [UInt8], _ old: StoredRecord) throws {
+        if old.owner != 0 { try txn.delete(.recordOwners, Key.u64(old.owner) + fullKey) }
+        if let claim = old.claim { try txn.delete(.recordClaims, Array(claim.utf8)) }
     }
 }
 
@@ -166,7 +189,7 @@ extension ShareStore {
             guard let (table, key) = RecordKeys.split(fullKey) else {
                 throw ShareCoreError(.dataCorrupted, "a record owner entry of share \(id) has a malformed key")
             }
-            if try !writer.delete(table, key) { try txn.delete(.recordOwners, ownerKey) }
+            if try !writer.delete(table, key, discardingStaged: false) { try txn.delete(.recordOwners, ownerKey) }
         }
     }
 }

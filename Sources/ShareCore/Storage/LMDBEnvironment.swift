@@ -5,10 +5,13 @@ import Foundation
 /// the rest of the engine speaks ordered byte keys through ``ReadTxn`` and ``WriteTxn``.
 enum Table: Int, CaseIterable, Sendable {
     case meta, shares, snapshots, nodes, dirents, extents, chunks, refs, pending, trash, permissions
-    /// `buckets` is read only to migrate stores of earlier versions (see `LegacyMigration.swift`).
+    /// `buckets`, `uploads` and `parts` are read only to migrate stores of earlier versions
+    /// (see `LegacyMigration.swift`).
     case buckets, uploads, parts
     /// Fronts' own records (``RecordTable``), their owner index and the share names they claim.
     case records, recordOwners, recordClaims
+    /// Content staged for fronts' records (``StagedContent``).
+    case staged
 
     var name: String {
         switch self {
@@ -29,6 +32,7 @@ enum Table: Int, CaseIterable, Sendable {
         case .records: "records"
         case .recordOwners: "recordowners"
         case .recordClaims: "recordclaims"
+        case .staged: "staged"
         }
     }
 }

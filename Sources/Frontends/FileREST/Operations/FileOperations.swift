@@ -288,8 +288,9 @@ enum NodeRequest {
         case "preserve": return .unchanged
         case "inherit": return .inherit
         default:
-            try validateDescriptor(text, binary: format?.lowercased() == "binary")
-            return .descriptor(text)
+            let binary = format?.lowercased() == "binary"
+            try validateDescriptor(text, binary: binary)
+            return .descriptor(binary ? Permissions.binaryTag + text : text)
         }
     }
 
@@ -299,9 +300,11 @@ enum NodeRequest {
         let bad = FileRESTError.invalidHeader("x-ms-file-permission", text)
         guard text.utf8.count <= maxPermissionBytes else { throw bad }
         if binary {
-            guard let data = Data(base64Encoded: text), !data.isEmpty else { throw bad }
+            guard let data = Data(base64Encoded: text), let descriptor = try? SecurityDescriptor(binary: Array(data)),
+                  descriptor.owner != nil, descriptor.group != nil, descriptor.dacl != nil else { throw bad }
         } else {
-            guard text.contains("O:"), text.contains("G:"), text.contains("D:") else { throw bad }
+            guard let descriptor = try? SecurityDescriptor(sddl: text),
+                  descriptor.owner != nil, descriptor.group != nil, descriptor.dacl != nil else { throw bad }
         }
     }
 

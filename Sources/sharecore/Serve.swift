@@ -40,6 +40,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("s3-secret-key"), help: "S3 secret access key (default: the account key).")
     var s3SecretKey: String?
 
+    @Option(name: .customLong("s3-region"),
+            help: "The S3 region this server is (GetBucketLocation, x-amz-bucket-region; outside us-east-1 re-creating an owned bucket is 409 BucketAlreadyOwnedByYou).")
+    var s3Region: String = "us-east-1"
+
     @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
     var iisPort: Int = 55539
 
@@ -82,6 +86,10 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
+        guard !s3Region.isEmpty, s3Region.count <= 32,
+              s3Region.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw ValidationError("--s3-region must be a region name such as us-east-1 (lowercase letters, digits, hyphens)")
+        }
         guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
         guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
@@ -134,7 +142,8 @@ struct Serve: AsyncParsableCommand {
                                                         banner: "FileREST \(scheme)://\(host):\(filePort)/\(account)", policy: policy))
         }
         if s3Port != 0 {
-            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey)
+            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey,
+                                         region: s3Region)
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))",

@@ -15,7 +15,11 @@ enum ShareOperations {
             options.quotaGiB = value
         }
         options.accessTier = request.header("x-ms-access-tier")
-        options.enabledProtocols = request.header("x-ms-enabled-protocols")
+        if let protocols = request.header("x-ms-enabled-protocols") {
+            // NFS shares are refused as on a standard account (see docs/FILEREST.md, "NFS").
+            guard protocols.uppercased() == "SMB" else { throw FileRESTError.invalidHeader("x-ms-enabled-protocols", protocols) }
+            options.enabledProtocols = "SMB"
+        }
         options.rootSquash = request.header("x-ms-root-squash")
         if let metadata = try Headers.metadata(request) { options.metadata = metadata }
         let info = try await context.store.createShare(try context.shareName(), options: options)

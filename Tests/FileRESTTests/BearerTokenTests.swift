@@ -86,4 +86,46 @@ import Testing
         #expect(try await h.store.share("docs").exists("x") == false)
         try await h.finish()
     }
+
+    @Test func userDelegationKeysSignServiceSAS() async throws {
+        let h = try await Harness.make()
+        #expect(try await h.send(.put, "docs?restype=share").status == 201)
+        #expect(try await h.send(.put, "docs/f", headers: ["x-ms-type": "file", "x-ms-content-length": "3"]).status == 201)
+        let token = Self.token(Self.claims(["oid": "11111111-2222-3333-4444-555555555555"]))
+        let formatter = ISO8601DateFormatter()
+        let body = Array("<KeyInfo><Expiry>\(formatter.string(from: Date().addingTimeInterval(3600)))</Expiry></KeyInfo>".utf8)
+        let reply = try await h.send(.post, "?restype=service&comp=userdelegationkey",
+                                     headers: ["Authorization": "Bearer \(token)"], body: body, sign: false, scheme: "https")
+        #expect(reply.status == 200)
+        let xml = try #require(reply.xml)
+        #expect(xml.value("SignedOid") == "11111111-2222-3333-4444-555555555555")
+        #expect(xml.value("SignedTid") == Self.tenant && xml.value("SignedService") == "f")
+        let fields = UserDelegation.KeyFields(oid: try #require(xml.value("SignedOid")), tid: Self.tenant,
+                                              start: try #require(xml.value("SignedStart")), expiry: try #require(xml.value("SignedExpiry")),
+                                              service: "f", version: try #require(xml.value("SignedVersion")))
+        let value = try #require(xml.value("Value"))
+        #expect(value == Data(UserDelegation.keyValue(fields, accountKey: h.config.accountKey)).base64EncodedString())
+
+        // A file SAS signed with the key, as the SDK builds it.
+        let expiry = formatter.string(from: Date().addingTimeInterval(600))
+        let v = FileRESTService.newestVersion
+        let toSign = ["r", "", expiry, "/file/devstoreaccount1/docs/f", fields.oid, fields.tid, fields.start, fields.expiry, "f", fields.version,
+                      "", "", "", "", v, "", "", "", "", ""].joined(separator: "\n")
+        let signature = SharedKey.sign(toSign, key: try #require(Data(base64Encoded: value)).map { $0 })
+        func query(_ signature: String, oid: String = fields.oid) -> String {
+            let items = [("sv", v), ("se", expiry), ("sr", "f"), ("sp", "r"), ("skoid", oid), ("sktid", fields.tid), ("skt", fields.start),
+                         ("ske", fields.expiry), ("sks", "f"), ("skv", fields.version), ("sig", signature)]
+            return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        }
+        #expect(try await h.send(.get, "docs/f?" + query(signature), sign: false).status == 200)
+        let forged = try await h.send(.get, "docs/f?" + query(signature, oid: "99999999-2222-3333-4444-555555555555"), sign: false)
+        #expect(forged.status == 403 && forged.errorCode == "AuthenticationFailed")
+        let write = try await h.send(.put, "docs/f?comp=metadata&" + query(signature), sign: false)
+        #expect(write.status == 403)
+
+        // Only a bearer token gets a key.
+        let sharedKey = try await h.send(.post, "?restype=service&comp=userdelegationkey", body: body)
+        #expect(sharedKey.status == 403 && sharedKey.errorCode == "AuthenticationFailed")
+        try await h.finish()
+    }
 }

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 from azure.core.credentials import AccessToken
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.storage.fileshare import ShareClient, ShareServiceClient
 
 from compat_helpers import ACCOUNT, ACCOUNT_KEY, unique_name
@@ -122,3 +122,47 @@ def test_plain_http_refuses_bearer_tokens(server, share):
     assert (reply.status_code, reply.headers["x-ms-error-code"]) == (403, "AuthenticationFailed")
     assert "Authentication scheme Bearer is not allowed with HTTP." in reply.text
     assert not share.get_file_client("over-http.txt").exists()
+
+
+def test_user_delegation_sas(tls_server, oauth_share):
+    """A user delegation key got with a token signs a file SAS that works without the token;
+    a SAS whose key fields were altered, or one signed with the account key's form, fails."""
+    from datetime import datetime, timedelta, timezone
+
+    from azure.storage.fileshare import (FileSasPermissions, ShareFileClient, ShareSasPermissions,
+                                         generate_file_sas, generate_share_sas)
+
+    service = ShareServiceClient(tls_server.endpoint, credential=CraftedCredential(crafted_jwt()), token_intent="backup",
+                                 connection_verify=tls_server.ca_file)
+    now = datetime.now(timezone.utc)
+    key = service.get_user_delegation_key(start=now - timedelta(minutes=5), expiry=now + timedelta(hours=1))
+    assert (key.signed_oid, key.signed_tid, key.signed_service) == ("00000000-0000-0000-0000-000000000001", TENANT, "f")
+    share = token_share(tls_server, oauth_share, crafted_jwt())
+    share.get_file_client("shared.txt").upload_file(b"delegated")
+
+    sas = generate_file_sas(ACCOUNT, oauth_share, ["shared.txt"], user_delegation_key=key,
+                            permission=FileSasPermissions(read=True), expiry=now + timedelta(minutes=30))
+    reader = ShareFileClient(tls_server.endpoint, oauth_share, "shared.txt", credential=sas,
+                             connection_verify=tls_server.ca_file)
+    assert reader.download_file().readall() == b"delegated"
+    with pytest.raises(HttpResponseError) as denied:
+        reader.upload_file(b"not allowed")
+    assert denied.value.error_code == "AuthorizationPermissionMismatch"
+
+    lister = ShareClient(tls_server.endpoint, oauth_share, connection_verify=tls_server.ca_file,
+                         credential=generate_share_sas(ACCOUNT, oauth_share, user_delegation_key=key,
+                                                       permission=ShareSasPermissions(list=True),
+                                                       expiry=now + timedelta(minutes=30)))
+    assert [entry["name"] for entry in lister.list_directories_and_files()] == ["shared.txt"]
+
+    forged = sas.replace("skoid=00000000-0000-0000-0000-000000000001", "skoid=00000000-0000-0000-0000-000000000002")
+    assert forged != sas
+    with pytest.raises(ClientAuthenticationError) as refused:
+        ShareFileClient(tls_server.endpoint, oauth_share, "shared.txt", credential=forged,
+                        connection_verify=tls_server.ca_file).download_file()
+    assert refused.value.error_code == "AuthenticationFailed"
+
+    # A key lives at most seven days, and only a token can get one.
+    with pytest.raises(HttpResponseError) as too_long:
+        service.get_user_delegation_key(start=now, expiry=now + timedelta(days=8))
+    assert too_long.value.error_code == "InvalidXmlNodeValue"

@@ -7,6 +7,12 @@ enum Authorizer {
     /// Authorizes the request of `context`, or throws Azure's error for it.
     static func authorize(_ context: OperationContext) async throws {
         let request = context.request
+        if context.operation == .getUserDelegationKey {
+            // A user delegation key names an Entra identity: only a bearer token has one.
+            guard let header = request.header("Authorization"), header.lowercased().hasPrefix("bearer ") else {
+                throw FileRESTError.authenticationFailed("Only a bearer token (Microsoft Entra ID) can get a user delegation key.")
+            }
+        }
         if let header = request.header("Authorization") {
             let words = header.split(separator: " ", maxSplits: 1)
             if words.count == 2, words[0].lowercased() == "bearer" {

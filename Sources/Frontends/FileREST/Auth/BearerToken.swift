@@ -15,6 +15,7 @@ enum BearerToken {
         var audiences: [String]
         var issuer: String?
         var tenant: String?
+        var objectId: String?
         var notBefore: Double?
         var expires: Double?
     }
@@ -52,7 +53,7 @@ enum BearerToken {
     /// File and directory operations, and the share's permissions, are file data operations.
     static func needsIntent(_ operation: Operation) -> Bool {
         switch operation {
-        case .listShares, .getServiceProperties, .setServiceProperties, .preflight, .createShare, .snapshotShare,
+        case .listShares, .getServiceProperties, .setServiceProperties, .preflight, .getUserDelegationKey, .createShare, .snapshotShare,
              .deleteShare, .getShareProperties, .setShareProperties, .getShareMetadata, .setShareMetadata,
              .getShareACL, .setShareACL, .getShareStats, .leaseShare:
             return false
@@ -76,7 +77,7 @@ enum BearerToken {
         default: audiences = []
         }
         return Claims(audiences: audiences, issuer: payload["iss"] as? String, tenant: payload["tid"] as? String,
-                      notBefore: number("nbf"), expires: number("exp"))
+                      objectId: payload["oid"] as? String, notBefore: number("nbf"), expires: number("exp"))
     }
 
     /// Checks lifetime, issuer and audience, in the order Azure reports them.

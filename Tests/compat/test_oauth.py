@@ -1,8 +1,8 @@
 """Microsoft Entra ID bearer tokens on FileREST over HTTPS (issue #9): the unmodified SDK with
 a token credential and `token_intent="backup"` works; a token of the wrong audience, issuer or
 lifetime gets Azure's 401 with a `WWW-Authenticate` challenge; plain HTTP refuses bearer tokens.
-The server checks the token's form and claims, not its signature (like Azurite's `--oauth basic`),
-so the credential here hands out a crafted, unsigned JWT."""
+With `--oauth basic` the server checks the token's form and claims, not its signature (like
+Azurite's `--oauth basic`), so the credential here hands out a crafted, unsigned JWT."""
 
 import base64
 import json
@@ -46,7 +46,8 @@ class CraftedCredential:
 
 @pytest.fixture(scope="module")
 def tls_server(server_factory):
-    return server_factory.start(server_factory.data_dir("oauth"), tls=server_factory.certificate())
+    return server_factory.start(server_factory.data_dir("oauth"), tls=server_factory.certificate(),
+                                extra_args=["--oauth", "basic"])
 
 
 @pytest.fixture
@@ -114,13 +115,25 @@ def test_file_operations_need_the_backup_intent(tls_server, oauth_share):
     assert listed.status_code == 200
 
 
+def test_bearer_tokens_need_the_oauth_flag(server_factory):
+    """Without --oauth basic an unverified token is no credential, even over HTTPS."""
+    plain = server_factory.start(server_factory.data_dir("no-oauth"), tls=server_factory.certificate())
+    headers = {"Authorization": f"Bearer {crafted_jwt()}", "x-ms-version": "2026-02-06", "x-ms-file-request-intent": "backup",
+               "x-ms-date": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())}
+    reply = requests.get(f"{plain.endpoint}/?comp=list", headers=headers, verify=plain.ca_file)
+    assert (reply.status_code, reply.headers["x-ms-error-code"]) == (403, "AuthenticationFailed")
+    server_factory.stop(plain)
+
+
 def test_plain_http_refuses_bearer_tokens(server, share):
+    # --oauth needs TLS, so a plain-HTTP server never takes bearer tokens (and the front refuses
+    # them over HTTP even when enabled: BearerTokenTests).
     headers = {"Authorization": f"Bearer {crafted_jwt()}", "x-ms-version": "2026-02-06", "x-ms-file-request-intent": "backup",
                "x-ms-date": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime()), "x-ms-type": "file",
                "x-ms-content-length": "1", "Content-Length": "0"}
     reply = requests.put(f"{server.endpoint}/{share.share_name}/over-http.txt", headers=headers)
     assert (reply.status_code, reply.headers["x-ms-error-code"]) == (403, "AuthenticationFailed")
-    assert "Authentication scheme Bearer is not allowed with HTTP." in reply.text
+    assert "Authentication scheme Bearer is not supported" in reply.text
     assert not share.get_file_client("over-http.txt").exists()
 
 
@@ -166,3 +179,13 @@ def test_user_delegation_sas(tls_server, oauth_share):
     with pytest.raises(HttpResponseError) as too_long:
         service.get_user_delegation_key(start=now, expiry=now + timedelta(days=8))
     assert too_long.value.error_code == "InvalidXmlNodeValue"
+
+
+def test_oauth_flag_needs_tls_and_basic(server_factory):
+    from conftest import sharecore_binary
+    import subprocess
+
+    for args, message in [(["--oauth", "basic"], "--oauth needs --tls-cert"), (["--oauth", "full"], "--oauth takes only basic")]:
+        result = subprocess.run([sharecore_binary(), "serve", "--data", server_factory.data_dir("oauth-flag"), *args],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and message in result.stderr

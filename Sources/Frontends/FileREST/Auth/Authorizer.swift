@@ -1,7 +1,7 @@
 import Foundation
 
-/// Decides whether a request may run: Shared Key (or Shared Key Lite) or a Microsoft Entra
-/// bearer token (HTTPS only) in the Authorization header, or a shared access signature in the
+/// Decides whether a request may run: Shared Key (or Shared Key Lite) or, when enabled
+/// (`--oauth basic`), a Microsoft Entra bearer token (HTTPS only) in the Authorization header, or a shared access signature in the
 /// query. Nothing is served anonymously.
 enum Authorizer {
     /// Authorizes the request of `context`, or throws Azure's error for it.
@@ -15,7 +15,7 @@ enum Authorizer {
         }
         if let header = request.header("Authorization") {
             let words = header.split(separator: " ", maxSplits: 1)
-            if words.count == 2, words[0].lowercased() == "bearer" {
+            if words.count == 2, words[0].lowercased() == "bearer", context.configuration.acceptsUnverifiedBearerTokens {
                 try BearerToken.authorize(String(words[1]).trimmingCharacters(in: .whitespaces), context)
                 return
             }

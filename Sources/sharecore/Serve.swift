@@ -40,6 +40,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("s3-secret-key"), help: "S3 secret access key (default: the account key).")
     var s3SecretKey: String?
 
+    @Option(name: .long,
+            help: "basic: accept Microsoft Entra bearer tokens on FileREST over HTTPS, checking their claims but not their signature (as Azurite's --oauth basic).")
+    var oauth: String?
+
+    @Option(name: .customLong("s3-region"),
+            help: "The S3 region this server is (GetBucketLocation, x-amz-bucket-region; outside us-east-1 re-creating an owned bucket is 409 BucketAlreadyOwnedByYou).")
+    var s3Region: String = "us-east-1"
+
     @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
     var iisPort: Int = 55539
 
@@ -86,6 +94,12 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (0...65535).contains(filePort) else { throw ValidationError("--file-port must be 0 to 65535") }
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
+        if let oauth, oauth != "basic" { throw ValidationError("--oauth takes only basic") }
+        if oauth != nil, tlsCert == nil { throw ValidationError("--oauth needs --tls-cert and --tls-key (bearer tokens travel over HTTPS only)") }
+        guard !s3Region.isEmpty, s3Region.count <= 32,
+              s3Region.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw ValidationError("--s3-region must be a region name such as us-east-1 (lowercase letters, digits, hyphens)")
+        }
         guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
         guard (0...3_650 * 86_400).contains(backupClockOffset) else {
             throw ValidationError("--backup-clock-offset must be 0 to 315360000 seconds (ten years)")
@@ -142,13 +156,15 @@ struct Serve: AsyncParsableCommand {
         policy.fitDescriptorLimit(logger: logger)
         MemoryPolicy.apply()
         var services: [any Service] = [HeapTrimService()]
-        if filePort != 0, let config = FileRESTConfiguration(account: account, accountKey: accountKey) {
+        if filePort != 0, var config = FileRESTConfiguration(account: account, accountKey: accountKey) {
+            config.acceptsUnverifiedBearerTokens = oauth == "basic"
             let front = FileRESTService(store: store, configuration: config, logger: Logger(label: "sharecore.filerest"))
             services.append(try FrontServer.application(front, host: host, port: filePort, tls: tls, logger: logger,
                                                         banner: "FileREST \(scheme)://\(host):\(filePort)/\(account)", policy: policy))
         }
         if s3Port != 0 {
-            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey)
+            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey,
+                                         region: s3Region)
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))",

@@ -57,7 +57,10 @@ import Testing
         let tooLarge = try await create(h, "f", length: 8 << 20, body: [UInt8](repeating: 1, count: (4 << 20) + 1))
         #expect(tooLarge.status == 413 && tooLarge.errorCode == "RequestBodyTooLarge")
         let structured = try await create(h, "f", length: 16, body: body, headers: ["x-ms-structured-body": "XSM/1.0; properties=crc64"])
-        #expect(structured.status == 400 && structured.errorCode == "UnsupportedHeader")
+        #expect(structured.status == 400 && structured.errorCode == "MissingRequiredHeader")
+        let notAMessage = try await create(h, "f", length: 16, body: [UInt8](repeating: 0, count: 48), headers: [
+            "x-ms-structured-body": "XSM/1.0; properties=crc64", "x-ms-structured-content-length": "16"])
+        #expect(notAMessage.status == 400 && notAMessage.errorCode == "InvalidInput")
         // Before version 2026-02-06 Create File carries no content.
         let oldVersion = try await create(h, "f", length: 16, body: body, version: "2025-05-05")
         #expect(oldVersion.status == 400 && oldVersion.errorCode == "InvalidHeaderValue")

@@ -109,10 +109,17 @@ import Testing
         #expect(byKey.header("x-ms-file-permission-key") == key)
         let inherit = try await h.send(.put, "docs/b?restype=directory", headers: ["x-ms-file-permission": "inherit"])
         #expect(inherit.header("x-ms-file-permission-key") == FileRESTService.defaultPermissionKey)
+        let descriptor = Data(try SecurityDescriptor(sddl: Self.sddl).binary).base64EncodedString()
         let binary = try await h.send(.put, "docs/c?restype=directory", headers: [
-            "x-ms-file-permission": Data("binary-descriptor".utf8).base64EncodedString(),
-            "x-ms-file-permission-format": "Binary"])
+            "x-ms-file-permission": descriptor, "x-ms-file-permission-format": "Binary"])
         #expect(binary.status == 201)
+        // A binary descriptor is stored as binary, and read back as SDDL when asked so.
+        let binaryKey = try #require(binary.header("x-ms-file-permission-key"))
+        let asSDDL = try await h.send(.get, "docs?restype=share&comp=filepermission", headers: ["x-ms-file-permission-key": binaryKey])
+        #expect(try JSONSerialization.jsonObject(with: Data(asSDDL.body)) as? [String: String] == ["permission": Self.sddl])
+        expectError(try await h.send(.put, "docs/d?restype=directory", headers: [
+            "x-ms-file-permission": Data("binary-descriptor".utf8).base64EncodedString(), "x-ms-file-permission-format": "Binary"]),
+                    400, "InvalidHeaderValue")
         // Bad permissions change nothing.
         expectError(try await h.send(.put, "docs/d?restype=directory", headers: ["x-ms-file-permission-key": "1*2"]),
                     400, "InvalidHeaderValue")

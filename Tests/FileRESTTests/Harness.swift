@@ -17,7 +17,8 @@ struct Harness {
     static func make() async throws -> Harness {
         let path = NSTemporaryDirectory() + "filerest-test-" + UUID().uuidString
         let store = try await ShareStore.open(at: path, options: StoreOptions(durability: .fast, mapSize: 64 << 30))
-        let config = try #require(FileRESTConfiguration())
+        var config = try #require(FileRESTConfiguration())
+        config.acceptsUnverifiedBearerTokens = true
         return Harness(path: path, store: store, service: FileRESTService(store: store, configuration: config), config: config)
     }
 
@@ -37,14 +38,15 @@ struct Harness {
     /// Sends `method` to `/account/<pathAndQuery>` with `headers` and `body`, signed unless
     /// `sign` is false.
     func send(_ method: HTTPRequest.Method, _ pathAndQuery: String, headers: [String: String] = [:],
-              body: [UInt8] = [], sign: Bool = true, version: String = FileRESTService.newestVersion) async throws -> Reply {
+              body: [UInt8] = [], sign: Bool = true, version: String = FileRESTService.newestVersion,
+              scheme: String = "http") async throws -> Reply {
         var fields = HTTPFields()
         fields.set("x-ms-version", version)
         fields.set("x-ms-date", HTTPDate.format(Date()))
         if !body.isEmpty || method == .put { fields.set("Content-Length", String(body.count)) }
         for (name, value) in headers { fields.set(name, value) }
         let full = "/" + account + (pathAndQuery.hasPrefix("/") ? pathAndQuery : "/" + pathAndQuery)
-        var head = HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:10004", path: full, headerFields: fields)
+        var head = HTTPRequest(method: method, scheme: scheme, authority: "127.0.0.1:10004", path: full, headerFields: fields)
         if sign {
             let parsed = try FileRequest.parse(FrontRequest(head: head), account: account)
             let signature = SharedKey.sign(SharedKey.stringToSign(parsed), key: config.accountKey)

@@ -238,6 +238,14 @@ import Testing
         #expect(props.header("x-ms-access-tier-change-time")?.hasSuffix(" GMT") == true)
         #expect(props.header("x-ms-enabled-protocols") == "SMB")
         #expect(props.header("x-ms-root-squash") == nil)
+        // NFS shares are refused, as on a standard account; SMB may be named.
+        for protocols in ["NFS", "nfs", "SMB,NFS"] {
+            let nfs = try await h.send(.put, "nfsshare?restype=share", headers: ["x-ms-enabled-protocols": protocols])
+            #expect(nfs.status == 400 && nfs.errorCode == "InvalidHeaderValue", "\(protocols)")
+        }
+        #expect(try await h.send(.get, "nfsshare?restype=share").status == 404)
+        #expect(try await h.send(.put, "smbshare?restype=share", headers: ["x-ms-enabled-protocols": "smb"]).status == 201)
+        #expect(try await h.send(.get, "smbshare?restype=share").header("x-ms-enabled-protocols") == "SMB")
         #expect(props.header("x-ms-lease-status") == "unlocked" && props.header("x-ms-lease-state") == "available")
         #expect(props.header("x-ms-lease-duration") == nil)
         #expect(props.header("ETag")?.hasPrefix("\"0x") == true)

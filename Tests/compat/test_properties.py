@@ -13,7 +13,9 @@ from azure.storage.fileshare import (
     ShareSasPermissions,
 )
 
-from compat_helpers import unique_name
+from azure.core.exceptions import HttpResponseError
+
+from compat_helpers import azure_error, unique_name
 
 UTC = dt.timezone.utc
 
@@ -236,3 +238,14 @@ def test_cors_preflight_and_actual_request(server, service, share):
         assert headers["Access-Control-Allow-Origin"] == "https://app.example"
     finally:
         service.set_service_properties(cors=[])
+
+
+def test_nfs_shares_are_refused_and_nothing_is_created(service):
+    # As on a standard Azure account; docs/FILEREST.md says why NFS shares are not offered.
+    name = unique_name("nfs")
+    with azure_error(HttpResponseError, "InvalidHeaderValue", 400):
+        service.create_share(name, protocols="NFS")
+    assert name not in [s.name for s in service.list_shares(name_starts_with=name)]
+    smb = service.create_share(name, protocols="SMB")
+    assert smb.get_share_properties().protocols == ["SMB"]
+    smb.delete_share()

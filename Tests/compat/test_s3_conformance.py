@@ -112,13 +112,60 @@ def test_completion_checksum_header_is_the_whole_objects(s3_client, bucket):
     with s3_error("BadDigest", 400):
         s3_client.complete_multipart_upload(Bucket=bucket, Key="summed", UploadId=upload, ChecksumCRC32=wrong,
                                             MultipartUpload={"Parts": listed})
-    # A full-object checksum would need the assembled content's CRC: refused, not ignored.
-    with s3_error("NotImplemented", 501):
-        s3_client.complete_multipart_upload(Bucket=bucket, Key="summed", UploadId=upload,
+    # A full-object value where the type says composite is not the composite's form.
+    with s3_error("InvalidRequest", 400):
+        s3_client.complete_multipart_upload(Bucket=bucket, Key="summed", UploadId=upload, ChecksumType="COMPOSITE",
                                             ChecksumCRC32=checksum_b64("CRC32", b"".join(parts)),
                                             MultipartUpload={"Parts": listed})
     with s3_error("404", 404):
         s3_client.head_object(Bucket=bucket, Key="summed")
-    s3_client.complete_multipart_upload(Bucket=bucket, Key="summed", UploadId=upload, ChecksumCRC32=composite,
-                                        MultipartUpload={"Parts": listed})
+    done = s3_client.complete_multipart_upload(Bucket=bucket, Key="summed", UploadId=upload, ChecksumCRC32=composite,
+                                               MultipartUpload={"Parts": listed})
+    assert (done["ChecksumCRC32"], done["ChecksumType"]) == (composite, "COMPOSITE")
     assert s3_client.get_object(Bucket=bucket, Key="summed")["Body"].read() == b"".join(parts)
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "CRC64NVME"])
+def test_full_object_checksums_of_multipart_uploads(s3_client, bucket, algorithm):
+    """FULL_OBJECT: the CRC of the assembled object, which the server derives from the parts'
+    CRCs and sizes; a wrong one is BadDigest and completes nothing."""
+    parts = [pattern(5 * MiB + 3, seed=20), pattern(5 * MiB, seed=21), b"last bytes"]
+    whole = b"".join(parts)
+    key = f"full-{algorithm.lower()}"
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=algorithm,
+                                               ChecksumType="FULL_OBJECT")["UploadId"]
+    listed = []
+    for number, data in enumerate(parts, start=1):
+        answer = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=number, Body=data,
+                                       ChecksumAlgorithm=algorithm)
+        listed.append({"PartNumber": number, "ETag": answer["ETag"]})
+    field = "Checksum" + algorithm
+    with s3_error("BadDigest", 400):
+        s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, ChecksumType="FULL_OBJECT",
+                                            MultipartUpload={"Parts": listed}, **{field: checksum_b64(algorithm, b"other")})
+    with s3_error("404", 404):
+        s3_client.head_object(Bucket=bucket, Key=key)
+    done = s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, ChecksumType="FULL_OBJECT",
+                                               MultipartUpload={"Parts": listed},
+                                               **{field: checksum_b64(algorithm, whole)})
+    assert (done[field], done["ChecksumType"]) == (checksum_b64(algorithm, whole), "FULL_OBJECT")
+    assert s3_client.get_object(Bucket=bucket, Key=key)["Body"].read() == whole
+
+
+def test_full_object_checksum_is_computed_when_only_the_type_is_given(s3_client, bucket):
+    parts = [pattern(5 * MiB, seed=30), b"end"]
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="typed", ChecksumAlgorithm="CRC32C",
+                                               ChecksumType="FULL_OBJECT")["UploadId"]
+    listed = [{"PartNumber": n, "ETag": s3_client.upload_part(Bucket=bucket, Key="typed", UploadId=upload, PartNumber=n,
+                                                              Body=data, ChecksumAlgorithm="CRC32C")["ETag"]}
+              for n, data in enumerate(parts, start=1)]
+    done = s3_client.complete_multipart_upload(Bucket=bucket, Key="typed", UploadId=upload, ChecksumType="FULL_OBJECT",
+                                               MultipartUpload={"Parts": listed})
+    assert done["ChecksumCRC32C"] == checksum_b64("CRC32C", b"".join(parts))
+    # SHA-256 has no full-object form.
+    sha = s3_client.create_multipart_upload(Bucket=bucket, Key="sha", ChecksumAlgorithm="SHA256")["UploadId"]
+    etag = s3_client.upload_part(Bucket=bucket, Key="sha", UploadId=sha, PartNumber=1, Body=b"x",
+                                 ChecksumAlgorithm="SHA256")["ETag"]
+    with s3_error("InvalidRequest", 400):
+        s3_client.complete_multipart_upload(Bucket=bucket, Key="sha", UploadId=sha, ChecksumType="FULL_OBJECT",
+                                            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})

@@ -6,6 +6,7 @@ enum Dispatcher {
     static func run(_ operation: Operation, _ context: OperationContext) async throws -> FrontResponse {
         switch operation {
         case .listShares: try await ServiceOperations.listShares(context)
+        case .getUserDelegationKey: try await UserDelegation.getKey(context)
         case .getServiceProperties: try await ServiceOperations.getServiceProperties(context)
         case .setServiceProperties: try await ServiceOperations.setServiceProperties(context)
         case .preflight: try await ServiceOperations.preflight(context)

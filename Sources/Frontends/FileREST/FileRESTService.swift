@@ -10,6 +10,10 @@ public struct FileRESTConfiguration: Sendable {
     public var account: String
     /// The account key (decoded from base64).
     public var accountKey: [UInt8]
+    /// Whether Microsoft Entra bearer tokens are accepted (over HTTPS) with their claims checked
+    /// but not their signature, as Azurite's `--oauth basic` does (default off: anyone who
+    /// can reach the port could forge such a token).
+    public var acceptsUnverifiedBearerTokens = false
 
     /// The well-known development account key (base64), as the Azure storage emulators use.
     public static let developmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

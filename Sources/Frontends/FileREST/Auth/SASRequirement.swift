@@ -44,6 +44,8 @@ struct SASRequirement: Sendable, Equatable {
         switch operation {
         // Service
         case .listShares: return SASRequirement(resourceType: .service, permissions: "l", serviceScope: .none)
+        // Never reached with a SAS: the Authorizer takes only a bearer token for it.
+        case .getUserDelegationKey: return SASRequirement(resourceType: .service, permissions: "w", serviceScope: .none)
         case .getServiceProperties, .preflight: return SASRequirement(resourceType: .service, permissions: "r", serviceScope: .none)
         case .setServiceProperties: return SASRequirement(resourceType: .service, permissions: "w", serviceScope: .none)
         // Share

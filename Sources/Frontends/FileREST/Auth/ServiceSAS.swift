@@ -26,8 +26,11 @@ enum ServiceSAS {
         }
         let signature = try fields.signature()
 
-        let toSign = stringToSign(fields, resource: canonicalResource(request, resource: resource), modern: modern)
-        try SAS.verify(signature, stringToSign: toSign, key: context.configuration.accountKey)
+        let delegation = try UserDelegation.keyFields(fields, now: now)
+        let toSign = stringToSign(fields, resource: canonicalResource(request, resource: resource), modern: modern,
+                                  userDelegation: delegation != nil)
+        let key = delegation.map { UserDelegation.keyValue($0, accountKey: context.configuration.accountKey) } ?? context.configuration.accountKey
+        try SAS.verify(signature, stringToSign: toSign, key: key)
 
         var policy = SignedPolicy(start: start, expiry: expiry, permissions: permissions)
         if let identifier {
@@ -61,8 +64,15 @@ enum ServiceSAS {
     /// then (from 2015-04-05) `sip`, `spr`, then `sv`, `rscc`, `rscd`, `rsce`, `rscl`, `rsct`,
     /// joined by newlines (as `_shared_access_signature.py` builds it; the File service has no
     /// `sr`, snapshot or encryption-scope lines in any version).
-    static func stringToSign(_ fields: SASFields, resource: String, modern: Bool) -> String {
-        var parts = [fields.raw("sp") ?? "", fields.raw("st") ?? "", fields.raw("se") ?? "", resource, fields.raw("si") ?? ""]
+    /// A user delegation SAS signs the key's fields (`skoid`, `sktid`, `skt`, `ske`, `sks`,
+    /// `skv`, `skdutid`, `sduoid`) where another signs `si`.
+    static func stringToSign(_ fields: SASFields, resource: String, modern: Bool, userDelegation: Bool = false) -> String {
+        var parts = [fields.raw("sp") ?? "", fields.raw("st") ?? "", fields.raw("se") ?? "", resource]
+        if userDelegation {
+            parts += ["skoid", "sktid", "skt", "ske", "sks", "skv", "skdutid", "sduoid"].map { fields.raw($0) ?? "" }
+        } else {
+            parts.append(fields.raw("si") ?? "")
+        }
         if modern { parts += [fields.raw("sip") ?? "", fields.raw("spr") ?? ""] }
         parts.append(fields.raw("sv") ?? "")
         for (parameter, _) in SAS.overrideParameters { parts.append(fields.raw(parameter) ?? "") }

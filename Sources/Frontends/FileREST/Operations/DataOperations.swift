@@ -16,10 +16,13 @@ enum DataOperations {
     /// `GET`: the whole file (200) or the range `x-ms-range`/`Range` asks for (206 with
     /// `Content-Range`), streamed, with the file's properties; also at `sharesnapshot`.
     /// `x-ms-range-get-content-md5: true` adds the MD5 of a range of at most 4 MiB.
+    /// `x-ms-structured-body` asks for the body as a structured message with CRC-64s
+    /// (`Content-Length` then the encoded length, `x-ms-structured-content-length` the content's).
     static func getFile(_ context: OperationContext) async throws -> FrontResponse {
         let request = context.request
         let requested = try ByteRange.of(request)?.range
         let rangeMD5 = try NodeRequest.bool(request, "x-ms-range-get-content-md5") ?? false
+        let structured = try structuredRequest(request)
         let share = try context.share()
         let path = request.pathString
         let info = try await NodeRequest.info(context, kind: .file)
@@ -44,6 +47,12 @@ enum DataOperations {
             response.body = .bytes(bytes)
         } else if !span.isEmpty {
             response.body = try await .verifiedFileContent(share, fileId: info.id, path: path, span: span, pieceBytes: chunkBytes)
+        }
+        if structured {
+            response.body = StructuredMessage.encode(response.body, contentLength: UInt64(span.count))
+            response.head.headerFields.set("Content-Length", String(StructuredMessage.encodedLength(UInt64(span.count))))
+            response.head.headerFields.set("x-ms-structured-body", StructuredMessage.crc64Header)
+            response.head.headerFields.set("x-ms-structured-content-length", String(span.count))
         }
         return response
     }
@@ -99,16 +108,16 @@ enum DataOperations {
             let info = try await share.clear(path, range: span, preserveLastWriteTime: preserve)
             return context.response(.created, writeHeaders(info))
         }
-        if let structured = request.header("x-ms-structured-body") {
-            throw FileRESTError.unsupportedHeader("x-ms-structured-body", structured)
-        }
-        let bytes = try await rangeBody(request, span: span)
+        let structured = try structuredRequest(request)
+        guard span.count <= UInt64(chunkBytes) else { throw bodyTooLarge() }
+        let bytes = structured ? try await structuredBody(request, contentLength: UInt64(span.count)) : try await rangeBody(request, span: span)
         let md5 = Array(Insecure.MD5.hash(data: bytes))
         try checkMD5(request, computed: md5)
         try checkCRC64(request, bytes)
         let info = try await share.write(path, at: span.lowerBound, bytes, preserveLastWriteTime: preserve)
         var fields = writeHeaders(info)
         fields.set("Content-MD5", Data(md5).base64EncodedString())
+        if structured { addStructuredUploadHeaders(&fields, content: bytes) }
         fields.set("x-ms-request-server-encrypted", "true")
         return context.response(.created, fields)
     }

@@ -40,19 +40,33 @@ enum FileOperations {
             throw NodeRequest.typeMismatch()
         }
         var fields = NodeRequest.changeHeaders(info, context)
-        if let content { fields.set("Content-MD5", Data(content.md5).base64EncodedString()) }
+        if let content {
+            fields.set("Content-MD5", Data(content.md5).base64EncodedString())
+            if content.structured { DataOperations.addStructuredUploadHeaders(&fields, content: content.bytes) }
+        }
         return context.response(.created, fields)
     }
 
     /// The body of a Create File and its MD5; nil when there is none. A body needs version
     /// 2026-02-06 or later (`InvalidHeaderValue` on `Content-Length` before), a `Content-Length`
     /// of at most 4 MiB (`RequestBodyTooLarge`) and no more than the file's length; it must
-    /// match `Content-MD5` and `x-ms-content-crc64` when given. Structured-message bodies
-    /// (`x-ms-structured-body`) are not implemented and are refused (`UnsupportedHeader`).
-    static func initialContent(_ context: OperationContext, fileLength: UInt64) async throws -> (bytes: [UInt8], md5: [UInt8])? {
+    /// match `Content-MD5` and `x-ms-content-crc64` when given. A structured-message body
+    /// (`x-ms-structured-body`) has its CRC-64s verified and `x-ms-structured-content-length`
+    /// is then the content's length.
+    static func initialContent(_ context: OperationContext, fileLength: UInt64) async throws -> (bytes: [UInt8], md5: [UInt8], structured: Bool)? {
         let request = context.request
-        if let structured = request.header("x-ms-structured-body") {
-            throw FileRESTError.unsupportedHeader("x-ms-structured-body", structured)
+        if try DataOperations.structuredRequest(request) {
+            guard context.version >= contentVersion else { throw FileRESTError.invalidHeader("x-ms-structured-body", request.header("x-ms-structured-body")) }
+            guard let declared = request.header("x-ms-structured-content-length") else {
+                throw FileRESTError.missingHeader("x-ms-structured-content-length")
+            }
+            guard let count = UInt64(declared) else { throw FileRESTError.invalidHeader("x-ms-structured-content-length", declared) }
+            guard count <= UInt64(DataOperations.chunkBytes) else { throw DataOperations.bodyTooLarge() }
+            guard count <= fileLength else { throw FileRESTError.invalidHeader("x-ms-structured-content-length", declared) }
+            let bytes = try await DataOperations.structuredBody(request, contentLength: count)
+            let md5 = Array(Insecure.MD5.hash(data: bytes))
+            try DataOperations.checkMD5(request, computed: md5)
+            return (bytes, md5, true)
         }
         let declared = request.header("Content-Length")
         let chunked = request.header("Transfer-Encoding") != nil
@@ -71,7 +85,7 @@ enum FileOperations {
         let md5 = Array(Insecure.MD5.hash(data: bytes))
         try DataOperations.checkMD5(request, computed: md5)
         try DataOperations.checkCRC64(request, bytes)
-        return (bytes, md5)
+        return (bytes, md5, false)
     }
 
     /// `HEAD` (or `GET` of the properties): the file's length, content headers, metadata,
@@ -288,8 +302,9 @@ enum NodeRequest {
         case "preserve": return .unchanged
         case "inherit": return .inherit
         default:
-            try validateDescriptor(text, binary: format?.lowercased() == "binary")
-            return .descriptor(text)
+            let binary = format?.lowercased() == "binary"
+            try validateDescriptor(text, binary: binary)
+            return .descriptor(binary ? Permissions.binaryTag + text : text)
         }
     }
 
@@ -299,9 +314,11 @@ enum NodeRequest {
         let bad = FileRESTError.invalidHeader("x-ms-file-permission", text)
         guard text.utf8.count <= maxPermissionBytes else { throw bad }
         if binary {
-            guard let data = Data(base64Encoded: text), !data.isEmpty else { throw bad }
+            guard let data = Data(base64Encoded: text), let descriptor = try? SecurityDescriptor(binary: Array(data)),
+                  descriptor.owner != nil, descriptor.group != nil, descriptor.dacl != nil else { throw bad }
         } else {
-            guard text.contains("O:"), text.contains("G:"), text.contains("D:") else { throw bad }
+            guard let descriptor = try? SecurityDescriptor(sddl: text),
+                  descriptor.owner != nil, descriptor.group != nil, descriptor.dacl != nil else { throw bad }
         }
     }
 

@@ -15,7 +15,11 @@ enum ShareOperations {
             options.quotaGiB = value
         }
         options.accessTier = request.header("x-ms-access-tier")
-        options.enabledProtocols = request.header("x-ms-enabled-protocols")
+        if let protocols = request.header("x-ms-enabled-protocols") {
+            // NFS shares are refused as on a standard account (see docs/FILEREST.md, "NFS").
+            guard protocols.uppercased() == "SMB" else { throw FileRESTError.invalidHeader("x-ms-enabled-protocols", protocols) }
+            options.enabledProtocols = "SMB"
+        }
         options.rootSquash = request.header("x-ms-root-squash")
         if let metadata = try Headers.metadata(request) { options.metadata = metadata }
         let info = try await context.store.createShare(try context.shareName(), options: options)
@@ -165,7 +169,9 @@ enum ShareOperations {
         return context.response(.created, fields)
     }
 
-    /// Get Permission: the descriptor stored under `x-ms-file-permission-key`, as JSON.
+    /// Get Permission: the descriptor stored under `x-ms-file-permission-key`, as JSON, in the
+    /// format `x-ms-file-permission-format` asks for (SDDL when it is absent), converted when it
+    /// was stored in the other.
     static func getPermission(_ context: OperationContext) async throws -> FrontResponse {
         let request = context.request
         guard let key = request.header("x-ms-file-permission-key") else { throw FileRESTError.missingHeader("x-ms-file-permission-key") }
@@ -182,7 +188,7 @@ enum ShareOperations {
                 throw FileRESTError(.badRequest, "FileInvalidPermissionKey", "The specified file permission key doesn't exist in the share.")
             }
         }
-        let body = Permissions.responseBody(stored, formatRequested: requestedFormat != nil)
+        let body = try Permissions.responseBody(stored, format: requestedFormat)
         var fields = HTTPFields()
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(body.count)
@@ -353,7 +359,9 @@ enum Permissions {
         }
     }
 
-    /// The descriptor to store from a Create Permission body.
+    /// The descriptor to store from a Create Permission body: SDDL as given, binary as
+    /// `binaryTag` + base64. Either must read as a security descriptor (400
+    /// `FileInvalidPermission` otherwise).
     static func parseCreateBody(_ body: [UInt8]) throws -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             throw FileRESTError(.badRequest, "InvalidInput", "One of the request inputs is not valid. The body must be a JSON object.")
@@ -367,7 +375,7 @@ enum Permissions {
             guard isValidSDDL(permission) else { throw invalidPermission }
             return permission
         case "binary":
-            guard let data = Data(base64Encoded: permission), data.count >= 20 else { throw invalidPermission }
+            guard isValidBinary(permission) else { throw invalidPermission }
             return binaryTag + permission
         default:
             throw FileRESTError(.badRequest, "InvalidInput", "One of the request inputs is not valid. Unknown permission format '\(format)'.")
@@ -376,54 +384,39 @@ enum Permissions {
 
     static let invalidPermission = FileRESTError(.badRequest, "FileInvalidPermission", "The specified file permission is not valid.")
 
-    /// The Get Permission body: `{"permission": …}`, with `"format"` when the request asked
-    /// for one (versions 2024-11-04 and later).
-    static func responseBody(_ stored: String, formatRequested: Bool) -> [UInt8] {
+    /// The Get Permission body: `{"permission": …}` in `format` (`Sddl` or `Binary`; SDDL when
+    /// nil), with `"format"` when the request asked for one (versions 2024-11-04 and later).
+    static func responseBody(_ stored: String, format: String?) throws -> [UInt8] {
         let isBinary = stored.hasPrefix(binaryTag)
-        var object: [String: String] = ["permission": isBinary ? String(stored.dropFirst(binaryTag.count)) : stored]
-        if formatRequested { object["format"] = isBinary ? "Binary" : "Sddl" }
+        let value: String
+        do {
+            switch (isBinary, format == "Binary") {
+            case (true, true): value = String(stored.dropFirst(binaryTag.count))
+            case (false, false): value = stored
+            case (true, false):
+                let bytes = Data(base64Encoded: String(stored.dropFirst(binaryTag.count))) ?? Data()
+                value = try SecurityDescriptor(binary: Array(bytes)).sddl
+            case (false, true):
+                value = Data(try SecurityDescriptor(sddl: stored).binary).base64EncodedString()
+            }
+        } catch {
+            // Only descriptors stored before they were fully validated can get here.
+            throw FileRESTError(.badRequest, "FileInvalidPermission", "The stored file permission cannot be converted to the requested format.")
+        }
+        var object: [String: String] = ["permission": value]
+        if let format { object["format"] = format }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return Array(data)
     }
 
-    /// Whether `text` has the shape of an SDDL security descriptor: owner (`O:`), group
-    /// (`G:`), DACL (`D:`) and SACL (`S:`) parts, each at most once, ACLs made of flags and
-    /// parenthesised ACEs.
+    /// Whether `text` is an SDDL security descriptor this front can read (and so convert).
     static func isValidSDDL(_ text: String) -> Bool {
-        let chars = Array(text.unicodeScalars)
-        guard !chars.isEmpty else { return false }
-        var i = 0
-        var seen = Set<Unicode.Scalar>()
-        func startsPart(_ k: Int) -> Bool {
-            k + 1 < chars.count && ["O", "G", "D", "S"].contains(chars[k]) && chars[k + 1] == ":"
-        }
-        while i < chars.count {
-            guard startsPart(i), seen.insert(chars[i]).inserted else { return false }
-            let kind = chars[i]
-            i += 2
-            let start = i
-            if kind == "O" || kind == "G" {
-                while i < chars.count && !startsPart(i) {
-                    guard chars[i].properties.isAlphabetic || ("0"..."9").contains(chars[i]) || chars[i] == "-" else { return false }
-                    i += 1
-                }
-                guard i > start else { return false }
-            } else {
-                while i < chars.count && chars[i] != "(" && !startsPart(i) {
-                    guard chars[i].properties.isAlphabetic || chars[i] == "_" else { return false }
-                    i += 1
-                }
-                while i < chars.count && chars[i] == "(" {
-                    i += 1
-                    while i < chars.count && chars[i] != ")" {
-                        guard chars[i] != "(" && chars[i].value >= 0x20 else { return false }
-                        i += 1
-                    }
-                    guard i < chars.count else { return false }
-                    i += 1
-                }
-            }
-        }
-        return true
+        (try? SecurityDescriptor(sddl: text)) != nil
+    }
+
+    /// Whether `text` is base64 of a self-relative security descriptor.
+    static func isValidBinary(_ text: String) -> Bool {
+        guard let data = Data(base64Encoded: text) else { return false }
+        return (try? SecurityDescriptor(binary: Array(data))) != nil
     }
 }

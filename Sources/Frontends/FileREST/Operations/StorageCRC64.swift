@@ -10,10 +10,13 @@ enum StorageCRC64 {
         return crc
     }
 
-    /// The CRC of `bytes`.
-    static func checksum(_ bytes: [UInt8]) -> UInt64 {
-        var crc = ~UInt64(0)
-        for byte in bytes { crc = (crc >> 8) ^ table[Int((crc ^ UInt64(byte)) & 0xFF)] }
+    /// The CRC of `bytes`; with `continuing`, the CRC of the bytes that gave that CRC followed
+    /// by `bytes` (so a stream can be checked piece by piece).
+    static func checksum(_ bytes: some Collection<UInt8>, continuing previous: UInt64 = 0) -> UInt64 {
+        var crc = ~previous
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = (crc >> 8) ^ table[Int((crc ^ UInt64(byte)) & 0xFF)] }
+        }
         return ~crc
     }
 

@@ -3,7 +3,7 @@ import HTTPTypes
 /// Every FileREST operation this front serves.
 enum Operation: String, Sendable, CaseIterable {
     // Service
-    case listShares, getServiceProperties, setServiceProperties, preflight
+    case listShares, getServiceProperties, setServiceProperties, preflight, getUserDelegationKey
     // Share
     case createShare, snapshotShare, deleteShare, getShareProperties, setShareProperties
     case getShareMetadata, setShareMetadata, getShareACL, setShareACL, getShareStats
@@ -20,7 +20,7 @@ enum Operation: String, Sendable, CaseIterable {
     /// Whether the operation changes something (refused at a snapshot).
     var isWrite: Bool {
         switch self {
-        case .listShares, .getServiceProperties, .preflight, .getShareProperties, .getShareMetadata, .getShareACL,
+        case .listShares, .getServiceProperties, .preflight, .getUserDelegationKey, .getShareProperties, .getShareMetadata, .getShareACL,
              .getShareStats, .getPermission, .getDirectoryProperties, .getDirectoryMetadata, .listDirectory,
              .listDirectoryHandles, .getFile, .getFileProperties, .getFileMetadata, .listRanges, .listFileHandles:
             false
@@ -47,6 +47,7 @@ enum Operation: String, Sendable, CaseIterable {
             case (.get, "list", _): return .listShares
             case (.get, "properties", "service"), (.head, "properties", "service"): return .getServiceProperties
             case (.put, "properties", "service"): return .setServiceProperties
+            case (.post, "userdelegationkey", "service"): return .getUserDelegationKey
             default: break
             }
         case .share:

@@ -172,7 +172,7 @@ enum MultipartOperations {
         var joined: [UInt8] = []
         for part in parts { joined += part.md5 }
         let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
-        try await checkObjectChecksum(context, bucket, upload, parts: parts)
+        let objectChecksum = try await checkObjectChecksum(context, bucket, upload, parts: parts)
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: ObjectOperations.ifNoneMatchStar(context.request),
                                                   ifMatch: context.request.header("If-Match"))
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
@@ -192,53 +192,88 @@ enum MultipartOperations {
             default: throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: false)
             }
         }
-        return completionResult(context, bucket, key, etag: info.objectETag ?? etag)
+        return completionResult(context, bucket, key, etag: info.objectETag ?? etag, checksum: objectChecksum)
+    }
+
+    /// The whole object's checksum a completion verified: `value` is base64, with `-N` for a
+    /// composite; `type` is `COMPOSITE` or `FULL_OBJECT`.
+    struct ObjectChecksum {
+        var algorithm: ChecksumAlgorithm
+        var value: String
+        var type: String
     }
 
     /// Verifies CompleteMultipartUpload's `x-amz-checksum-<algorithm>` header, which describes
-    /// the whole object: a composite value (`base64-N`) is the checksum of the listed parts'
-    /// checksums, in order, and must match them (`BadDigest`); the parts must have been uploaded
-    /// with that algorithm (`InvalidRequest`). A full-object value (no `-N`) would need the CRC of
-    /// the assembled content, which this server does not compute: `NotImplemented`.
+    /// the whole object, and returns what the completion reports. A composite value
+    /// (`base64-N`) is the checksum of the listed parts' checksums, in order. A full-object
+    /// value (`x-amz-checksum-type: FULL_OBJECT`, or no `-N`) is the CRC of the assembled
+    /// content, which follows from the parts' CRCs and sizes (``CRCCombine``) without reading
+    /// the data again; with `x-amz-checksum-type: FULL_OBJECT` and no value, it is computed
+    /// with the upload's algorithm and returned. Either must match (`BadDigest`); the parts
+    /// must have been uploaded with that algorithm, and SHA-1/SHA-256 have no full-object form
+    /// (`InvalidRequest`).
     static func checkObjectChecksum(_ context: S3Context, _ bucket: ResolvedBucket, _ upload: MultipartUpload,
-                                    parts: [(number: Int, md5: [UInt8])]) async throws {
+                                    parts: [(number: Int, md5: [UInt8])]) async throws -> ObjectChecksum? {
         let request = context.request
+        let type = request.header("x-amz-checksum-type")?.uppercased()
+        if let type, type != "COMPOSITE", type != "FULL_OBJECT" {
+            throw S3Error.invalidRequest("Value for x-amz-checksum-type header is invalid.")
+        }
         let given = ChecksumAlgorithm.allCases.compactMap { algorithm in request.header(algorithm.headerName).map { (algorithm, $0) } }
-        guard let (algorithm, value) = given.first else { return }
-        guard given.count == 1 else {
+        guard given.count <= 1 else {
             throw S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
         }
-        let pieces = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard pieces.count == 2, let count = Int(pieces[1]) else {
-            if request.header("x-amz-checksum-type")?.uppercased() == "COMPOSITE" || !algorithm.isValidValue(value) {
+        guard !given.isEmpty || type == "FULL_OBJECT" else { return nil }
+        guard let algorithm = given.first?.0 ?? upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)) else {
+            throw S3Error.invalidRequest("The upload was created without a checksum algorithm, so it has no FULL_OBJECT checksum.")
+        }
+        let value = given.first?.1
+        let pieces = value?.split(separator: "-", omittingEmptySubsequences: false) ?? []
+        let composite = pieces.count == 2 ? Int(pieces[1]) : nil
+        if let value {
+            let digest = composite == nil ? value : String(pieces[0])
+            // The value's form must agree with x-amz-checksum-type when that is given.
+            if !algorithm.isValidValue(digest) || composite != nil && type == "FULL_OBJECT" || composite == nil && type == "COMPOSITE" {
                 throw S3Error.invalidRequest("Value for \(algorithm.headerName) header is invalid.")
             }
-            throw S3Error(.notImplemented, "NotImplemented",
-                          "A full-object checksum on CompleteMultipartUpload is not implemented by this server; give the composite checksum (…-N) or none.",
-                          details: [("Header", algorithm.headerName)])
         }
-        guard algorithm.isValidValue(String(pieces[0])) else {
-            throw S3Error.invalidRequest("Value for \(algorithm.headerName) header is invalid.")
+        let digests = try await partDigests(bucket, upload, parts: parts, algorithm: algorithm)
+        if let count = composite {
+            var joined: [UInt8] = []
+            for digest in digests { joined += digest.digest }
+            let computed = Data(ChecksumHasher.checksum(algorithm, of: joined)).base64EncodedString() + "-" + String(parts.count)
+            guard count == parts.count, computed == value else {
+                throw S3Error.badDigest("The \(algorithm.headerName) you specified did not match the calculated checksum.")
+            }
+            return ObjectChecksum(algorithm: algorithm, value: computed, type: "COMPOSITE")
         }
-        var stored: [Int: String] = [:]
+        guard let full = CRCCombine.fullObject(algorithm, parts: digests) else {
+            throw S3Error.invalidRequest("The FULL_OBJECT checksum type cannot be used with the \(algorithm.rawValue.lowercased()) checksum algorithm.")
+        }
+        let computed = Data(full).base64EncodedString()
+        if let value, value != computed {
+            throw S3Error.badDigest("The \(algorithm.headerName) you specified did not match the calculated checksum.")
+        }
+        return ObjectChecksum(algorithm: algorithm, value: computed, type: "FULL_OBJECT")
+    }
+
+    /// The `algorithm` digests and sizes the listed parts were stored with, in the listed order.
+    static func partDigests(_ bucket: ResolvedBucket, _ upload: MultipartUpload, parts: [(number: Int, md5: [UInt8])],
+                            algorithm: ChecksumAlgorithm) async throws -> [(digest: [UInt8], size: UInt64)] {
+        var stored: [Int: UploadedPart] = [:]
         var after = 0
         while true {
             let page = try await bucket.share.listParts(upload.id, after: after, maxParts: 1000)
-            for part in page.parts { stored[part.number] = part.checksum }
+            for part in page.parts { stored[part.number] = part }
             guard page.truncated, let last = page.parts.last else { break }
             after = last.number
         }
-        var joined: [UInt8] = []
-        for part in parts {
-            guard let field = stored[part.number].flatMap(ChecksumField.decode), field.algorithm == algorithm,
-                  let raw = Data(base64Encoded: field.base64) else {
-                throw S3Error.invalidRequest("The upload's part \(part.number) has no \(algorithm.rawValue) checksum, so the object's composite checksum cannot be verified.")
+        return try parts.map { part in
+            guard let uploaded = stored[part.number], let field = uploaded.checksum.flatMap(ChecksumField.decode),
+                  field.algorithm == algorithm, let raw = Data(base64Encoded: field.base64) else {
+                throw S3Error.invalidRequest("The upload's part \(part.number) has no \(algorithm.rawValue) checksum, so the object's checksum cannot be verified.")
             }
-            joined += Array(raw)
-        }
-        let computed = Data(ChecksumHasher.checksum(algorithm, of: joined)).base64EncodedString() + "-" + String(parts.count)
-        guard count == parts.count, computed == value else {
-            throw S3Error.badDigest("The \(algorithm.headerName) you specified did not match the calculated checksum.")
+            return (Array(raw), uploaded.size)
         }
     }
 
@@ -260,13 +295,18 @@ enum MultipartOperations {
         return completionResult(context, bucket, key, etag: etag)
     }
 
-    static func completionResult(_ context: S3Context, _ bucket: ResolvedBucket, _ key: ObjectKey, etag: String) -> FrontResponse {
+    static func completionResult(_ context: S3Context, _ bucket: ResolvedBucket, _ key: ObjectKey, etag: String,
+                                 checksum: ObjectChecksum? = nil) -> FrontResponse {
         var xml = XMLWriter()
         xml.open("CompleteMultipartUploadResult", ["xmlns": S3XML.namespace])
         xml.element("Location", "/" + bucket.name + "/" + RequestTarget.percentEncode(key.key, keepSlash: true))
         xml.element("Bucket", bucket.name)
         xml.element("Key", key.key)
         xml.element("ETag", "\"" + etag + "\"")
+        if let checksum {
+            xml.element("Checksum" + checksum.algorithm.rawValue, checksum.value)
+            xml.element("ChecksumType", checksum.type)
+        }
         xml.close("CompleteMultipartUploadResult")
         return context.xml(xml)
     }

@@ -3,7 +3,7 @@ every bad credential that applies to it → the protocol's own status and error 
 nothing changed (the state is read back with good credentials after each refusal).
 
 FileREST is driven with the Azure SDK (a client per credential: none, a wrong key, an unknown
-account, an expired / insufficient / foreign account SAS, and a request date skewed 20 minutes
+account, an expired / not yet valid / insufficient / tampered / foreign account SAS, and a request date skewed 20 minutes
 either way, set by a request hook before the SDK signs); S3 with botocore's own SigV4 signer
 (header and query signing) sent as raw requests, since boto3 cannot be made to send most of
 these; Backup and IIS Files with raw requests (no token, a malformed one, a wrong one).
@@ -113,6 +113,11 @@ def _skewed_client(server, minutes: int) -> ShareServiceClient:
     return ShareServiceClient.from_connection_string(server.connection_string, retry_total=0, raw_request_hook=hook)
 
 
+def _tampered(sas: str) -> str:
+    assert "sp=rl&" in sas, sas
+    return sas.replace("sp=rl&", "sp=rwdlc&")
+
+
 class DropAuthorization(SansIOHTTPPolicy):
     """Removes the Authorization header the SDK signed (it refuses to build a client without a
     credential), so the request goes out anonymous."""
@@ -143,6 +148,13 @@ FILE_CREDENTIALS = {
         ACCOUNT, ACCOUNT_KEY, ALL,
         AccountSasPermissions(read=True, list=True) if write else AccountSasPermissions(write=True, create=True, delete=True),
         expiry=_now() + dt.timedelta(hours=1))), 403, "AuthorizationPermissionMismatch"),
+    "not-yet-valid-sas": (lambda server, write: _sas_client(server, generate_account_sas(
+        ACCOUNT, ACCOUNT_KEY, ALL, EVERYTHING, start=_now() + dt.timedelta(hours=1), expiry=_now() + dt.timedelta(hours=2))),
+        403, "AuthenticationFailed"),
+    # A read-and-list SAS whose permissions were widened after signing.
+    "tampered-sas": (lambda server, write: _sas_client(server, _tampered(generate_account_sas(
+        ACCOUNT, ACCOUNT_KEY, ALL, AccountSasPermissions(read=True, list=True), expiry=_now() + dt.timedelta(hours=1)))),
+        403, "AuthenticationFailed"),
     "foreign-sas": (lambda server, write: _sas_client(server, generate_account_sas(
         "otheraccount", OTHER_KEY, ALL, EVERYTHING, expiry=_now() + dt.timedelta(hours=1))), 403, "AuthenticationFailed"),
     "date-20-min-behind": (lambda server, write: _skewed_client(server, -20), 403, "AuthenticationFailed"),

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import CoreMetrics
 import NIOCore
 import ServiceLifecycle
 import ShareCore
@@ -16,7 +17,8 @@ enum FrontServer {
     /// The server of one front: plain HTTP, or HTTPS when `tls` is given.
     static func application(_ front: any HTTPFront, host: String, port: Int, tls: TLSConfiguration?,
                             logger: Logger, banner: String, policy: ConnectionPolicy) throws -> some Service {
-        let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https")
+        let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https",
+                                       bodyBytes: BodyByteCounters(front: front.name))
         let name = front.name
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
             ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()]))
@@ -61,14 +63,17 @@ struct FrontResponder: HTTPResponder {
     let logger: Logger
     /// `http` or `https`: what the client used, so fronts can build absolute URLs.
     let scheme: String
+    /// Made after the metrics backend is bootstrapped (`Serve.run`).
+    let bodyBytes: BodyByteCounters
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let name = front.name
         let expected = request.headers[.contentLength].flatMap { Int($0) }
         let continuing = ContinueOnFirstRead(base: request.body, channel: context.channel)
+        let received = bodyBytes.received
         let body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
-            ServerMetrics.bytesIn(front: name, buffer.readableBytes)
+            received.increment(by: buffer.readableBytes)
             return Array(buffer.readableBytesView)
         }
         var head = request.head
@@ -87,7 +92,7 @@ struct FrontResponder: HTTPResponder {
         if let operation = answer.operation { logger[metadataKey: "operation"] = "\(operation)" }
         logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(elapsed)")
         return Response(status: answer.head.status, headers: answer.head.headerFields,
-                        body: Self.body(answer.body, front: name, failed: { [logger, path = request.uri.path] error in
+                        body: Self.body(answer.body, sent: bodyBytes.sent, failed: { [logger, path = request.uri.path] error in
                             // Stored data failing its checksum is the server's fault; anything else is the client going away.
                             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
                             logger.log(level: corrupt ? .error : .info, "the response body ended early after the status was sent",
@@ -103,20 +108,20 @@ struct FrontResponder: HTTPResponder {
         return nil
     }
 
-    static func body(_ body: FrontKit.ResponseBody, front: String,
+    static func body(_ body: FrontKit.ResponseBody, sent: CoreMetrics.Counter,
                      failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {
         switch body {
         case .empty:
             return Hummingbird.ResponseBody()
         case .bytes(let bytes):
-            ServerMetrics.bytesOut(front: front, bytes.count)
+            sent.increment(by: bytes.count)
             return Hummingbird.ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
         case .stream(let length, let chunks):
             return Hummingbird.ResponseBody(contentLength: length) { writer in
                 var iterator = chunks.makeIterator()
                 do {
                     while let next = try await iterator.next() {
-                        ServerMetrics.bytesOut(front: front, next.count)
+                        sent.increment(by: next.count)
                         try await writer.write(ByteBuffer(bytes: next))
                     }
                 } catch {

@@ -33,20 +33,10 @@ enum ServerMetrics {
     /// Counts one answered request.
     static func request(front: String, operation: String?, status: Int, duration: Duration) {
         let op = operation ?? "unknown"
-        Counter(label: "sharecore_requests_total", dimensions: [("front", front), ("operation", op), ("status", String(status))])
+        CoreMetrics.Counter(label: "sharecore_requests_total", dimensions: [("front", front), ("operation", op), ("status", String(status))])
             .increment()
         CoreMetrics.Timer(label: "sharecore_request_duration_seconds", dimensions: [("front", front), ("operation", op)])
             .record(duration: duration)
-    }
-
-    /// Counts request body bytes as they arrive.
-    static func bytesIn(front: String, _ count: Int) {
-        Counter(label: "sharecore_request_body_bytes_total", dimensions: [("front", front)]).increment(by: count)
-    }
-
-    /// Counts response body bytes as they are sent.
-    static func bytesOut(front: String, _ count: Int) {
-        Counter(label: "sharecore_response_body_bytes_total", dimensions: [("front", front)]).increment(by: count)
     }
 
     /// Counts a connection accepted by `front`'s server (``ConnectionGuard``).
@@ -63,5 +53,18 @@ enum ServerMetrics {
     static func sample(_ store: ShareStore) {
         Gauge(label: "sharecore_store_bytes").record(store.storedBytes)
         if let free = store.freeDiskBytes { Gauge(label: "sharecore_store_free_disk_bytes").record(free) }
+    }
+}
+
+/// The body byte counters of one front, made once (they are bumped for every buffer).
+struct BodyByteCounters: Sendable {
+    /// `sharecore_request_body_bytes_total{front}`.
+    let received: CoreMetrics.Counter
+    /// `sharecore_response_body_bytes_total{front}`.
+    let sent: CoreMetrics.Counter
+
+    init(front: String) {
+        received = CoreMetrics.Counter(label: "sharecore_request_body_bytes_total", dimensions: [("front", front)])
+        sent = CoreMetrics.Counter(label: "sharecore_response_body_bytes_total", dimensions: [("front", front)])
     }
 }

@@ -79,6 +79,18 @@ crash-test: build
 	    $(PYTHON) Tests/reliability/crash_test.py --kills $(CRASH_KILLS) --durability $$mode || exit 1; \
 	done
 
+## The soak test (issue #10, Tests/reliability/soak.py): SOAK_CLIENTS clients doing mixed
+## operations on every front for SOAK_SECONDS, reporting errors by status, p50/p99 latency and
+## the server's RSS over time; fails on a 5xx, a connection error or a dead server. Not part
+## of `make test` (it runs for minutes).
+SOAK_CLIENTS ?= 64
+SOAK_SECONDS ?= 180
+.PHONY: soak
+soak: build
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
+	SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" \
+	  $(PYTHON) Tests/reliability/soak.py --clients $(SOAK_CLIENTS) --seconds $(SOAK_SECONDS)
+
 ## Verify a store: make check DATA=dir
 check: build
 	$(SWIFT) run sharecore check --data $(DATA)

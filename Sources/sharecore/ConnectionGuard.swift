@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTPTypes
 
@@ -76,6 +77,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         counted = true
+        ServerMetrics.connectionOpened(front: front)
         overCap = !policy.counter.enter(limit: policy.maxConnections)
         if overCap {
             logger.warning("refusing a connection: \(policy.maxConnections) connections are open (--max-connections)",
@@ -87,7 +89,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        if counted { policy.counter.leave() }
+        if counted {
+            policy.counter.leave()
+            ServerMetrics.connectionClosed(front: front)
+        }
         counted = false
     }
 

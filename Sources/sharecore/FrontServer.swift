@@ -5,17 +5,20 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import CoreMetrics
 import NIOCore
 import ServiceLifecycle
 import ShareCore
 
-/// Binds an ``HTTPFront`` to a Hummingbird server: bodies stream both ways, and each request
-/// is logged on one line (method, path, status, bytes, duration).
+/// Binds an ``HTTPFront`` to a Hummingbird server: bodies stream both ways, each request is
+/// logged on one line (method, path, status, bytes, duration, with the front's request id) and
+/// counted in ``ServerMetrics``.
 enum FrontServer {
     /// The server of one front: plain HTTP, or HTTPS when `tls` is given.
     static func application(_ front: any HTTPFront, host: String, port: Int, tls: TLSConfiguration?,
                             logger: Logger, banner: String, policy: ConnectionPolicy) throws -> some Service {
-        let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https")
+        let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https",
+                                       bodyBytes: BodyByteCounters(front: front.name))
         let name = front.name
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
             ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()]))
@@ -60,13 +63,18 @@ struct FrontResponder: HTTPResponder {
     let logger: Logger
     /// `http` or `https`: what the client used, so fronts can build absolute URLs.
     let scheme: String
+    /// Made after the metrics backend is bootstrapped (`Serve.run`).
+    let bodyBytes: BodyByteCounters
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
+        let name = front.name
         let expected = request.headers[.contentLength].flatMap { Int($0) }
         let continuing = ContinueOnFirstRead(base: request.body, channel: context.channel)
+        let received = bodyBytes.received
         let body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
-            Array(buffer.readableBytesView)
+            received.increment(by: buffer.readableBytes)
+            return Array(buffer.readableBytesView)
         }
         var head = request.head
         head.scheme = scheme
@@ -76,28 +84,44 @@ struct FrontResponder: HTTPResponder {
         let frontRequest = FrontRequest(head: head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length
-        logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(ContinuousClock.now - start)",
-                    metadata: ["front": "\(front.name)"])
+        let elapsed = ContinuousClock.now - start
+        ServerMetrics.request(front: name, operation: answer.operation, status: answer.head.status.code, duration: elapsed)
+        var logger = logger
+        logger[metadataKey: "front"] = "\(name)"
+        if let id = Self.requestId(answer.head.headerFields) { logger[metadataKey: "request-id"] = "\(id)" }
+        if let operation = answer.operation { logger[metadataKey: "operation"] = "\(operation)" }
+        logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(elapsed)")
         return Response(status: answer.head.status, headers: answer.head.headerFields,
-                        body: Self.body(answer.body, failed: { [name = front.name, path = request.uri.path] error in
+                        body: Self.body(answer.body, sent: bodyBytes.sent, failed: { [logger, path = request.uri.path] error in
                             // Stored data failing its checksum is the server's fault; anything else is the client going away.
                             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
                             logger.log(level: corrupt ? .error : .info, "the response body ended early after the status was sent",
-                                       metadata: ["front": "\(name)", "path": "\(path)", "error": "\(error)"])
+                                       metadata: ["path": "\(path)", "error": "\(error)"])
                         }))
     }
 
-    static func body(_ body: FrontKit.ResponseBody, failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {
+    /// The request id a front put in its response (each protocol names its own header).
+    static func requestId(_ fields: HTTPFields) -> String? {
+        for name in ["x-ms-request-id", "x-amz-request-id", "x-request-id"] {
+            if let field = HTTPField.Name(name), let value = fields[field] { return value }
+        }
+        return nil
+    }
+
+    static func body(_ body: FrontKit.ResponseBody, sent: CoreMetrics.Counter,
+                     failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {
         switch body {
         case .empty:
             return Hummingbird.ResponseBody()
         case .bytes(let bytes):
+            sent.increment(by: bytes.count)
             return Hummingbird.ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
         case .stream(let length, let chunks):
             return Hummingbird.ResponseBody(contentLength: length) { writer in
                 var iterator = chunks.makeIterator()
                 do {
                     while let next = try await iterator.next() {
+                        sent.increment(by: next.count)
                         try await writer.write(ByteBuffer(bytes: next))
                     }
                 } catch {

@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("account-key"), help: "The account key (base64).")
     var accountKey: String = FileRESTConfiguration.developmentKey
 
+    @Option(name: .customLong("admin-port"), help: "Port of /healthz and /metrics (Prometheus); 0 (the default) turns it off.")
+    var adminPort: Int = 0
+
     @Option(name: .customLong("admin-token"),
             help: "The bearer token of the Backup and IIS Files fronts (default: generated once into DATA/admin-token).")
     var adminToken: String?
@@ -105,6 +108,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--backup-clock-offset must be 0 to 315360000 seconds (ten years)")
         }
         guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
+        guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535") }
         guard FileRESTConfiguration(account: account, accountKey: accountKey) != nil else {
             throw ValidationError("--account-key must be base64")
         }
@@ -135,6 +139,8 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "sharecore")
         let tls = try tlsConfiguration()
+        // Metrics are collected only when the admin port can show them.
+        let registry = adminPort == 0 ? nil : ServerMetrics.bootstrap()
         let scheme = tls == nil ? "http" : "https"
         // A test-only offset (docs/BACKUP.md): retention that ends days away can be seen to end
         // by restarting with a later clock; the engine's own clock (snapshot names) is untouched.
@@ -198,6 +204,12 @@ struct Serve: AsyncParsableCommand {
         // Backup policies run whether or not the Backup front listens.
         services.append(BackupSchedulerService(scheduler: BackupScheduler(
             store: store, account: account, logger: Logger(label: "sharecore.backup.scheduler"), clock: backupClock)))
+        if let registry {
+            let admin = AdminFront(store: store, registry: registry)
+            services.append(try FrontServer.application(admin, host: host, port: adminPort, tls: tls, logger: logger,
+                                                        banner: "Admin \(scheme)://\(host):\(adminPort) (/healthz, /metrics)",
+                                                        policy: policy))
+        }
         FileHandle.standardOutput.write(Data("Admin token \(token.text) (Backup and IIS Files fronts)\n".utf8))
         _ = token
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -207,4 +207,9 @@ def test_damaged_small_object_answers_500_before_any_byte(server_factory):
     failures = [l for l in log.splitlines() if "dataCorrupted" in l and "error" in l.lower()]
     assert failures, log[-3000:]
     assert any("share 'damaged', file 'dir/victim.bin', reading bytes 0..<" in l for l in failures), failures
+    # Each failure is logged with the request id its client was answered with.
+    s3_id = caught.value.response["ResponseMetadata"]["RequestId"]
+    rest_id = refused.value.response.headers["x-ms-request-id"]
+    assert any(f"request-id={s3_id}" in l for l in failures), (s3_id, failures)
+    assert any(f"request-id={rest_id}" in l for l in failures), (rest_id, failures)
     server_factory.stop(running)

@@ -55,8 +55,17 @@ public struct BackupService: HTTPFront {
         let fields = request.head.headerFields
         let clientRequestId = fields[.msClientRequestId]
         let correlation = fields[.msCorrelationRequestId] ?? requestId
+        // Every line logged for this request carries its id (the x-ms-request-id the client sees).
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
         var response: FrontResponse
+        var operationName: String?
         do {
+            // Named before the token is checked, so refusals are counted under their operation.
+            if let target = RequestTarget(request.head.path ?? "/"),
+               let route = try? BackupRoute.parse(target, method: request.head.method) {
+                operationName = OperationLabel.route(request.head.method, route.resource)
+            }
             try authorize(fields)
             // In a query `+` is a space (send `+` as `%2B`): replaced before percent-decoding.
             var pathAndQuery = request.head.path ?? "/"
@@ -89,6 +98,7 @@ public struct BackupService: HTTPFront {
             logger.error("backup request failed: \(error)")
             response = BackupError(.internalServerError, "InternalError", "\(error)").response()
         }
+        response.operation = operationName
         var headers = response.head.headerFields
         headers[.msRequestId] = requestId
         headers[.msCorrelationRequestId] = correlation

@@ -55,12 +55,17 @@ public struct FileRESTService: HTTPFront {
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let requestId = UUID().uuidString.lowercased()
+        // Every line logged for this request carries its id (the x-ms-request-id the client sees).
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
+        var operationName: String?
         let requestVersion = HTTPField.Name("x-ms-version").flatMap { request.head.headerFields[$0] }
         let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
         var corsContext: OperationContext?
         do {
             let parsed = try FileRequest.parse(request, account: configuration.account)
             let operation = try Operation.classify(parsed)
+            operationName = OperationLabel.named(operation.rawValue)
             let context = OperationContext(store: store, request: parsed, operation: operation, configuration: configuration,
                                            requestId: requestId, version: version, logger: logger)
             corsContext = context
@@ -80,11 +85,14 @@ public struct FileRESTService: HTTPFront {
             }
             var response = try await Dispatcher.run(operation, context)
             await Cors.apply(context, to: &response)
+            response.operation = operationName
             return response
         } catch {
             var response = errorResponse(error, requestId: requestId, version: version, method: request.head.method,
-                                         clientRequestId: HTTPField.Name("x-ms-client-request-id").flatMap { request.head.headerFields[$0] })
+                                         clientRequestId: HTTPField.Name("x-ms-client-request-id").flatMap { request.head.headerFields[$0] },
+                                         logger: logger)
             if let corsContext { await Cors.apply(corsContext, to: &response) }
+            response.operation = operationName
             return response
         }
     }
@@ -100,24 +108,25 @@ public struct FileRESTService: HTTPFront {
     static let shareSnapshotNotFoundVersion = "2025-07-05"
 
     func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method,
-                       clientRequestId: String? = nil) -> FrontResponse {
+                       clientRequestId: String? = nil, logger: Logger? = nil) -> FrontResponse {
+        let logger = logger ?? self.logger
         var rest: FileRESTError
         switch error {
         case let e as FileRESTError: rest = e
         case let e as ShareCoreError:
             if e.code == .dataCorrupted || e.code == .storageFull {
-                logger.error("\(e.code)", metadata: ["error": "\(e.message)", "request": "\(requestId)"])
+                logger.error("\(e.code)", metadata: ["error": "\(e.message)"])
             }
             rest = FileRESTError(e)
             if e.code == .snapshotNotFound && version >= FileRESTService.shareSnapshotNotFoundVersion {
                 rest = FileRESTError(.notFound, "ShareSnapshotNotFound", "The specified share snapshot does not exist.")
             }
         case let incomplete as IncompleteBody:
-            logger.info("incomplete request body", metadata: ["error": "\(incomplete)", "request": "\(requestId)"])
+            logger.info("incomplete request body", metadata: ["error": "\(incomplete)"])
             rest = FileRESTError(.badRequest, "InvalidInput",
                                  "One of the request inputs is not valid. The request body ended before the length its Content-Length header gives.")
         default:
-            logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
+            logger.error("unexpected error", metadata: ["error": "\(error)"])
             rest = .internalError("\(error)")
         }
         var fields = HTTPFields()

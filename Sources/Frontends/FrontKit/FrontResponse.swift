@@ -6,6 +6,10 @@ public struct FrontResponse: Sendable {
     public var head: HTTPResponse
     /// The body.
     public var body: ResponseBody
+    /// The protocol operation the request was classified as (e.g. `PutObject`, see
+    /// ``OperationLabel``), for metrics and logs; nil when the front could not tell (an
+    /// unknown route, say).
+    public var operation: String?
 
     /// A response.
     public init(head: HTTPResponse, body: ResponseBody = .empty) {

@@ -45,17 +45,26 @@ public struct IISFilesService: HTTPFront {
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let method = request.head.method
+        // IIS sends no request id of its own: this one is for correlating logs and answers
+        // (`X-Request-Id`); every line logged for the request carries it.
+        let requestId = UUID().uuidString.lowercased()
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
         var response: FrontResponse
+        var operationName: String?
         do {
             guard let target = RequestTarget(request.head.path ?? "/"), let route = IISRoute.match(target) else {
                 throw IISError.bareNotFound
             }
+            operationName = OperationLabel.route(method, route)
             if route.needsToken { try authenticate(request.head) }
             let context = try IISContext(service: self, request: request, target: target)
             response = try await IISDispatcher.run(route, context)
         } catch {
-            response = errorResponse(error)
+            response = errorResponse(error, logger: logger)
         }
+        response.operation = operationName
+        response.head.headerFields.set("X-Request-Id", requestId)
         response.head.headerFields.set("Cache-Control", "public, max-age=0")
         if method == .head, case .bytes = response.body {
             let length = response.body.length ?? 0
@@ -78,7 +87,8 @@ public struct IISFilesService: HTTPFront {
     }
 
     /// The problem+json response for `error`.
-    func errorResponse(_ error: any Error) -> FrontResponse {
+    func errorResponse(_ error: any Error, logger: Logger? = nil) -> FrontResponse {
+        let logger = logger ?? self.logger
         let problem: IISError
         switch error {
         case let e as IISError: problem = e

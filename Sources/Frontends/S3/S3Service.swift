@@ -48,10 +48,16 @@ public struct S3Service: HTTPFront {
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let requestId = S3Service.newRequestId()
+        // Every line logged for this request carries its id (the x-amz-request-id the client sees).
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
+        var operationName: String?
         var resource = request.head.path ?? "/"
         do {
             let parsed = try S3Request.parse(request, virtualHostSuffixes: configuration.virtualHostSuffixes)
             resource = parsed.resource
+            // Named before the signature is checked, so refusals are counted under their operation.
+            operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
             let auth = try SigV4.verify(request.head, secrets: [configuration.accessKey: configuration.secretKey])
             let operation = try S3Operation.classify(parsed)
             try UnsupportedOptions.check(parsed, operation, ownerId: S3XML.ownerId(configuration))
@@ -60,9 +66,12 @@ public struct S3Service: HTTPFront {
             await sweeper.sweepIfDue(store, logger: logger)
             var response = try await S3Dispatcher.run(operation, context)
             S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)
+            response.operation = operationName
             return response
         } catch {
-            return errorResponse(error, requestId: requestId, resource: resource, method: request.head.method)
+            var response = errorResponse(error, requestId: requestId, resource: resource, method: request.head.method, logger: logger)
+            response.operation = operationName
+            return response
         }
     }
 
@@ -83,21 +92,23 @@ public struct S3Service: HTTPFront {
     }
 
     /// The S3 error response for `error`: XML, except for HEAD, which has no body.
-    func errorResponse(_ error: any Error, requestId: String, resource: String, method: HTTPRequest.Method) -> FrontResponse {
+    func errorResponse(_ error: any Error, requestId: String, resource: String, method: HTTPRequest.Method,
+                       logger: Logger? = nil) -> FrontResponse {
+        let logger = logger ?? self.logger
         let s3: S3Error
         switch error {
         case let e as S3Error: s3 = e
         case let e as ShareCoreError:
             if e.code == .dataCorrupted || e.code == .storageFull {
-                logger.error("\(e.code)", metadata: ["error": "\(e.message)", "request": "\(requestId)", "resource": "\(resource)"])
+                logger.error("\(e.code)", metadata: ["error": "\(e.message)", "resource": "\(resource)"])
             }
             s3 = S3Error(e)
         case is BodyTooLarge: s3 = S3Error(.badRequest, "MaxMessageLengthExceeded", "Your request was too big.")
         case let incomplete as IncompleteBody:
-            logger.info("incomplete request body", metadata: ["error": "\(incomplete)", "request": "\(requestId)"])
+            logger.info("incomplete request body", metadata: ["error": "\(incomplete)"])
             s3 = S3Error(.badRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
         default:
-            logger.error("unexpected error", metadata: ["error": "\(error)", "request": "\(requestId)"])
+            logger.error("unexpected error", metadata: ["error": "\(error)"])
             s3 = .internalError()
         }
         var fields = HTTPFields()

@@ -200,4 +200,8 @@ public final class ShareStore: Sendable {
 
     /// Bytes the data file uses (0 once the store is closed).
     public var storedBytes: Int { env.usedBytes() }
+
+    /// Bytes still free for this process on the file system holding the store, or nil when
+    /// the system does not say.
+    public var freeDiskBytes: Int? { env.freeDiskBytes() }
 }

@@ -1,5 +1,7 @@
 import CLMDB
 import Foundation
+import CoreMetrics
+import Metrics
 
 /// How commits reach the disk.
 public enum Durability: String, Sendable, CaseIterable {
@@ -36,6 +38,10 @@ final class Writer: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Largest number of operations folded into one commit.
     let maxBatch: Int
+    /// Operations per commit and the time each commit (with its syncs) takes, reported through
+    /// swift-metrics (no-ops unless the application bootstraps a metrics backend).
+    private let batchSizes = Recorder(label: "sharecore_commit_batch_operations")
+    private let commitTimes = CoreMetrics.Timer(label: "sharecore_commit_duration_seconds")
 
     init(env: LMDBEnvironment, maxBatch: Int = 256) {
         self.env = env
@@ -142,7 +148,10 @@ final class Writer: @unchecked Sendable {
                 done.append((job, error))
             }
         }
+        let commitStart = ContinuousClock.now
         let commitRC = mdb_txn_commit(parent)
+        commitTimes.record(duration: ContinuousClock.now - commitStart)
+        batchSizes.record(done.count)
         if commitRC == MDB_MAP_FULL {
             // Nothing of this batch landed: grow and run every job again.
             if let growError = grow() {

@@ -79,7 +79,10 @@ class Server:
         self.file_port, self.s3_port = free_ports(2)
         self.process = subprocess.Popen(
             [binary, "serve", "--data", data, "--durability", durability,
-             "--file-port", str(self.file_port), "--s3-port", str(self.s3_port)],
+             "--file-port", str(self.file_port), "--s3-port", str(self.s3_port),
+             # The Backup and IIS Files fronts are not under test: off, so their default ports
+             # (shared with any other server on the machine) cannot stop the server starting.
+             "--mgmt-port", "0", "--iis-port", "0"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 30
         for port in (self.file_port, self.s3_port):

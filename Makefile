@@ -94,7 +94,8 @@ crash-test: build
 ## `make fuzz` runs each target for FUZZ_RUNS executions from the committed corpus
 ## (Fuzz/Corpus/<target>), writing new inputs to .build/fuzz-corpus and crashes to
 ## .build/fuzz-artifacts; `make fuzz-merge` folds what a run found into the committed corpus
-## (-merge=1 keeps only inputs that add coverage); `make fuzz-replay` (part of `make test`) runs
+## (-set_cover_merge=1 -use_counters=0: the fewest inputs that add edges; seeds and crash inputs
+## already there stay); `make fuzz-replay` (part of `make test`) runs
 ## every committed input once.
 FUZZ_RUNS    ?= 1000000
 FUZZ_TARGETS ?= FuzzFileREST FuzzS3 FuzzBackup FuzzIIS FuzzSigV4 FuzzAzureAuth FuzzXML FuzzJSON FuzzAWSChunked FuzzRange
@@ -110,9 +111,11 @@ fuzz: fuzz-build
 	@set -e; bin="$$($(FUZZ_SWIFT) --show-bin-path)"; mkdir -p .build/fuzz-artifacts; \
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz-corpus/$$t; \
-	  echo "== $$t: $(FUZZ_RUNS) runs"; \
+	  echo "== $$t: $(FUZZ_RUNS) runs (log: .build/fuzz-artifacts/$$t.log)"; \
 	  $(FUZZ_ENV) "$$bin/$$t" -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS) -print_final_stats=1 -artifact_prefix=.build/fuzz-artifacts/$$t- \
-	    .build/fuzz-corpus/$$t Fuzz/Corpus/$$t 2>&1 | tee .build/fuzz-artifacts/$$t.log | grep -E "^(#[0-9]+ +(INITED|DONE)|stat::|==|INFO: (Seed|Loaded))"; \
+	    .build/fuzz-corpus/$$t Fuzz/Corpus/$$t > .build/fuzz-artifacts/$$t.log 2>&1 \
+	    || { tail -n 40 .build/fuzz-artifacts/$$t.log; exit 1; }; \
+	  grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)" .build/fuzz-artifacts/$$t.log; \
 	done
 
 fuzz-replay: fuzz-build
@@ -126,9 +129,8 @@ fuzz-replay: fuzz-build
 fuzz-merge: fuzz-build
 	@set -e; bin="$$($(FUZZ_SWIFT) --show-bin-path)"; \
 	for t in $(FUZZ_TARGETS); do \
-	  mkdir -p .build/fuzz-merged/$$t; rm -f .build/fuzz-merged/$$t/*; \
-	  $(FUZZ_ENV) "$$bin/$$t" -merge=1 $(FUZZ_FLAGS) .build/fuzz-merged/$$t Fuzz/Corpus/$$t .build/fuzz-corpus/$$t > /dev/null 2>&1; \
-	  rm -f Fuzz/Corpus/$$t/*; cp .build/fuzz-merged/$$t/* Fuzz/Corpus/$$t/; \
+	  mkdir -p .build/fuzz-corpus/$$t; \
+	  $(FUZZ_ENV) "$$bin/$$t" -set_cover_merge=1 -use_counters=0 $(FUZZ_FLAGS) Fuzz/Corpus/$$t .build/fuzz-corpus/$$t > /dev/null 2>&1; \
 	  echo "$$t: $$(ls Fuzz/Corpus/$$t | wc -l) inputs"; \
 	done
 

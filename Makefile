@@ -102,7 +102,8 @@ FUZZ_TARGETS ?= FuzzFileREST FuzzS3 FuzzBackup FuzzIIS FuzzSigV4 FuzzAzureAuth F
 FUZZ_FLAGS   ?= -max_len=8192 -timeout=60 -rss_limit_mb=4096
 # Swift's own crash reporter would end the process before libFuzzer writes the crashing input.
 FUZZ_ENV     := SWIFT_BACKTRACE=enable=no
-FUZZ_SWIFT   := $(SWIFT) build --package-path Fuzz --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+FUZZ_SCRATCH ?= .build/fuzz
+FUZZ_SWIFT   := $(SWIFT) build --package-path Fuzz --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
 .PHONY: fuzz-build fuzz fuzz-replay fuzz-merge
 fuzz-build: deps
 	$(FUZZ_SWIFT)

@@ -30,9 +30,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Every test: the Swift suites (unit, model-based, corruption), the DocC build, then the
-## FileREST compatibility suite.
-test: unit docs compat crash-test
+## Every test: the Swift suites (unit, model-based, corruption), the DocC build, the
+## compatibility suite, the crash test (kills and power cuts), then a replay of the fuzz corpus.
+test: unit docs compat crash-test fuzz-replay
 
 unit: deps
 	$(SWIFT) build --build-tests
@@ -68,15 +68,71 @@ compat: build
 
 ## The crash test (issue #10, Tests/reliability): CRASH_KILLS kill -9s of `sharecore serve` under
 ## mixed concurrent FileREST and S3 writes, for each durability mode; after each, `sharecore
-## check` must find the store sound and every acknowledged write must read back. CI runs the
-## short default; CRASH_KILLS=100 is the full run.
+## check` must find the store sound and every acknowledged write must read back. Then the
+## power-loss mode (power_loss_test.py): POWER_RUNS loaded runs under an LD_PRELOAD write log
+## (compiled with cc), each replayed to POWER_CUTS simulated power cuts that keep only what was
+## synced plus a random, page-torn part of the rest, per durability mode. CI runs the short
+## defaults; CRASH_KILLS=100 and POWER_RUNS=5 POWER_CUTS=8 are the full runs (docs/RELIABILITY.md).
 CRASH_KILLS ?= 5
+POWER_RUNS  ?= 1
+POWER_CUTS  ?= 3
 .PHONY: crash-test
 crash-test: build
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q -r Tests/compat/requirements.txt
 	for mode in full fast; do \
 	  SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" \
 	    $(PYTHON) Tests/reliability/crash_test.py --kills $(CRASH_KILLS) --durability $$mode || exit 1; \
+	done
+	for mode in full fast; do \
+	  SHARECORE_BIN="$$($(SWIFT) build --show-bin-path)/sharecore" \
+	    $(PYTHON) Tests/reliability/power_loss_test.py --runs $(POWER_RUNS) --cuts $(POWER_CUTS) --durability $$mode || exit 1; \
+	done
+
+## Fuzzing (issue #10, Fuzz/): libFuzzer targets for each front's request handling, SigV4 and
+## Azure Shared Key/SAS checking, the XML parser, JSON bodies, aws-chunked decoding and Range
+## headers, in a package of their own built with `-sanitize=fuzzer` (into .build/fuzz).
+## `make fuzz` runs each target for FUZZ_RUNS executions from the committed corpus
+## (Fuzz/Corpus/<target>), writing new inputs to .build/fuzz-corpus and crashes to
+## .build/fuzz-artifacts; `make fuzz-merge` folds what a run found into the committed corpus
+## (-set_cover_merge=1 -use_counters=0: the fewest inputs that add edges; seeds and crash inputs
+## already there stay); `make fuzz-replay` (part of `make test`) runs
+## every committed input once.
+FUZZ_RUNS    ?= 1000000
+FUZZ_TARGETS ?= FuzzFileREST FuzzS3 FuzzBackup FuzzIIS FuzzSigV4 FuzzAzureAuth FuzzXML FuzzJSON FuzzAWSChunked FuzzRange
+FUZZ_FLAGS   ?= -max_len=8192 -timeout=60 -rss_limit_mb=4096
+# Swift's own crash reporter would end the process before libFuzzer writes the crashing input.
+FUZZ_ENV     := SWIFT_BACKTRACE=enable=no
+FUZZ_SCRATCH ?= .build/fuzz
+FUZZ_SWIFT   := $(SWIFT) build --package-path Fuzz --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library
+.PHONY: fuzz-build fuzz fuzz-replay fuzz-merge
+fuzz-build: deps
+	$(FUZZ_SWIFT)
+
+fuzz: fuzz-build
+	@set -e; bin="$$($(FUZZ_SWIFT) --show-bin-path)"; mkdir -p .build/fuzz-artifacts; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-corpus/$$t; \
+	  echo "== $$t: $(FUZZ_RUNS) runs (log: .build/fuzz-artifacts/$$t.log)"; \
+	  $(FUZZ_ENV) "$$bin/$$t" -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS) -print_final_stats=1 -artifact_prefix=.build/fuzz-artifacts/$$t- \
+	    .build/fuzz-corpus/$$t Fuzz/Corpus/$$t > .build/fuzz-artifacts/$$t.log 2>&1 \
+	    || { tail -n 40 .build/fuzz-artifacts/$$t.log; exit 1; }; \
+	  grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)" .build/fuzz-artifacts/$$t.log; \
+	done
+
+fuzz-replay: fuzz-build
+	@set -e; bin="$$($(FUZZ_SWIFT) --show-bin-path)"; mkdir -p .build/fuzz-artifacts; \
+	for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_ENV) "$$bin/$$t" -runs=0 $(FUZZ_FLAGS) -artifact_prefix=.build/fuzz-artifacts/$$t- Fuzz/Corpus/$$t \
+	    > .build/fuzz-artifacts/$$t-replay.log 2>&1 || { cat .build/fuzz-artifacts/$$t-replay.log; exit 1; }; \
+	  echo "$$t: $$(ls Fuzz/Corpus/$$t | wc -l) corpus inputs replayed, no crash"; \
+	done
+
+fuzz-merge: fuzz-build
+	@set -e; bin="$$($(FUZZ_SWIFT) --show-bin-path)"; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-corpus/$$t; \
+	  $(FUZZ_ENV) "$$bin/$$t" -set_cover_merge=1 -use_counters=0 $(FUZZ_FLAGS) Fuzz/Corpus/$$t .build/fuzz-corpus/$$t > /dev/null 2>&1; \
+	  echo "$$t: $$(ls Fuzz/Corpus/$$t | wc -l) inputs"; \
 	done
 
 ## The soak test (issue #10, Tests/reliability/soak.py): SOAK_CLIENTS clients doing mixed

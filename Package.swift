@@ -7,6 +7,12 @@ let package = Package(
     products: [
         .library(name: "ShareCore", targets: ["ShareCore"]),
         .executable(name: "sharecore", targets: ["sharecore"]),
+        // The fronts as libraries, for the fuzz targets in Fuzz/ (a package of their own).
+        .library(name: "FrontKit", targets: ["FrontKit"]),
+        .library(name: "FileREST", targets: ["FileREST"]),
+        .library(name: "S3", targets: ["S3"]),
+        .library(name: "Backup", targets: ["Backup"]),
+        .library(name: "IISFiles", targets: ["IISFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

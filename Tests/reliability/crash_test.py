@@ -37,28 +37,58 @@ BUCKET = "crash"
 ABSENT = "absent"
 
 
+def local_port_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_ports(count):
-    socks = [socket.socket() for _ in range(count)]
-    for sock in socks:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in socks]
-    for sock in socks:
-        sock.close()
+    """`count` ports free now, below the kernel's ephemeral range: a port from that range can
+    be taken by any client socket (the writers open many) between this check and the server's
+    bind, and a connect to it can even connect to itself."""
+    low, _ = local_port_range()
+    ports = []
+    while len(ports) < count:
+        port = random.randint(max(1024, low - 12000), low - 1)
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+            if port not in ports:
+                ports.append(port)
+        except OSError:
+            pass
+        finally:
+            sock.close()
     return ports
 
 
 class Server:
-    def __init__(self, binary, data, durability, log):
+    def __init__(self, binary, data, durability, log, env=None):
+        # A port can still be taken between the check and the bind: then the server exits at
+        # once and is started again on other ports.
+        for attempt in range(5):
+            if self.start(binary, data, durability, log, env):
+                return
+        raise SystemExit(f"sharecore serve exited with {self.process.returncode} at start, 5 times")
+
+    def start(self, binary, data, durability, log, env):
         self.file_port, self.s3_port = free_ports(2)
         self.process = subprocess.Popen(
             [binary, "serve", "--data", data, "--durability", durability,
-             "--file-port", str(self.file_port), "--s3-port", str(self.s3_port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+             "--file-port", str(self.file_port), "--s3-port", str(self.s3_port),
+             # The Backup and IIS Files fronts are not under test: off, so their default ports
+             # (shared with any other server on the machine) cannot stop the server starting.
+             "--mgmt-port", "0", "--iis-port", "0"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 30
         for port in (self.file_port, self.s3_port):
             while True:
                 if self.process.poll() is not None:
-                    raise SystemExit(f"sharecore serve exited with {self.process.returncode} at start")
+                    return False
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                     break
@@ -66,6 +96,7 @@ class Server:
                     if time.monotonic() > deadline:
                         raise SystemExit("sharecore serve did not start")
                     time.sleep(0.05)
+        return self.process.poll() is None
 
     def s3(self):
         return boto3.session.Session().client(
@@ -89,20 +120,32 @@ class Ledger:
     def __init__(self):
         self.lock = threading.Lock()
         self.acked = {}      # key -> digest or ABSENT
-        self.pending = {}    # key -> set of digests that may have landed
+        # key -> digests of writes begun but not acknowledged, one entry per write (a failed
+        # write stays: the server may still have committed it)
+        self.pending = {}
         self.count = 0
+        self.snapshots = []   # share snapshots acknowledged
         self.touched = set()  # keys written since they were last read back
 
     def begin(self, key, digest):
         with self.lock:
-            self.pending.setdefault(key, set()).add(digest)
+            self.pending.setdefault(key, []).append(digest)
             self.touched.add(key)
 
-    def ack(self, key, digest):
+    def ack(self, key, digest, begun=None):
+        """The write begun as `begun` (default: `digest`) was acknowledged as `digest`; only its
+        own pending entry is dropped, so an Upload File's "*" ends with its acknowledgement."""
         with self.lock:
             self.acked[key] = digest
-            self.pending.get(key, set()).discard(digest)
+            entries = self.pending.get(key, [])
+            begun = digest if begun is None else begun
+            if begun in entries:
+                entries.remove(begun)
             self.count += 1
+
+    def ack_snapshot(self, snapshot):
+        with self.lock:
+            self.snapshots.append(snapshot)
 
     def take_touched(self):
         with self.lock:
@@ -111,7 +154,7 @@ class Ledger:
 
     def allowed(self, key):
         with self.lock:
-            return {self.acked.get(key, ABSENT)} | self.pending.get(key, set())
+            return {self.acked.get(key, ABSENT)} | set(self.pending.get(key, []))
 
     def settle(self, key, digest):
         """After verification: the key holds `digest` (one of the allowed ones)."""
@@ -168,9 +211,9 @@ def writer(server, ledger, stop, seed, errors):
                 # for this name; only an acknowledged upload is checked.
                 ledger.begin(name, "*")
                 share.get_file_client(name).upload_file(data)
-                ledger.ack(name, digest(data))
+                ledger.ack(name, digest(data), begun="*")
             else:
-                share.create_snapshot()
+                ledger.ack_snapshot(share.create_snapshot()["snapshot"])
         except (ClientError, BotoCoreError, AzureError, OSError) as error:
             if not stop.is_set():
                 errors.append(f"{type(error).__name__}: {str(error)[:200]}")
@@ -204,6 +247,15 @@ def verify(server, ledger, keys, label):
         else:
             failures.append(f"{label}: {key} holds {found}, expected one of {sorted(allowed)}")
     return failures
+
+
+def verify_snapshots(server, ledger, label):
+    """Every acknowledged share snapshot must still be listed."""
+    listed = {share.snapshot for share in server.files().list_shares(include_snapshots=True)
+              if share.name == BUCKET and share.snapshot}
+    with ledger.lock:
+        missing = [snapshot for snapshot in ledger.snapshots if snapshot not in listed]
+    return [f"{label}: acknowledged snapshot {snapshot} is gone" for snapshot in missing]
 
 
 def main():
@@ -247,7 +299,9 @@ def main():
         last = round == args.kills - 1
         keys = set(ledger.acked) | set(ledger.pending) if last else ledger.take_touched()
         failures += verify(server, ledger, keys, f"round {round}")
-        print(f"round {round + 1}/{args.kills}: {ledger.count} writes acknowledged so far, check sound, "
+        failures += verify_snapshots(server, ledger, f"round {round}")
+        print(f"round {round + 1}/{args.kills}: {ledger.count} writes and {len(ledger.snapshots)} snapshots "
+              f"acknowledged so far, check sound, "
               f"{len(failures)} lost; {len(errors)} requests failed around the kill"
               + (f" (first: {errors[0]})" if errors else ""), flush=True)
         if failures:
@@ -258,7 +312,8 @@ def main():
         failures.append(f"final check failed:\n{final.stdout}{final.stderr}")
     for failure in failures:
         print("FAIL:", failure)
-    print(f"crash test: {args.kills} kills, {ledger.count} acknowledged writes, "
+    print(f"crash test: {args.kills} kills, seed {args.seed}, {ledger.count} acknowledged writes, "
+          f"{len(ledger.snapshots)} acknowledged snapshots, "
           f"{'nothing lost, store sound' if not failures else f'{len(failures)} failure(s)'}")
     if not args.keep and not failures:
         shutil.rmtree(work, ignore_errors=True)

@@ -182,7 +182,8 @@ enum RFCRange: Equatable {
         var end = size
         if !parts[1].isEmpty {
             guard let b = UInt64(parts[1]), b >= a else { return .whole }
-            end = min(b + 1, size)
+            // b may be the largest UInt64: clamp before making the end exclusive.
+            end = b < size ? b + 1 : size
         }
         guard a < size else { return .unsatisfiable }
         return .span(a..<end)

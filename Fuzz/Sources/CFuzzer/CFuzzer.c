@@ -1,0 +1,2 @@
+// Only declarations live in this module (include/CFuzzer.h); libFuzzer defines them.
+#include "CFuzzer.h"

@@ -70,8 +70,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
-    @Option(name: .customLong("backup-clock-offset"),
-            help: "Testing only: the Backup front and its policy scheduler run this many seconds ahead of the system clock (default 0).")
+    @Option(name: [.customLong("clock-offset"), .customLong("backup-clock-offset")],
+            help: "Testing only: every front's background work (Backup policies, S3 lifecycle rules) and the Backup front run this many seconds ahead of the system clock (default 0; --backup-clock-offset is an alias).")
     var backupClockOffset: Int64 = 0
 
     @Option(name: .long, help: "Commit durability: full (sync every commit) or fast.")
@@ -105,7 +105,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(mgmtPort) else { throw ValidationError("--mgmt-port must be 0 to 65535") }
         guard (0...3_650 * 86_400).contains(backupClockOffset) else {
-            throw ValidationError("--backup-clock-offset must be 0 to 315360000 seconds (ten years)")
+            throw ValidationError("--clock-offset must be 0 to 315360000 seconds (ten years)")
         }
         guard (0...65535).contains(iisPort) else { throw ValidationError("--iis-port must be 0 to 65535") }
         guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535") }
@@ -147,7 +147,7 @@ struct Serve: AsyncParsableCommand {
         let offsetTicks = backupClockOffset * 10_000_000
         let backupClock: @Sendable () -> FileTime = { FileTime(ticks: FileTime.now().ticks + offsetTicks) }
         if backupClockOffset != 0 {
-            logger.warning("the Backup front's clock runs \(backupClockOffset) s ahead of the system clock (--backup-clock-offset, for testing)")
+            logger.warning("background work and the Backup front run \(backupClockOffset) s ahead of the system clock (--clock-offset, for testing)")
         }
         let store = try await ShareStore.open(at: data, options: StoreOptions(durability: Durability(rawValue: durability) ?? .full))
         let token: AdminToken
@@ -204,6 +204,8 @@ struct Serve: AsyncParsableCommand {
         // Backup policies run whether or not the Backup front listens.
         services.append(BackupSchedulerService(scheduler: BackupScheduler(
             store: store, account: account, logger: Logger(label: "sharecore.backup.scheduler"), clock: backupClock)))
+        // So do S3 lifecycle rules, whether or not the S3 front listens.
+        services.append(S3LifecycleService(worker: S3LifecycleWorker(store: store, clock: backupClock)))
         if let registry {
             let admin = AdminFront(store: store, registry: registry)
             services.append(try FrontServer.application(admin, host: host, port: adminPort, tls: tls, logger: logger,

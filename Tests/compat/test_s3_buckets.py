@@ -133,7 +133,7 @@ def test_acls_and_unsupported_subresources(s3_client, bucket):
     with s3_error("NotImplemented", 501):
         s3_client.get_bucket_cors(Bucket=bucket)
     with s3_error("NotImplemented", 501):
-        s3_client.get_bucket_lifecycle_configuration(Bucket=bucket)
+        s3_client.get_bucket_logging(Bucket=bucket)
 
 
 # MARK: Virtual-host style

@@ -46,6 +46,7 @@ enum MultipartOperations {
         xml.close("InitiateMultipartUploadResult")
         var fields = HTTPFields()
         if let algorithm { fields.set("x-amz-checksum-algorithm", algorithm.rawValue) }
+        LifecycleOperations.addAbortDate(&fields, bucket: bucket, key: key.key, initiated: upload.initiated, store: context.store)
         return context.xml(xml, headers: fields)
     }
 
@@ -192,7 +193,9 @@ enum MultipartOperations {
             default: throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: false)
             }
         }
-        return completionResult(context, bucket, key, etag: info.objectETag ?? etag, checksum: objectChecksum)
+        var response = completionResult(context, bucket, key, etag: info.objectETag ?? etag, checksum: objectChecksum)
+        LifecycleOperations.addExpiration(&response.head.headerFields, bucket: bucket, key: key.key, info: info, store: context.store)
+        return response
     }
 
     /// The whole object's checksum a completion verified: `value` is base64, with `-N` for a

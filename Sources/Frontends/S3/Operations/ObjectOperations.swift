@@ -17,6 +17,7 @@ enum ObjectOperations {
         let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
         var fields = HTTPFields()
         ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
+        LifecycleOperations.addExpiration(&fields, bucket: bucket, key: key.key, info: info, store: context.store)
         switch Conditions.evaluate(request, etag: etag, lastModified: info.lastModified) {
         case .notModified?:
             var notModified = HTTPFields()
@@ -134,6 +135,7 @@ enum ObjectOperations {
         var fields = HTTPFields()
         fields.set("ETag", etag)
         if let checksum = result.checksum { fields.set(checksum.algorithm.headerName, checksum.base64) }
+        LifecycleOperations.addExpiration(&fields, bucket: bucket, key: key.key, info: info, store: context.store)
         fields[.contentLength] = "0"
         return FrontResponse(status: .ok, headers: fields)
     }

@@ -27,6 +27,9 @@ enum S3Dispatcher {
         case .completeMultipartUpload: try await MultipartOperations.complete(context)
         case .abortMultipartUpload: try await MultipartOperations.abort(context)
         case .listParts: try await MultipartOperations.listParts(context)
+        case .putBucketLifecycleConfiguration: try await LifecycleOperations.put(context)
+        case .getBucketLifecycleConfiguration: try await LifecycleOperations.get(context)
+        case .deleteBucketLifecycle: try await LifecycleOperations.delete(context)
         }
     }
 }

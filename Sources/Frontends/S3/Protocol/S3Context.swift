@@ -34,6 +34,11 @@ struct S3Context: Sendable {
 
     /// Resolves bucket `name`: a mapping first, else the share of that name.
     func resolve(bucket name: String) async throws -> ResolvedBucket {
+        try await S3Context.resolve(bucket: name, in: store)
+    }
+
+    /// Resolves bucket `name` of `store` (the lifecycle task resolves buckets outside requests).
+    static func resolve(bucket name: String, in store: ShareStore) async throws -> ResolvedBucket {
         if let mapping = try await store.bucketMapping(name) {
             let share = store.share(mapping.share)
             do {

@@ -7,10 +7,11 @@ enum S3Operation: String, Sendable {
     case listObjects, listObjectsV2, listObjectVersions, listMultipartUploads, deleteObjects
     case getObject, headObject, putObject, copyObject, deleteObject, getObjectAcl
     case createMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
+    case putBucketLifecycleConfiguration, getBucketLifecycleConfiguration, deleteBucketLifecycle
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
-        "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle",
+        "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
         "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
         "publicAccessBlock", "replication", "requestPayment", "tagging", "website", "select", "restore",
         "legal-hold", "retention", "torrent", "attributes",
@@ -25,6 +26,14 @@ enum S3Operation: String, Sendable {
         }
         if let unsupported = request.target.query.first(where: { unsupportedBucketResources.contains($0.name) }) {
             throw S3Error.notImplemented("The '\(unsupported.name)' sub-resource is not implemented by this server.")
+        }
+        if request.key == nil, request.has("lifecycle") {
+            switch method {
+            case .put: return .putBucketLifecycleConfiguration
+            case .get: return .getBucketLifecycleConfiguration
+            case .delete: return .deleteBucketLifecycle
+            default: throw S3Error.methodNotAllowed()
+            }
         }
         if request.key == nil {
             switch method {

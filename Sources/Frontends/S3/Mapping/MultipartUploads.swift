@@ -223,10 +223,13 @@ extension Share {
     ///   - etag: the S3 ETag to keep with the file (e.g. `"<md5 of part md5s>-N"`).
     ///   - minimumPartSize: every part but the last must be at least this long (`partTooSmall`).
     ///   - createParents: whether missing parent directories are created in the same transaction.
+    ///   - objectChecksum: the whole object's checksum to keep with the file, replacing the
+    ///     upload's (nil: the upload's properties decide).
     /// Nothing changes when it fails.
     @discardableResult
     public func completeMultipartUpload(_ uploadId: String, parts: [(number: Int, md5: [UInt8])], etag: String,
-                                        minimumPartSize: UInt64 = 5 << 20, createParents: Bool = false) async throws -> NodeInfo {
+                                        minimumPartSize: UInt64 = 5 << 20, createParents: Bool = false,
+                                        objectChecksum: String? = nil) async throws -> NodeInfo {
         try requireLiveUpload()
         let key = try uploadKey(uploadId)
         guard !parts.isEmpty else { throw ShareCoreError(.invalidPart, "a completion must list at least one part") }
@@ -240,12 +243,13 @@ extension Share {
         let name = self.name
         // Checked first in a read (so these errors come before the target's), then again in
         // the completion's own transaction.
-        let upload: UploadRecord = try store.readRecords { records in
+        var upload: UploadRecord = try store.readRecords { records in
             guard let raw = try records.get(MultipartUpload.table, key) else { throw Share.noSuchUpload(uploadId, name) }
             let contents = try listed.map { try records.staged(MultipartUpload.table, key, UploadKeys.part($0.number)) }
             try Share.verify(listed, contents, uploadId: uploadId, minimumPartSize: minimumPartSize)
             return try UploadRecord(stored: raw)
         }
+        if let objectChecksum { upload.properties.objectChecksum = objectChecksum }
         return try await uploadErrors(uploadId) {
             try await commitStaged(MultipartUpload.table, record: key, keys: listed.map { UploadKeys.part($0.number) }, to: upload.path,
                                    properties: upload.properties, objectETag: etag, createParents: createParents) { records, contents in

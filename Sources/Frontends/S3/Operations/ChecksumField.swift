@@ -21,6 +21,10 @@ enum ChecksumField {
         return (algorithm, String(stored[stored.index(after: colon)...]))
     }
 
+    /// Whether a stored checksum value is a composite one (`base64-N`: the checksum of the
+    /// parts' checksums of an N-part object).
+    static func isComposite(_ base64: String) -> Bool { base64.contains("-") }
+
     /// Properties that keep the checksum of a body that has been read to the end, if it had one.
     static func properties(_ result: PayloadResult) -> NodeProperties? {
         guard let checksum = result.checksum else { return nil }

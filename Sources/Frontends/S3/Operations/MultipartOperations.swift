@@ -180,7 +180,8 @@ enum MultipartOperations {
         let info: NodeInfo
         do {
             info = try await bucket.share.completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,
-                                                                  createParents: true)
+                                                                  createParents: true,
+                                                                  objectChecksum: objectChecksum.map { ChecksumField.format($0.algorithm, $0.value) })
         } catch let error as ShareCoreError {
             switch error.code {
             case .uploadNotFound: throw S3Error.noSuchUpload(upload.id)
@@ -226,7 +227,9 @@ enum MultipartOperations {
         guard given.count <= 1 else {
             throw S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
         }
-        guard !given.isEmpty || type == "FULL_OBJECT" else { return nil }
+        guard !given.isEmpty || type == "FULL_OBJECT" else {
+            return try await defaultObjectChecksum(bucket, upload, parts: parts)
+        }
         guard let algorithm = given.first?.0 ?? upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)) else {
             throw S3Error.invalidRequest("The upload was created without a checksum algorithm, so it has no FULL_OBJECT checksum.")
         }
@@ -258,6 +261,25 @@ enum MultipartOperations {
             throw S3Error.badDigest("The \(algorithm.headerName) you specified did not match the calculated checksum.")
         }
         return ObjectChecksum(algorithm: algorithm, value: computed, type: "FULL_OBJECT")
+    }
+
+    /// The checksum S3 gives an object whose upload was created with a checksum algorithm when
+    /// the completion names none: for CRC-64/NVME the full-object CRC, for the others the
+    /// composite (`base64-N`, the checksum of the parts' checksums in order). nil for an upload
+    /// without an algorithm, or when a listed part lacks its checksum (the completion then
+    /// fails on that part).
+    static func defaultObjectChecksum(_ bucket: ResolvedBucket, _ upload: MultipartUpload,
+                                      parts: [(number: Int, md5: [UInt8])]) async throws -> ObjectChecksum? {
+        guard let algorithm = upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)),
+              let digests = try? await partDigests(bucket, upload, parts: parts, algorithm: algorithm) else { return nil }
+        if algorithm == .crc64nvme {
+            guard let full = CRCCombine.fullObject(algorithm, parts: digests) else { return nil }
+            return ObjectChecksum(algorithm: algorithm, value: Data(full).base64EncodedString(), type: "FULL_OBJECT")
+        }
+        var joined: [UInt8] = []
+        for digest in digests { joined += digest.digest }
+        let value = Data(ChecksumHasher.checksum(algorithm, of: joined)).base64EncodedString() + "-" + String(parts.count)
+        return ObjectChecksum(algorithm: algorithm, value: value, type: "COMPOSITE")
     }
 
     /// The `algorithm` digests and sizes the listed parts were stored with, in the listed order.

@@ -45,7 +45,10 @@ enum ObjectOperations {
             fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
         } else if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let checksum = info.objectChecksum {
             // Checksums cover the whole object: they are returned only for whole-object reads.
-            if let (name, value) = ChecksumField.parse(checksum) { fields.set(name, value) }
+            if let (name, value) = ChecksumField.parse(checksum) {
+                fields.set(name, value)
+                fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
+            }
         }
         fields[.contentLength] = String(span.count)
         if head || span.isEmpty {

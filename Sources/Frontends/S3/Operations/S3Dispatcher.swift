@@ -30,6 +30,7 @@ enum S3Dispatcher {
         case .putBucketLifecycleConfiguration: try await LifecycleOperations.put(context)
         case .getBucketLifecycleConfiguration: try await LifecycleOperations.get(context)
         case .deleteBucketLifecycle: try await LifecycleOperations.delete(context)
+        case .getObjectAttributes: try await AttributesOperations.get(context)
         }
     }
 }

@@ -8,13 +8,14 @@ enum S3Operation: String, Sendable {
     case getObject, headObject, putObject, copyObject, deleteObject, getObjectAcl
     case createMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
     case putBucketLifecycleConfiguration, getBucketLifecycleConfiguration, deleteBucketLifecycle
+    case getObjectAttributes
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
         "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
         "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
         "publicAccessBlock", "replication", "requestPayment", "tagging", "website", "select", "restore",
-        "legal-hold", "retention", "torrent", "attributes",
+        "legal-hold", "retention", "torrent",
     ]
 
     /// The operation `request` asks for.
@@ -34,6 +35,10 @@ enum S3Operation: String, Sendable {
             case .delete: return .deleteBucketLifecycle
             default: throw S3Error.methodNotAllowed()
             }
+        }
+        if request.has("attributes") {
+            guard request.key != nil, method == .get else { throw S3Error.methodNotAllowed() }
+            return .getObjectAttributes
         }
         if request.key == nil {
             switch method {

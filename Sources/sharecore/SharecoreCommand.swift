@@ -52,7 +52,8 @@ struct Check: AsyncParsableCommand {
 /// Every front's checks of its own records, for `sharecore check`.
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
-        [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier]
+        [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier,
+         BucketTags.table: BucketTags.verifier]
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }
     }

@@ -27,6 +27,12 @@ enum S3Dispatcher {
         case .completeMultipartUpload: try await MultipartOperations.complete(context)
         case .abortMultipartUpload: try await MultipartOperations.abort(context)
         case .listParts: try await MultipartOperations.listParts(context)
+        case .getObjectTagging: try await TaggingOperations.getObjectTagging(context)
+        case .putObjectTagging: try await TaggingOperations.putObjectTagging(context)
+        case .deleteObjectTagging: try await TaggingOperations.deleteObjectTagging(context)
+        case .getBucketTagging: try await TaggingOperations.getBucketTagging(context)
+        case .putBucketTagging: try await TaggingOperations.putBucketTagging(context)
+        case .deleteBucketTagging: try await TaggingOperations.deleteBucketTagging(context)
         }
     }
 }

@@ -53,7 +53,7 @@ struct Check: AsyncParsableCommand {
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
         [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier,
-         S3Service.lifecycleTable: S3Service.lifecycleVerifier]
+         S3Service.lifecycleTable: S3Service.lifecycleVerifier, BucketTags.table: BucketTags.verifier]
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }
     }

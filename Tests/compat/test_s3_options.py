@@ -1,6 +1,6 @@
 """S3 options this server does not give are refused, not accepted and ignored (issue #9):
-SSE-C, SSE-S3/KMS, Object Lock, ACLs and grants that share with others, tags, Expires, other
-storage classes. Values that describe what the server does anyway (the private ACL, a grant to
+SSE-C, SSE-S3/KMS, Object Lock, ACLs and grants that share with others, other storage
+classes (tags and Expires are kept: test_s3_tagging.py). Values that describe what the server does anyway (the private ACL, a grant to
 the one owner, STANDARD storage) are accepted, so clients that send them by default work."""
 
 import datetime as dt
@@ -27,8 +27,6 @@ REFUSED_PUT_OPTIONS = {
     "legal-hold": dict(ObjectLockLegalHoldStatus="ON"),
     "public-acl": dict(ACL="public-read"),
     "grant": dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
-    "tagging": dict(Tagging="project=alpha"),
-    "expires": dict(Expires=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "storage-class": dict(StorageClass="GLACIER"),
     "website-redirect": dict(WebsiteRedirectLocation="/elsewhere"),
 }

@@ -123,14 +123,15 @@ extension ShareStore {
         }
     }
 
-    /// Removes the mapping of bucket `name` (`resourceNotFound` when it is not mapped), and
-    /// the bucket's lifecycle configuration with it. The directory and its contents stay.
+    /// Removes the mapping of bucket `name` (`resourceNotFound` when it is not mapped), with
+    /// the bucket's tag set and lifecycle configuration. The directory and its contents stay.
     public func removeBucket(_ name: String) async throws {
         try await writeRecords { records in
             guard try records.delete(BucketMapping.table, Array(name.utf8)) else {
                 throw ShareCoreError(.resourceNotFound, "bucket '\(name)' is not mapped")
             }
             _ = try records.delete(LifecycleRecord.table, LifecycleRecord.key(name))
+            _ = try records.delete(BucketTags.table, Array(name.utf8))
         }
     }
 

@@ -75,6 +75,7 @@ enum CopyOperations {
             options.metadata = try ObjectHeaders.metadata(request)
             options.properties.contentHeaders = ObjectHeaders.contentHeaders(request)
         }
+        options.properties.annotations = try TaggingOperations.copyAnnotations(request, replacingMetadata: directive == "REPLACE")
         options.overwrite = !onlyIfAbsent
         options.createParents = true
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)

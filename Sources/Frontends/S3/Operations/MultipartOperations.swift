@@ -31,7 +31,9 @@ enum MultipartOperations {
             algorithm = known
         }
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
-        let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata)
+        // Tags and `Expires` wait in the upload record with the rest, applied at completion.
+        let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata,
+                                        annotations: try TaggingOperations.newObjectAnnotations(request))
         let upload: MultipartUpload
         do {
             upload = try await bucket.share.createMultipartUpload(key.path, properties: properties, tag: algorithm?.rawValue)

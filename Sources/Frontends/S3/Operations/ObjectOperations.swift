@@ -17,6 +17,7 @@ enum ObjectOperations {
         let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
         var fields = HTTPFields()
         ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
+        TaggingOperations.addHeaders(info, to: &fields, overrides: head ? nil : request)
         LifecycleOperations.addExpiration(&fields, bucket: bucket, key: key.key, info: info, store: context.store)
         switch Conditions.evaluate(request, etag: etag, lastModified: info.lastModified) {
         case .notModified?:
@@ -112,8 +113,9 @@ enum ObjectOperations {
         let key = try context.objectKey(in: bucket)
         let metadata = try ObjectHeaders.metadata(request)
         let onlyIfAbsent = try ifNoneMatchStar(request)
+        let annotations = try TaggingOperations.newObjectAnnotations(request)
         if key.isDirectory {
-            return try await putDirectory(context, key: key, in: bucket, onlyIfAbsent: onlyIfAbsent)
+            return try await putDirectory(context, key: key, in: bucket, onlyIfAbsent: onlyIfAbsent, annotations: annotations)
         }
         var headers = ObjectHeaders.contentHeaders(request)
         let (body, result) = try S3Payload.open(request.front, auth: context.auth, computeMD5: false)
@@ -128,7 +130,8 @@ enum ObjectOperations {
             // The checksum is known once the body has been read: `finalize` keeps it with the
             // file in the same transaction that makes the file (and its missing parents) visible.
             info = try await bucket.share.upload(key.path, from: body,
-                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata),
+                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata,
+                                                                            annotations: annotations),
                                                  overwrite: !onlyIfAbsent,
                                                  finalize: { _ in ChecksumField.properties(result) }, createParents: true)
         } catch {
@@ -144,7 +147,9 @@ enum ObjectOperations {
     }
 
     /// `PUT` of a key ending in `/`: the directory, created with its missing parents. A body is refused.
-    static func putDirectory(_ context: S3Context, key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool) async throws -> FrontResponse {
+    /// Its tags and `Expires` (`annotations`) are set once it exists.
+    static func putDirectory(_ context: S3Context, key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool,
+                             annotations: AnnotationChanges) async throws -> FrontResponse {
         let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
         for try await piece in body where !piece.isEmpty {
             throw S3Error.invalidArgument("Object key '\(key.key)' ends with '/', so it names a directory, which cannot have content.",
@@ -154,6 +159,7 @@ enum ObjectOperations {
             throw S3Error.preconditionFailed("If-None-Match")
         }
         _ = try await Parents.ensure(key.path, for: key, in: bucket)
+        try await TaggingOperations.annotate(key, in: bucket, annotations)
         var fields = HTTPFields()
         fields.set("ETag", ObjectHeaders.emptyETag)
         fields[.contentLength] = "0"

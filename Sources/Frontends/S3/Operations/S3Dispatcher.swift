@@ -31,6 +31,12 @@ enum S3Dispatcher {
         case .getBucketLifecycleConfiguration: try await LifecycleOperations.get(context)
         case .deleteBucketLifecycle: try await LifecycleOperations.delete(context)
         case .getObjectAttributes: try await AttributesOperations.get(context)
+        case .getObjectTagging: try await TaggingOperations.getObjectTagging(context)
+        case .putObjectTagging: try await TaggingOperations.putObjectTagging(context)
+        case .deleteObjectTagging: try await TaggingOperations.deleteObjectTagging(context)
+        case .getBucketTagging: try await TaggingOperations.getBucketTagging(context)
+        case .putBucketTagging: try await TaggingOperations.putBucketTagging(context)
+        case .deleteBucketTagging: try await TaggingOperations.deleteBucketTagging(context)
         }
     }
 }

@@ -9,12 +9,13 @@ enum S3Operation: String, Sendable {
     case createMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
     case putBucketLifecycleConfiguration, getBucketLifecycleConfiguration, deleteBucketLifecycle
     case getObjectAttributes
+    case getObjectTagging, putObjectTagging, deleteObjectTagging, getBucketTagging, putBucketTagging, deleteBucketTagging
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
         "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
         "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
-        "publicAccessBlock", "replication", "requestPayment", "tagging", "website", "select", "restore",
+        "publicAccessBlock", "replication", "requestPayment", "website", "select", "restore",
         "legal-hold", "retention", "torrent",
     ]
 
@@ -40,6 +41,7 @@ enum S3Operation: String, Sendable {
             guard request.key != nil, method == .get else { throw S3Error.methodNotAllowed() }
             return .getObjectAttributes
         }
+        if let tagging = try taggingOperation(request) { return tagging }
         if request.key == nil {
             switch method {
             case .get:
@@ -83,6 +85,18 @@ enum S3Operation: String, Sendable {
             throw S3Error.methodNotAllowed()
         default:
             throw S3Error.methodNotAllowed()
+        }
+    }
+
+    /// The `?tagging` operations of a bucket or an object; nil without `tagging`.
+    static func taggingOperation(_ request: S3Request) throws -> S3Operation? {
+        guard request.has("tagging") else { return nil }
+        let object = request.key != nil
+        switch request.method {
+        case .get: return object ? .getObjectTagging : .getBucketTagging
+        case .put: return object ? .putObjectTagging : .putBucketTagging
+        case .delete: return object ? .deleteObjectTagging : .deleteBucketTagging
+        default: throw S3Error.methodNotAllowed()
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 
 /// Request headers that ask S3 for a property this front does not give (encryption, Object
-/// Lock, public ACLs and grants, tags, `Expires`, other storage classes, website redirects).
+/// Lock, public ACLs and grants, other storage classes, website redirects).
 /// They are refused before anything changes, so nobody believes they have a property they do
 /// not have. Values that describe exactly what the front does anyway are accepted: the
 /// `private` ACL and the bucket-owner ACLs (there is one account, which owns everything), a full
@@ -46,8 +46,6 @@ enum UnsupportedOptions {
             try refuse(request, "x-amz-object-lock-mode")
             try refuse(request, "x-amz-object-lock-retain-until-date")
             try refuseUnless(request, "x-amz-object-lock-legal-hold", accepting: ["OFF"])
-            if let tagging = request.header("x-amz-tagging"), !tagging.isEmpty { throw notImplemented("x-amz-tagging") }
-            try refuse(request, "Expires")
             try refuse(request, "x-amz-website-redirect-location")
             try checkStorageClass(request)
         default:

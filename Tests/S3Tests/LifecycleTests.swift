@@ -80,7 +80,8 @@ import Testing
         #expect(code("<Rule><ID>a</ID><Prefix/><Status>Enabled</Status><Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition></Rule>") == "NotImplemented")
         #expect(code("<Rule><ID>a</ID><Prefix/><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration></Rule>") == "NotImplemented")
         #expect(code("<Rule><ID>a</ID><Prefix/><Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration></Rule>") == "NotImplemented")
-        #expect(code("<Rule><ID>a</ID><Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter><Status>Enabled</Status>\(expire)</Rule>") == "NotImplemented")
+        #expect(code("<Rule><ID>a</ID><Filter><Tag><Key>aws:k</Key><Value>v</Value></Tag></Filter><Status>Enabled</Status>\(expire)</Rule>") == "InvalidTag")
+        #expect(code("<Rule><ID>a</ID><Filter><And><Tag><Key>k</Key><Value>v</Value></Tag><Tag><Key>k</Key><Value>w</Value></Tag></And></Filter><Status>Enabled</Status>\(expire)</Rule>") == "InvalidArgument")
     }
 
     // MARK: Evaluation
@@ -105,6 +106,19 @@ import Testing
         #expect(configuration.expiration(key: "other", size: 100, lastModified: created) == nil)
         #expect(configuration.expiration(key: "other", size: 101, lastModified: created)?.rule == "big")
         #expect(configuration.expiration(key: "Logs/a", size: 1, lastModified: created) == nil)
+    }
+
+    @Test func tagFiltersNeedEveryTag() throws {
+        let configuration = try parse("""
+            <Rule><ID>tagged</ID><Filter><And><Prefix>p/</Prefix><Tag><Key>a</Key><Value>1</Value></Tag>
+              <Tag><Key>b</Key><Value>2</Value></Tag></And></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>
+            """)
+        let created = Self.time("2014-01-15T10:30:00Z")
+        #expect(configuration.expiration(key: "p/x", size: 1, lastModified: created, tags: ["a": "1", "b": "2", "c": "3"])?.rule == "tagged")
+        #expect(configuration.expiration(key: "p/x", size: 1, lastModified: created, tags: ["a": "1", "b": "3"]) == nil)
+        #expect(configuration.expiration(key: "q/x", size: 1, lastModified: created, tags: ["a": "1", "b": "2"]) == nil)
+        let rendered = LifecycleXML.render(configuration)
+        #expect(try LifecycleXML.parse(try #require(FrontKit.XMLElement.parse(rendered.bytes))) == configuration)
     }
 
     @Test func uploadsAreAbortedAtTheMidnightAfterTheirDays() throws {

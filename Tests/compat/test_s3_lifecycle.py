@@ -70,8 +70,8 @@ def rule(**fields):
     ([rule(Transitions=[{"Days": 30, "StorageClass": "GLACIER"}])], "NotImplemented", 501),
     ([rule(NoncurrentVersionExpiration={"NoncurrentDays": 3})], "NotImplemented", 501),
     ([rule(Expiration={"ExpiredObjectDeleteMarker": True})], "NotImplemented", 501),
-    ([{"ID": "t", "Filter": {"Tag": {"Key": "k", "Value": "v"}}, "Status": "Enabled", "Expiration": {"Days": 1}}],
-     "NotImplemented", 501),
+    ([{"ID": "t", "Filter": {"Tag": {"Key": "aws:k", "Value": "v"}}, "Status": "Enabled", "Expiration": {"Days": 1}}],
+     "InvalidTag", 400),
 ])
 def test_refused_configurations_change_nothing(s3_client, bucket, rules, code, status):
     s3_client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": RULES})
@@ -107,6 +107,19 @@ def test_expiration_header(s3_client, bucket):
     s3_client.abort_multipart_upload(Bucket=bucket, Key="up/file", UploadId=created["UploadId"])
 
 
+def test_expiration_header_follows_the_objects_tags(s3_client, bucket):
+    s3_client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "tagged", "Filter": {"Tag": {"Key": "key1", "Value": "tag1"}}, "Status": "Enabled",
+         "Expiration": {"Days": 1}}]})
+    s3_client.put_object(Bucket=bucket, Key="obj", Body=b"x")
+    assert "Expiration" not in s3_client.head_object(Bucket=bucket, Key="obj")
+    s3_client.put_object_tagging(Bucket=bucket, Key="obj", Tagging={"TagSet": [
+        {"Key": "key1", "Value": "tag1"}, {"Key": "key5", "Value": "tag5"}]})
+    assert 'rule-id="tagged"' in s3_client.head_object(Bucket=bucket, Key="obj")["Expiration"]
+    s3_client.delete_object_tagging(Bucket=bucket, Key="obj")
+    assert "Expiration" not in s3_client.head_object(Bucket=bucket, Key="obj")
+
+
 @pytest.fixture(scope="module")
 def later(server_factory):
     """A server whose background work (lifecycle rules) runs three days ahead of the clock."""
@@ -121,12 +134,17 @@ def test_rules_expire_objects_in_the_background(later):
     later.create_bucket(Bucket=bucket)
     for key in ["tmp/a", "tmp/deep/b", "keep/a", "tmpfile", "big/small", "big/large"]:
         later.put_object(Bucket=bucket, Key=key, Body=b"x" * (100 if key == "big/large" else 5))
+    later.put_object(Bucket=bucket, Key="tagged/gone", Body=b"x", Tagging="state=old&team=a")
+    later.put_object(Bucket=bucket, Key="tagged/kept", Body=b"x", Tagging="state=new&team=a")
     later.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "tmp", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled", "Expiration": {"Days": 1}},
         {"ID": "big", "Filter": {"And": {"Prefix": "big/", "ObjectSizeGreaterThan": 50}}, "Status": "Enabled",
          "Expiration": {"Days": 1}},
+        {"ID": "old", "Filter": {"And": {"Tags": [{"Key": "state", "Value": "old"}, {"Key": "team", "Value": "a"}]}},
+         "Status": "Enabled", "Expiration": {"Days": 1}},
         {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled", "Expiration": {"Days": 1}}]})
-    wait_until(lambda: keys(later, bucket) == ["big/small", "keep/a", "tmpfile"], "expiry of tmp/ and big/large")
+    wait_until(lambda: keys(later, bucket) == ["big/small", "keep/a", "tagged/kept", "tmpfile"],
+               "expiry of tmp/, big/large and the object tagged state=old")
     # The objects left alone stay readable.
     assert later.get_object(Bucket=bucket, Key="keep/a")["Body"].read() == b"x" * 5
 

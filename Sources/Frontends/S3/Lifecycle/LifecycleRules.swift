@@ -38,6 +38,11 @@ struct LifecycleConfiguration: Codable, Sendable, Hashable {
         return best
     }
 
+    /// The tags of an object as rules compare them (its S3 tag set).
+    static func tags(_ info: NodeInfo) -> [String: String] {
+        Dictionary(TagSet(info).tags.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Whether an enabled rule expires objects.
     var expiresObjects: Bool { rules.contains { $0.enabled && ($0.expirationDays != nil || $0.expirationDate != nil) } }
     /// Whether an enabled rule aborts uploads.

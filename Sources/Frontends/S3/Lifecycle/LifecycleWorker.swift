@@ -136,7 +136,8 @@ public actor S3LifecycleWorker {
         budget -= max(1, page.objects.count)
         for object in page.objects {
             let size = object.isDirectory ? 0 : object.info.size
-            guard let (seconds, _) = configuration.expiration(key: object.key, size: size, lastModified: object.info.lastModified),
+            guard let (seconds, _) = configuration.expiration(key: object.key, size: size, lastModified: object.info.lastModified,
+                                                              tags: LifecycleConfiguration.tags(object.info)),
                   seconds <= nowSeconds, object.info.lastModified <= sweep.started else { continue }
             if try await expire(object, in: bucket) { result.expired += 1 }
         }

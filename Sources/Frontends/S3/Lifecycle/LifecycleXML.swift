@@ -17,8 +17,8 @@ enum LifecycleXML {
 
     /// Reads and validates a configuration: `MalformedXML` for what breaks S3's schema,
     /// `InvalidArgument` / `InvalidRequest` for values S3 refuses, `NotImplemented` for
-    /// actions this server does not have (transitions, noncurrent versions, delete markers)
-    /// and, until objects have tags, tag filters.
+    /// actions this server does not have (transitions, noncurrent versions, delete markers);
+    /// filter tags follow the tagging rules (`InvalidTag`).
     static func parse(_ root: FrontKit.XMLElement) throws -> LifecycleConfiguration {
         guard root.name == "LifecycleConfiguration", root.children.allSatisfy({ $0.name == "Rule" }) else {
             throw S3Error.malformedXML()
@@ -147,8 +147,8 @@ enum LifecycleXML {
         guard element.children.count == 2, let key = element.child("Key")?.text, let value = element.child("Value")?.text else {
             throw S3Error.malformedXML()
         }
-        // Objects have no tags here yet (another part of this server adds them).
-        throw S3Error.notImplemented("Lifecycle filters on object tags are not implemented by this server yet: objects have no tags (rule tag \(key)=\(value)).")
+        _ = try TagSet.checked([TagSet.Tag(key: key, value: value)], limit: TagSet.objectLimit)
+        return LifecycleTag(key: key, value: value)
     }
 
     static func size(_ element: FrontKit.XMLElement) throws -> UInt64 {

@@ -52,7 +52,8 @@ enum LifecycleOperations {
                               store: ShareStore) {
         guard let configuration = try? LifecycleStore.configuration(of: bucket, in: store),
               let (seconds, rule) = configuration.expiration(key: key, size: info.isDirectory ? 0 : info.size,
-                                                             lastModified: info.lastModified) else { return }
+                                                             lastModified: info.lastModified,
+                                                             tags: LifecycleConfiguration.tags(info)) else { return }
         fields.set("x-amz-expiration", "expiry-date=\"\(HTTPDate.format(secondsSince1970: seconds))\", rule-id=\"\(rule)\"")
     }
 

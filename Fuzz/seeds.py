@@ -85,6 +85,10 @@ def s3():
     complete = (b'<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>"a"</ETag>'
                 b'<PartNumber>1</PartNumber></Part></CompleteMultipartUpload>')
     chunked = b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"
+    lifecycle = (b'<LifecycleConfiguration><Rule><ID>r</ID><Filter><And><Prefix>dir/</Prefix><Tag><Key>k</Key>'
+                 b'<Value>v</Value></Tag><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter><Status>Enabled</Status>'
+                 b'<Expiration><Days>1</Days></Expiration><AbortIncompleteMultipartUpload><DaysAfterInitiation>2'
+                 b'</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>')
     return {
         "list-buckets": request("GET", "/", sign),
         "create-bucket": request("PUT", "/b2", sign),
@@ -108,6 +112,10 @@ def s3():
         "list-uploads": request("GET", "/fuzz?uploads", sign),
         "copy": request("PUT", "/fuzz/copy.txt", sign + ["x-amz-copy-source: /fuzz/dir/file.txt",
                                                         "x-amz-metadata-directive: REPLACE"]),
+        "lifecycle-put": request("PUT", "/fuzz?lifecycle", sign, lifecycle),
+        "lifecycle-get": request("GET", "/fuzz?lifecycle", sign),
+        "attributes": request("GET", "/fuzz/dir/file.txt?attributes", sign + [
+            "x-amz-object-attributes: ETag,Checksum,ObjectParts,StorageClass,ObjectSize", "x-amz-max-parts: 2"]),
         "location": request("GET", "/fuzz?location", sign),
         "versioning": request("GET", "/fuzz?versioning", sign),
         "tagging": request("PUT", "/fuzz/dir/file.txt?tagging", sign, b"<Tagging><TagSet/></Tagging>"),

@@ -46,7 +46,8 @@ def test_attributes_of_a_multipart_object(s3_client, bucket):
     assert (got["Checksum"]["ChecksumCRC32"], got["Checksum"]["ChecksumType"]) == (composite, "COMPOSITE")
     object_parts = got["ObjectParts"]
     assert (object_parts["TotalPartsCount"], object_parts["IsTruncated"]) == (4, False)
-    assert [(p["PartNumber"], p["Size"]) for p in object_parts["Parts"]] == [(i + 1, len(p)) for i, p in enumerate(parts)]
+    assert [(p["PartNumber"], p["Size"], p["ChecksumCRC32"]) for p in object_parts["Parts"]] == \
+        [(i + 1, len(p), listed[i]["ChecksumCRC32"]) for i, p in enumerate(parts)]
     page = s3_client.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["ObjectParts"],
                                            MaxParts=2, PartNumberMarker=1)["ObjectParts"]
     assert [p["PartNumber"] for p in page["Parts"]] == [2, 3]
@@ -54,3 +55,15 @@ def test_attributes_of_a_multipart_object(s3_client, bucket):
     rest = s3_client.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["ObjectParts"],
                                            PartNumberMarker=3)["ObjectParts"]
     assert [p["PartNumber"] for p in rest["Parts"]] == [4] and rest["IsTruncated"] is False
+
+
+def test_parts_of_a_multipart_object_without_checksums(s3_client, bucket):
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="plain")["UploadId"]
+    parts = [pattern(5 * MiB, seed=4), b"end"]
+    listed = [{"PartNumber": n, "ETag": s3_client.upload_part(Bucket=bucket, Key="plain", UploadId=upload, PartNumber=n,
+                                                              Body=data)["ETag"]}
+              for n, data in enumerate(parts, start=1)]
+    s3_client.complete_multipart_upload(Bucket=bucket, Key="plain", UploadId=upload, MultipartUpload={"Parts": listed})
+    got = s3_client.get_object_attributes(Bucket=bucket, Key="plain", ObjectAttributes=ALL)
+    assert [(p["PartNumber"], p["Size"]) for p in got["ObjectParts"]["Parts"]] == [(1, 5 * MiB), (2, 3)]
+    assert not [k for p in got["ObjectParts"]["Parts"] for k in p if k.startswith("Checksum")]

@@ -225,11 +225,12 @@ extension Share {
     ///   - createParents: whether missing parent directories are created in the same transaction.
     ///   - objectChecksum: the whole object's checksum to keep with the file, replacing the
     ///     upload's (nil: the upload's properties decide).
+    ///   - annotations: annotation changes made besides the upload's own.
     /// Nothing changes when it fails.
     @discardableResult
     public func completeMultipartUpload(_ uploadId: String, parts: [(number: Int, md5: [UInt8])], etag: String,
                                         minimumPartSize: UInt64 = 5 << 20, createParents: Bool = false,
-                                        objectChecksum: String? = nil) async throws -> NodeInfo {
+                                        objectChecksum: String? = nil, annotations: AnnotationChanges? = nil) async throws -> NodeInfo {
         try requireLiveUpload()
         let key = try uploadKey(uploadId)
         guard !parts.isEmpty else { throw ShareCoreError(.invalidPart, "a completion must list at least one part") }
@@ -250,6 +251,13 @@ extension Share {
             return try UploadRecord(stored: raw)
         }
         if let objectChecksum { upload.properties.objectChecksum = objectChecksum }
+        if let annotations {
+            var merged = upload.properties.annotations ?? AnnotationChanges()
+            for (name, value) in annotations.changes {
+                if let value { merged.set(name, value) } else { merged.remove(name) }
+            }
+            upload.properties.annotations = merged
+        }
         return try await uploadErrors(uploadId) {
             try await commitStaged(MultipartUpload.table, record: key, keys: listed.map { UploadKeys.part($0.number) }, to: upload.path,
                                    properties: upload.properties, objectETag: etag, createParents: createParents) { records, contents in

@@ -37,6 +37,7 @@ enum AttributesOperations {
             xml.open("ObjectParts")
             xml.element("PartsCount", String(parts.count))  // the SDKs call it TotalPartsCount
             xml.element("PartNumberMarker", String(marker))
+            let checksums = PartChecksums(info).flatMap { $0.values.count == parts.count ? $0 : nil }
             let first = min(marker, parts.count)
             let page = Array(parts.enumerated().dropFirst(first).prefix(maxParts))
             let truncated = first + page.count < parts.count
@@ -47,6 +48,7 @@ enum AttributesOperations {
                 xml.open("Part")
                 xml.element("PartNumber", String(index + 1))
                 xml.element("Size", String(partSize))
+                if let checksums { xml.element("Checksum" + checksums.algorithm.rawValue, checksums.values[index]) }
                 xml.close("Part")
             }
             xml.close("ObjectParts")

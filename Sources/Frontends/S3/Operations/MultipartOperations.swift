@@ -176,6 +176,7 @@ enum MultipartOperations {
         for part in parts { joined += part.md5 }
         let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
         let objectChecksum = try await checkObjectChecksum(context, bucket, upload, parts: parts)
+        let partChecksums = await partChecksums(bucket, upload, parts: parts, etag: etag)
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: ObjectOperations.ifNoneMatchStar(context.request),
                                                   ifMatch: context.request.header("If-Match"))
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
@@ -183,7 +184,8 @@ enum MultipartOperations {
         do {
             info = try await bucket.share.completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,
                                                                   createParents: true,
-                                                                  objectChecksum: objectChecksum.map { ChecksumField.format($0.algorithm, $0.value) })
+                                                                  objectChecksum: objectChecksum.map { ChecksumField.format($0.algorithm, $0.value) },
+                                                                  annotations: partChecksums.change)
         } catch let error as ShareCoreError {
             switch error.code {
             case .uploadNotFound: throw S3Error.noSuchUpload(upload.id)
@@ -282,6 +284,17 @@ enum MultipartOperations {
         for digest in digests { joined += digest.digest }
         let value = Data(ChecksumHasher.checksum(algorithm, of: joined)).base64EncodedString() + "-" + String(parts.count)
         return ObjectChecksum(algorithm: algorithm, value: value, type: "COMPOSITE")
+    }
+
+    /// The checksums of the listed parts, for GetObjectAttributes (none unless the upload has a
+    /// checksum algorithm and every listed part its checksum).
+    static func partChecksums(_ bucket: ResolvedBucket, _ upload: MultipartUpload, parts: [(number: Int, md5: [UInt8])],
+                              etag: String) async -> PartChecksums {
+        guard let algorithm = upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)),
+              let digests = try? await partDigests(bucket, upload, parts: parts, algorithm: algorithm) else {
+            return PartChecksums(etag: etag, algorithm: .crc32, values: [])
+        }
+        return PartChecksums(etag: etag, algorithm: algorithm, values: digests.map { Data($0.digest).base64EncodedString() })
     }
 
     /// The `algorithm` digests and sizes the listed parts were stored with, in the listed order.

@@ -130,6 +130,8 @@ extension ShareStore {
             guard try records.delete(BucketMapping.table, Array(name.utf8)) else {
                 throw ShareCoreError(.resourceNotFound, "bucket '\(name)' is not mapped")
             }
+            // Its ACL, policy and other access settings go with it.
+            _ = try records.delete(BucketAccessSettings.table, Array(name.utf8))
         }
     }
 

@@ -34,7 +34,7 @@ enum UnsupportedOptions {
         try refuseCustomerKeys(request, operation)
         switch operation {
         case .createBucket:
-            try checkACL(request, ownerId: ownerId)
+            // ACL headers are applied (AccessOperations.creationSettings).
             try refuseUnless(request, "x-amz-bucket-object-lock-enabled", accepting: ["false"])
             if let ownership = request.header("x-amz-object-ownership"), !objectOwnerships.contains(ownership) {
                 throw S3Error.invalidArgument("Invalid x-amz-object-ownership header: \(ownership)",

@@ -61,6 +61,7 @@ struct Mutation {
     }
 
     func putNode(_ node: NodeRecord) throws {
+        if !node.info.annotations.isEmpty { try node.info.annotations.validateTotal() }
         try Versioned.put(txn, .nodes, Keys.node(share.id, node.info.id), node.encode(), share: share)
     }
 

@@ -232,6 +232,9 @@ public struct NodeInfo: Hashable, Sendable {
     /// front can serve one of them, as S3's `partNumber` does); nil otherwise; cleared whenever
     /// the content changes, kept by copies (same content).
     public var objectParts: [UInt64]? = nil
+    /// Named opaque values fronts keep with the item (see ``FileAnnotations``); kept through
+    /// renames, content and property changes, carried by copies, snapshots and restores.
+    public var annotations = FileAnnotations()
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }
@@ -259,13 +262,18 @@ public struct NodeProperties: Sendable, Hashable {
     /// The opaque whole-content checksum to keep with a file (``NodeInfo/objectChecksum``);
     /// files only. A change of content clears it unless the same change sets it again.
     public var objectChecksum: String?
+    /// Changes to the item's ``NodeInfo/annotations``, made in the same commit as the rest
+    /// (on a new file, such as an upload, a committed staged content or a copy, they apply to
+    /// what the file starts with: nothing, or a copy's source's annotations).
+    public var annotations: AnnotationChanges?
 
     /// Properties to set; nil fields are left as they are.
     public init(contentHeaders: ContentHeaders? = nil, attributes: FileAttributes? = nil,
                 creationTime: FileTime? = nil, lastWriteTime: FileTime? = nil, changeTime: FileTime? = nil,
                 permissionKey: String? = nil, nfs: NFSProperties? = nil, metadata: Metadata? = nil,
-                objectChecksum: String? = nil) {
+                objectChecksum: String? = nil, annotations: AnnotationChanges? = nil) {
         self.objectChecksum = objectChecksum
+        self.annotations = annotations
         self.contentHeaders = contentHeaders
         self.attributes = attributes
         self.creationTime = creationTime

@@ -5,7 +5,8 @@ extension NodeProperties {
     /// A nested TLV record (see docs/ARCHITECTURE.md, "Value formats"): 1 content headers
     /// present, 2-7 the headers, 8 attributes, 9-11 creation/last-write/change times,
     /// 12 permission key, 13 NFS present, 14-16 NFS mode/owner/group, 17 metadata (present
-    /// only when set), 18 object checksum. Readers skip tags they do not know.
+    /// only when set), 18 object checksum, 19 annotation changes (present only when set).
+    /// Readers skip tags they do not know.
     public var storedForm: [UInt8] {
         var w = FieldWriter()
         if let h = contentHeaders {
@@ -30,6 +31,7 @@ extension NodeProperties {
         }
         if let m = metadata { w.field(17, strings: m.flattened) }
         w.field(18, objectChecksum)
+        if let annotations { w.field(19, annotations.encode()) }
         return w.bytes
     }
 
@@ -59,6 +61,7 @@ extension NodeProperties {
             case 16: nfs?.group = UInt32(truncatingIfNeeded: FieldValue.uint(v))
             case 17: metadata = Metadata(flattened: FieldValue.strings(v))
             case 18: objectChecksum = FieldValue.string(v)
+            case 19: annotations = try AnnotationChanges.decode(v)
             default: break
             }
         }

@@ -211,6 +211,7 @@ struct NodeRecord: Sendable, Hashable {
         w.field(25, info.objectETag)
         w.field(26, info.objectChecksum)
         if let parts = info.objectParts { w.field(27, integers: parts) }
+        if !info.annotations.isEmpty { w.field(28, info.annotations.encode()) }
         return w.bytes
     }
 
@@ -251,6 +252,7 @@ struct NodeRecord: Sendable, Hashable {
             case 25: i.objectETag = FieldValue.string(v)
             case 26: i.objectChecksum = FieldValue.string(v)
             case 27: i.objectParts = FieldValue.integers(v)
+            case 28: i.annotations = try FileAnnotations.decode(v)
             default: break
             }
         }

@@ -38,6 +38,7 @@ extension Share {
         let target = try SharePath(destination)
         try options.metadata?.validate()
         try options.properties.metadata?.validate()
+        try options.properties.annotations?.validate()
         guard !target.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         let store = self.store
         let leaseId = self.leaseId
@@ -86,6 +87,8 @@ extension Mutation {
         copy.info.objectETag = node.info.objectETag
         copy.info.objectParts = node.info.objectParts
         if options.properties.objectChecksum == nil { copy.info.objectChecksum = node.info.objectChecksum }
+        // The copy starts with the source's annotations; the options' changes apply on top.
+        copy.info.annotations = (options.properties.annotations ?? AnnotationChanges()).applied(to: s.annotations)
         try putNode(copy)
         var maps: [(UInt64, ExtentMap)] = []
         try source.extents(node: s.id) { index, map in

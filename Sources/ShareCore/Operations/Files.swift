@@ -18,6 +18,7 @@ extension Share {
                            overwrite: Bool = false, content: [UInt8] = []) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        try properties.annotations?.validate()
         try Share.validateLength(length)
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         if !content.isEmpty {

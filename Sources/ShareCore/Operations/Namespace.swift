@@ -119,6 +119,7 @@ public struct Share: Sendable {
     public func createDirectory(_ path: String, properties: NodeProperties = NodeProperties()) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        try properties.annotations?.validate()
         guard !p.isRoot else { throw ShareCoreError(.resourceAlreadyExists, "the root directory always exists") }
         return try await mutate { m in
             try m.createNode(at: p, kind: .directory, size: 0, properties: properties).info
@@ -150,6 +151,7 @@ public struct Share: Sendable {
                               kind: NodeKind? = nil) async throws -> NodeInfo {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        try properties.annotations?.validate()
         if let length { try Share.validateLength(length) }
         let leaseId = self.leaseId
         return try await mutate { m in
@@ -201,6 +203,7 @@ public struct Share: Sendable {
             throw ShareCoreError(.invalidMove, "the root directory cannot be moved or replaced")
         }
         try properties?.metadata?.validate()
+        try properties?.annotations?.validate()
         return try await mutate { m in
             var node = try m.view.resolve(source)
             if let kind, node.info.kind != kind {
@@ -270,6 +273,7 @@ extension NodeRecord {
         }
         if let metadata = properties.metadata { info.metadata = metadata }
         if let checksum = properties.objectChecksum, info.kind == .file { info.objectChecksum = checksum }
+        if let changes = properties.annotations { info.annotations = changes.applied(to: info.annotations) }
         info.lastModified = now
         info.etag = ETag.string(ticks: now.ticks)
     }

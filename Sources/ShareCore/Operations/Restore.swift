@@ -146,6 +146,7 @@ extension ShareStore {
                             updated.apply(NodeProperties(attributes: node.info.smb.attributes, creationTime: node.info.smb.creationTime,
                                                          lastWriteTime: node.info.smb.lastWriteTime, permissionKey: node.info.smb.permissionKey,
                                                          nfs: node.info.nfs, metadata: node.info.metadata), now: m.now)
+                            updated.info.annotations = node.info.annotations
                             try m.putNode(updated)
                         }
                         return .restored
@@ -167,7 +168,8 @@ extension ShareStore {
                     _ = try m.createNode(at: destination, kind: .directory, size: 0, properties: NodeProperties(
                         attributes: node.info.smb.attributes, creationTime: node.info.smb.creationTime,
                         lastWriteTime: node.info.smb.lastWriteTime, permissionKey: node.info.smb.permissionKey,
-                        nfs: node.info.nfs, metadata: node.info.metadata))
+                        nfs: node.info.nfs, metadata: node.info.metadata,
+                        annotations: AnnotationChanges(setting: node.info.annotations.values)))
                 } else {
                     _ = try m.copyFile(node, from: sourceView, to: destination, options: CopyOptions())
                 }

@@ -246,6 +246,7 @@ private struct RestoreWalk {
         if option == .overwrite && !dryRun && !target.isRoot {
             var updated = existing
             updated.apply(properties, now: m.now)
+            updated.info.annotations = node.info.annotations
             try m.putNode(updated)
         }
         return true
@@ -323,10 +324,11 @@ private struct RestoreWalk {
         }
     }
 
-    /// The properties a restored directory takes from the snapshot.
+    /// The properties a restored directory takes from the snapshot (annotations included).
     static func properties(of node: NodeRecord) -> NodeProperties {
         NodeProperties(attributes: node.info.smb.attributes, creationTime: node.info.smb.creationTime,
                        lastWriteTime: node.info.smb.lastWriteTime, permissionKey: node.info.smb.permissionKey,
-                       nfs: node.info.nfs, metadata: node.info.metadata)
+                       nfs: node.info.nfs, metadata: node.info.metadata,
+                       annotations: AnnotationChanges(setting: node.info.annotations.values))
     }
 }

@@ -208,6 +208,7 @@ extension Share {
         let target = try SharePath(path)
         guard !target.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         try properties.metadata?.validate()
+        try properties.annotations?.validate()
         guard !keys.isEmpty else { throw ShareCoreError(.invalidArgument, "a commit must name at least one staged content") }
         let leaseId = self.leaseId
         return try await mutate { m in

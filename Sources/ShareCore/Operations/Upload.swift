@@ -21,6 +21,7 @@ extension Share {
     ) async throws -> NodeInfo where S.Element: Collection, S.Element.Element == UInt8 {
         let p = try SharePath(path)
         try properties.metadata?.validate()
+        try properties.annotations?.validate()
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         if let snapshot {
             throw ShareCoreError(.snapshotReadOnly, "snapshot '\(snapshot)' of share '\(name)' is read-only")
@@ -49,6 +50,7 @@ extension Share {
             let extra = finalize?(size)
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()
+            try extra?.annotations?.validate()
             return try await mutate { m in
                 if createParents { try m.createMissingParents(of: p) }
                 try m.replaceableFile(at: p, overwrite: overwrite, leaseId: leaseId)

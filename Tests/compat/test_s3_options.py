@@ -1,6 +1,6 @@
 """S3 options this server does not give are refused, not accepted and ignored (issue #9):
-SSE-C, SSE-S3/KMS, Object Lock, ACLs and grants that share with others, tags, Expires, other
-storage classes. Values that describe what the server does anyway (the private ACL, a grant to
+SSE-C, SSE-S3/KMS, Object Lock, tags, Expires, other storage classes (ACLs are applied:
+test_s3_access.py). Values that describe what the server does anyway (the private ACL, a grant to
 the one owner, STANDARD storage) are accepted, so clients that send them by default work."""
 
 import datetime as dt
@@ -25,8 +25,6 @@ REFUSED_PUT_OPTIONS = {
     "sse-kms": dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/key"),
     "object-lock": dict(ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "legal-hold": dict(ObjectLockLegalHoldStatus="ON"),
-    "public-acl": dict(ACL="public-read"),
-    "grant": dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
     "tagging": dict(Tagging="project=alpha"),
     "expires": dict(Expires=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "storage-class": dict(StorageClass="GLACIER"),

@@ -60,7 +60,7 @@ public struct S3Service: HTTPFront {
             operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
             let authentication = try S3Authentication.authenticate(request.head, store: store, configuration: configuration)
             let operation = try S3Operation.classify(parsed)
-            try UnsupportedOptions.check(parsed, operation, ownerId: S3XML.ownerId(configuration))
+            try UnsupportedOptions.check(parsed, operation)
             let context = S3Context(store: store, request: parsed, operation: operation, auth: authentication.auth,
                                     requester: authentication.requester, identities: authentication.identities,
                                     configuration: configuration, requestId: requestId, logger: logger)

@@ -133,12 +133,11 @@ enum AccessDecision {
         guard acl.allows(requester, permission, ignoringPublic: block.ignorePublicAcls) else { throw S3Error.accessDenied() }
     }
 
-    /// The ACL of object `key`, or nil when there is no such object. Objects keep no ACL of
-    /// their own yet, so an existing object's is private to the account.
+    /// The ACL of object `key` (``ObjectACLs``), or nil when there is no such object.
     static func objectACL(_ context: S3Context, bucket: ResolvedBucket, key: String) async throws -> AccessControlList? {
-        guard let objectKey = try? ObjectKey.parse(key, base: bucket.base) else { return nil }
-        guard (try? await ObjectOperations.existing(objectKey, in: bucket)) != nil else { return nil }
-        return .ownerOnly(context.identities.account.canonicalId)
+        guard let objectKey = try? ObjectKey.parse(key, base: bucket.base),
+              let info = try? await ObjectOperations.existing(objectKey, in: bucket) else { return nil }
+        return ObjectACLs.acl(of: info, accountId: context.identities.account.canonicalId)
     }
 
     /// The condition keys of the request: `aws:SourceIp`, `aws:SecureTransport`,

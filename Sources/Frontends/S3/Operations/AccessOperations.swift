@@ -78,18 +78,37 @@ enum AccessOperations {
         if settings.publicAccessBlock?.blockPublicAcls == true, acl.isPublic { throw S3Error.accessDenied() }
     }
 
-    /// `GET /bucket/key?acl`: objects keep no ACL of their own; the account has full control.
+    /// `GET /bucket/key?acl`: the object's ACL (``ObjectACLs``).
     static func getObjectAcl(_ context: S3Context) async throws -> FrontResponse {
         let bucket = try await context.bucket()
         let key = try context.objectKey(in: bucket)
-        _ = try await ObjectOperations.existing(key, in: bucket)
-        let acl = AccessControlList.ownerOnly(context.identities.account.canonicalId)
+        let info = try await ObjectOperations.existing(key, in: bucket)
+        let accountId = context.identities.account.canonicalId
+        let settings = try context.store.bucketAccess(bucket.name)
+        let acl = settings.aclsDisabled ? .ownerOnly(accountId) : ObjectACLs.acl(of: info, accountId: accountId)
         return context.xml(acl.render(identities: context.identities))
     }
 
-    /// `PUT /bucket/key?acl`: not implemented (objects keep no ACL of their own).
+    /// `PUT /bucket/key?acl`: a canned ACL, grant headers or an `AccessControlPolicy` body,
+    /// kept with the object; its owner stays as it was.
     static func putObjectAcl(_ context: S3Context) async throws -> FrontResponse {
-        throw S3Error.notImplemented("Setting object ACLs is not implemented by this server.")
+        let bucket = try await context.bucket()
+        let key = try context.objectKey(in: bucket)
+        let info = try await ObjectOperations.existing(key, in: bucket)
+        let accountId = context.identities.account.canonicalId
+        let owner = ObjectACLs.acl(of: info, accountId: accountId).ownerId
+        let acl = try await requestedACL(context, ownerId: owner, bucketOwnerId: accountId)
+        try checkAllowed(acl, settings: try context.store.bucketAccess(bucket.name))
+        do {
+            // Only if the object is still the one whose owner was read.
+            try await bucket.share.annotate(key.path, try ObjectACLs.changes(for: acl, accountId: accountId),
+                                            ifETag: info.etag)
+        } catch let error as ShareCoreError where error.code == .conditionNotMet {
+            throw S3Error(.conflict, "OperationAborted", "The object changed while its ACL was being set; try again.")
+        } catch let error as ShareCoreError {
+            throw S3Error(error, bucket: bucket.name, key: key.key)
+        }
+        return ok()
     }
 
     /// The access settings of a new bucket from CreateBucket's `x-amz-acl`, `x-amz-grant-*`

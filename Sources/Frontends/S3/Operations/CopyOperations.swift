@@ -77,6 +77,8 @@ enum CopyOperations {
         }
         options.overwrite = !onlyIfAbsent
         options.createParents = true
+        // A copy gets its own ACL (from this request), not the source's.
+        options.properties.annotations = try ObjectACLs.writeChanges(context, bucket: bucket.name)
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo

@@ -31,7 +31,8 @@ enum MultipartOperations {
             algorithm = known
         }
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
-        let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata)
+        let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata,
+                                        annotations: try ObjectACLs.writeChanges(context, bucket: bucket.name))
         let upload: MultipartUpload
         do {
             upload = try await bucket.share.createMultipartUpload(key.path, properties: properties, tag: algorithm?.rawValue)

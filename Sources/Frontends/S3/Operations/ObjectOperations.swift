@@ -119,12 +119,15 @@ enum ObjectOperations {
         }
         try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"))
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
+        // The object's ACL is set (or cleared) in the same commit as its content.
+        let annotations = try ObjectACLs.writeChanges(context, bucket: bucket.name)
         let info: NodeInfo
         do {
             // The checksum is known once the body has been read: `finalize` keeps it with the
             // file in the same transaction that makes the file (and its missing parents) visible.
             info = try await bucket.share.upload(key.path, from: body,
-                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata),
+                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata,
+                                                                            annotations: annotations),
                                                  overwrite: !onlyIfAbsent,
                                                  finalize: { _ in ChecksumField.properties(result) }, createParents: true)
         } catch {

@@ -126,6 +126,20 @@ struct AccessDecisionTests {
         }
     }
 
+    @Test("s3:ExistingObjectTag reads the object's s3.tags annotation")
+    func existingObjectTag() async throws {
+        try await Self.withBucket { (h: S3Harness, _: S3Key) async throws in
+            #expect(try await h.send(.put, "/bkt/pub/b.txt", body: [2]).status == 200)
+            var tags = AnnotationChanges()
+            tags.set("s3.tags", Array("security=public&team=web%20site".utf8))
+            try await h.store.share("bkt").annotate("pub/a.txt", tags)
+            let policy = #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/security":"public","s3:ExistingObjectTag/team":"web site"}}}]}"#
+            #expect(try await h.send(.put, "/bkt?policy", body: Array(policy.utf8)).status == 204)
+            #expect(try await h.send(.get, "/bkt/pub/a.txt", anonymous: true).text == "hello")
+            #expect(try await h.send(.get, "/bkt/pub/b.txt", anonymous: true).code == "AccessDenied")
+        }
+    }
+
     @Test("public access block and ownership controls")
     func blocks() async throws {
         try await Self.withBucket { (h: S3Harness, _: S3Key) async throws in

@@ -104,6 +104,11 @@ enum AccessDecision {
         var policyRequest = PolicyRequest(requester: requester, action: requirement.action,
                                           resource: "arn:aws:s3:::" + bucket + (key.map { "/" + $0 } ?? ""))
         policyRequest.context = conditionContext(context)
+        if let policy, let key, policy.mentionsObjectTags {
+            for (tag, value) in try await objectTags(context, bucket: bucket, key: key) {
+                policyRequest.context["s3:existingobjecttag/" + tag] = [value]
+            }
+        }
         let decision = policy.map { PolicyEvaluator.evaluate($0, policyRequest) } ?? .noOpinion
         let isAccount = requester?.isAccount ?? false
         // The account can always manage the policy itself, so it cannot lock itself out.
@@ -138,6 +143,20 @@ enum AccessDecision {
         guard let objectKey = try? ObjectKey.parse(key, base: bucket.base),
               let info = try? await ObjectOperations.existing(objectKey, in: bucket) else { return nil }
         return ObjectACLs.acl(of: info, accountId: context.identities.account.canonicalId)
+    }
+
+    /// The tags of object `key` (the file annotation `s3.tags`: `key=value&…`, percent-encoded);
+    /// none when the object does not exist or has none.
+    static func objectTags(_ context: S3Context, bucket: String, key: String) async throws -> [(String, String)] {
+        guard let resolved = try? await context.resolve(bucket: bucket),
+              let objectKey = try? ObjectKey.parse(key, base: resolved.base),
+              let info = try? await ObjectOperations.existing(objectKey, in: resolved),
+              let stored = info.annotations["s3.tags"] else { return [] }
+        return String(decoding: stored, as: UTF8.self).split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let tag = RequestTarget.percentDecode(String(parts[0])) else { return nil }
+            return (tag, parts.count == 2 ? RequestTarget.percentDecode(String(parts[1])) ?? "" : "")
+        }
     }
 
     /// The condition keys of the request: `aws:SourceIp`, `aws:SecureTransport`,

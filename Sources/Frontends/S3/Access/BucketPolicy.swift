@@ -213,6 +213,11 @@ extension BucketPolicy {
         return .identities(ids)
     }
 
+    /// Whether a condition tests `s3:ExistingObjectTag/<key>` (so the object's tags are needed).
+    var mentionsObjectTags: Bool {
+        statements.contains { $0.conditions.contains { $0.key.hasPrefix("s3:existingobjecttag/") } }
+    }
+
     /// Whether the policy grants access to everyone: an `Allow` whose principal is `*` and whose
     /// conditions do not pin the caller down to fixed addresses or accounts (S3's definition of
     /// a *public* policy, for GetBucketPolicyStatus and ``PublicAccessBlock``).

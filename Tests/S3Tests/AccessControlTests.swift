@@ -18,6 +18,8 @@ struct ACLResolutionTests {
         #expect(!privateACL.allows(Self.alt, .read))
 
         let publicRead = try AccessControlList.canned("public-read", ownerId: id, bucketOwnerId: id)
+        // Group grants first, the owner last, as RGW lists them.
+        #expect(publicRead.grants.last == ACLGrant(grantee: .user(id: id), permission: .fullControl))
         #expect(publicRead.allows(nil, .read))
         #expect(!publicRead.allows(nil, .write))
         #expect(publicRead.isPublic)
@@ -140,6 +142,17 @@ struct AccessDecisionTests {
         }
     }
 
+    @Test("a missing key is 404 for whom a policy lets list that prefix, 403 for others")
+    func missingKeyUnderPrefixPolicy() async throws {
+        try await Self.withBucket { (h: S3Harness, alt: S3Key) async throws in
+            let policy = #"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::bkt","Condition":{"StringLike":{"s3:prefix":"public/*"}}}]}"#
+            #expect(try await h.send(.put, "/bkt?policy", body: Array(policy.utf8)).status == 204)
+            let signer = (alt.accessKeyId, alt.secretKey)
+            #expect(try await h.send(.head, "/bkt/public/object", signer: signer).status == 404)
+            #expect(try await h.send(.head, "/bkt/private/object", signer: signer).status == 403)
+        }
+    }
+
     @Test("public access block and ownership controls")
     func blocks() async throws {
         try await Self.withBucket { (h: S3Harness, _: S3Key) async throws in
@@ -155,6 +168,11 @@ struct AccessDecisionTests {
             #expect(try await h.send(.put, "/bkt?ownershipControls", body: Array(enforced.utf8)).status == 200)
             #expect(try await h.send(.put, "/bkt?acl", headers: [("x-amz-acl", "public-read")]).code == "AccessControlListNotSupported")
             #expect(try await h.send(.get, "/bkt?ownershipControls").text.contains("BucketOwnerEnforced"))
+            // Enforced ownership is refused while the bucket's ACL grants others.
+            #expect(try await h.send(.delete, "/bkt?ownershipControls").status == 204)
+            #expect(try await h.send(.put, "/bkt?acl", headers: [("x-amz-acl", "public-read")]).status == 200)
+            #expect(try await h.send(.put, "/bkt?ownershipControls", body: Array(enforced.utf8)).code
+                    == "InvalidBucketAclWithObjectOwnership")
         }
     }
 }

@@ -337,17 +337,23 @@ def test_ownership_controls_disable_acls(anonymous, owner, bkt):
     new_bucket_name = unique_name("acc")
     with s3_error("OwnershipControlsNotFoundError", 404):
         owner.get_bucket_ownership_controls(Bucket=bkt)
+    enforced = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    # ACLs cannot be disabled while the bucket's ACL grants others.
     owner.put_bucket_acl(Bucket=bkt, ACL="public-read")
-    owner.put_bucket_ownership_controls(Bucket=bkt, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
-    assert owner.get_bucket_ownership_controls(Bucket=bkt)["OwnershipControls"]["Rules"] == [
-        {"ObjectOwnership": "BucketOwnerEnforced"}]
+    with s3_error("InvalidBucketAclWithObjectOwnership", 400):
+        owner.put_bucket_ownership_controls(Bucket=bkt, OwnershipControls=enforced)
+    assert anonymous.list_objects_v2(Bucket=bkt)["KeyCount"] == 1
+    owner.put_bucket_acl(Bucket=bkt, ACL="private")
+    owner.put_bucket_ownership_controls(Bucket=bkt, OwnershipControls=enforced)
+    assert owner.get_bucket_ownership_controls(Bucket=bkt)["OwnershipControls"]["Rules"] == enforced["Rules"]
     with s3_error("AccessControlListNotSupported", 400):
         owner.put_bucket_acl(Bucket=bkt, ACL="public-read")
-    # The earlier public grant no longer counts.
+    owner.put_bucket_acl(Bucket=bkt, ACL="bucket-owner-full-control")
     with s3_error("AccessDenied", 403):
         anonymous.list_objects_v2(Bucket=bkt)
     owner.delete_bucket_ownership_controls(Bucket=bkt)
-    assert anonymous.list_objects_v2(Bucket=bkt)["KeyCount"] == 1
+    with s3_error("OwnershipControlsNotFoundError", 404):
+        owner.get_bucket_ownership_controls(Bucket=bkt)
     with s3_error("InvalidBucketAclWithObjectOwnership", 400):
         owner.create_bucket(Bucket=new_bucket_name, ACL="public-read", ObjectOwnership="BucketOwnerEnforced")
     with s3_error("404", 404):

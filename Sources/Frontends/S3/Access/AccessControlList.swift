@@ -58,7 +58,8 @@ struct AccessControlList: Sendable, Hashable, Codable {
     /// `bucketOwnerId`. Unknown names are `InvalidArgument`; `aws-exec-read` (EC2's AMI bundles)
     /// is `NotImplemented`.
     static func canned(_ name: String, ownerId: String, bucketOwnerId: String) throws -> AccessControlList {
-        var grants = [ACLGrant(grantee: .user(id: ownerId), permission: .fullControl)]
+        // Group grants come first and the owner's last, in the order Ceph's RGW lists them.
+        var grants: [ACLGrant] = []
         switch name {
         case "private": break
         case "public-read": grants.append(ACLGrant(grantee: .group(uri: ACLGrantee.allUsers), permission: .read))
@@ -79,7 +80,10 @@ struct AccessControlList: Sendable, Hashable, Codable {
         default:
             throw S3Error.invalidArgument("", name: "x-amz-acl", value: name)
         }
-        return AccessControlList(ownerId: ownerId, grants: grants)
+        let owner = ACLGrant(grantee: .user(id: ownerId), permission: .fullControl)
+        let groups = grants.filter { if case .group = $0.grantee { true } else { false } }
+        let users = grants.filter { if case .user = $0.grantee { true } else { false } }
+        return AccessControlList(ownerId: ownerId, grants: groups + [owner] + users)
     }
 
     /// The private ACL of `ownerId`.

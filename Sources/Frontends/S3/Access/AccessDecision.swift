@@ -128,14 +128,27 @@ enum AccessDecision {
         if requirement.objectACL, let key {
             if let objectACL = try await objectACL(context, bucket: resolved, key: key) {
                 acl = objectACL
-            } else if acl.allows(requester, .read, ignoringPublic: block.ignorePublicAcls) {
-                // A missing object: whoever may list the bucket learns it is missing (404).
+            } else if mayList(policy, requester: requester, bucket: bucket, prefix: key, context: policyRequest.context, block: block)
+                        || (!settings.aclsDisabled && acl.allows(requester, .read, ignoringPublic: block.ignorePublicAcls)) {
+                // A missing object: whoever may list it learns it is missing (404).
                 return
             } else {
                 throw S3Error.accessDenied()
             }
         }
         guard acl.allows(requester, permission, ignoringPublic: block.ignorePublicAcls) else { throw S3Error.accessDenied() }
+    }
+
+    /// Whether `policy` lets `requester` list `bucket` under `prefix` (s3:ListBucket with
+    /// `s3:prefix` the key), as S3 decides between 404 and 403 for a missing key.
+    static func mayList(_ policy: BucketPolicy?, requester: S3Identity?, bucket: String, prefix: String,
+                        context: [String: [String]], block: PublicAccessBlock) -> Bool {
+        guard let policy, !(block.restrictPublicBuckets && policy.isPublic) else { return false }
+        var keys = context
+        keys["s3:prefix"] = [prefix]
+        let request = PolicyRequest(requester: requester, action: "s3:ListBucket", resource: "arn:aws:s3:::" + bucket,
+                                    context: keys)
+        return PolicyEvaluator.evaluate(policy, request) == .allow
     }
 
     /// The ACL of object `key` (``ObjectACLs``), or nil when there is no such object.
@@ -160,8 +173,10 @@ enum AccessDecision {
     }
 
     /// The condition keys of the request: `aws:SourceIp`, `aws:SecureTransport`,
-    /// `aws:UserAgent`, `aws:Referer`, `s3:prefix`, `s3:delimiter`, `s3:max-keys` (when given)
-    /// and `s3:x-amz-acl`.
+    /// `aws:UserAgent`, `aws:Referer`, `aws:userid`, `s3:prefix`, `s3:delimiter`, `s3:max-keys`
+    /// (when given) and the request headers `s3:x-amz-acl`, `s3:x-amz-grant-*`,
+    /// `s3:x-amz-copy-source`, `s3:x-amz-metadata-directive`, `s3:x-amz-server-side-encryption`
+    /// and `s3:x-amz-storage-class`.
     static func conditionContext(_ context: S3Context) -> [String: [String]] {
         var keys: [String: [String]] = [:]
         let request = context.request
@@ -172,7 +187,11 @@ enum AccessDecision {
         for name in ["prefix", "delimiter", "max-keys"] {
             if let value = request.query(name) { keys["s3:" + name] = [value] }
         }
-        if let acl = request.header("x-amz-acl") { keys["s3:x-amz-acl"] = [acl] }
+        for header in ["x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
+                       "x-amz-grant-full-control", "x-amz-copy-source", "x-amz-metadata-directive",
+                       "x-amz-server-side-encryption", "x-amz-storage-class"] {
+            if let value = request.header(header) { keys["s3:" + header] = [value] }
+        }
         if let authenticated = context.requester { keys["aws:userid"] = [authenticated.canonicalId] }
         return keys
     }

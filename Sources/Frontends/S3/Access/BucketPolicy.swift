@@ -205,7 +205,9 @@ extension BucketPolicy {
                 if name == "*" && kind == "AWS" { return .anyone }
                 if let identity = identities.principal(name) {
                     ids.insert(identity.canonicalId)
-                } else if strict {
+                } else if strict && !name.hasPrefix("arn:aws:iam::") {
+                    // A well-formed ARN of an account this server does not know matches nobody;
+                    // anything else that names no identity is refused.
                     throw malformed("Invalid principal in policy")
                 }
             }

@@ -237,7 +237,15 @@ enum AccessOperations {
             let rules = root.children("Rule")
             guard root.name == "OwnershipControls", rules.count == 1, let value = rules[0].value("ObjectOwnership"),
                   ownershipValues.contains(value) else { throw S3Error.malformedXML() }
-            try await context.store.updateBucketAccess(bucket.name, share: bucket.share.name) { $0.objectOwnership = value }
+            let owner = context.identities.account.canonicalId
+            try await context.store.updateBucketAccess(bucket.name, share: bucket.share.name) { settings in
+                // ACLs cannot be disabled while the bucket's ACL grants anyone but its owner.
+                if value == "BucketOwnerEnforced", let acl = settings.acl, acl != .ownerOnly(owner) {
+                    throw S3Error(.badRequest, "InvalidBucketAclWithObjectOwnership",
+                                  "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+                }
+                settings.objectOwnership = value
+            }
             return ok()
         default:
             try await context.store.updateBucketAccess(bucket.name, share: bucket.share.name) { $0.objectOwnership = nil }

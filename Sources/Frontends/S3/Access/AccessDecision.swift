@@ -176,7 +176,7 @@ enum AccessDecision {
     /// `aws:UserAgent`, `aws:Referer`, `aws:userid`, `s3:prefix`, `s3:delimiter`, `s3:max-keys`
     /// (when given) and the request headers `s3:x-amz-acl`, `s3:x-amz-grant-*`,
     /// `s3:x-amz-copy-source`, `s3:x-amz-metadata-directive`, `s3:x-amz-server-side-encryption`
-    /// and `s3:x-amz-storage-class`.
+    /// and `s3:x-amz-storage-class`, and `s3:RequestObjectTag/<key>` from `x-amz-tagging`.
     static func conditionContext(_ context: S3Context) -> [String: [String]] {
         var keys: [String: [String]] = [:]
         let request = context.request
@@ -191,6 +191,15 @@ enum AccessDecision {
                        "x-amz-grant-full-control", "x-amz-copy-source", "x-amz-metadata-directive",
                        "x-amz-server-side-encryption", "x-amz-storage-class"] {
             if let value = request.header(header) { keys["s3:" + header] = [value] }
+        }
+        // `s3:RequestObjectTag/<key>`: the tags `x-amz-tagging` asks a write to set.
+        if let tagging = request.header("x-amz-tagging") {
+            for pair in tagging.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let tag = RequestTarget.percentDecode(String(parts[0]).replacingOccurrences(of: "+", with: " ")) else { continue }
+                let value = parts.count == 2 ? RequestTarget.percentDecode(String(parts[1]).replacingOccurrences(of: "+", with: " ")) : ""
+                keys["s3:requestobjecttag/" + tag] = [value ?? ""]
+            }
         }
         if let authenticated = context.requester { keys["aws:userid"] = [authenticated.canonicalId] }
         return keys

@@ -122,6 +122,9 @@ struct AccessDecisionTests {
             #expect(try await h.send(.get, "/bkt?policy", signer: signer).code == "AccessDenied")
             let acl = try await h.send(.get, "/bkt?acl").text
             #expect(acl.contains(alt.canonicalId) && acl.contains("<DisplayName>alt</DisplayName>"))
+            // Every bucket's owner is the account.
+            #expect(try await h.send(.get, "/bkt", headers: [("x-amz-expected-bucket-owner", "someone")]).code == "AccessDenied")
+            #expect(try await h.send(.get, "/bkt", headers: [("x-amz-expected-bucket-owner", S3Harness.accessKey)]).status == 200)
             // A removed key is refused from its next request on.
             try await h.store.removeS3Key("alt")
             #expect(try await h.send(.get, "/bkt", signer: signer).code == "InvalidAccessKeyId")

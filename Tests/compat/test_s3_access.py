@@ -416,6 +416,8 @@ def test_object_acls_under_blocks_and_enforced_ownership(owner, bkt):
     owner.put_bucket_ownership_controls(Bucket=bkt, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
     with s3_error("AccessControlListNotSupported", 400):
         owner.put_object(Bucket=bkt, Key="p.txt", Body=b"x", ACL="public-read")
+    with s3_error("AccessControlListNotSupported", 400):
+        owner.put_object(Bucket=bkt, Key="p.txt", Body=b"x", ACL="private")
     owner.put_object(Bucket=bkt, Key="p.txt", Body=b"x", ACL="bucket-owner-full-control")
     with s3_error("404", 404):
         owner.head_object(Bucket=bkt, Key="never")

@@ -76,6 +76,13 @@ enum AccessDecision {
         default: break
         }
         guard let requirement = requirement(context.operation), let bucket = context.request.bucket else { return }
+        // `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` of a copy):
+        // every bucket is the account's.
+        for header in ["x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"] {
+            if let expected = context.request.header(header), expected != context.identities.account.canonicalId {
+                throw S3Error.accessDenied()
+            }
+        }
         try await authorize(context, requester: context.requester, requirement: requirement, bucket: bucket,
                             key: context.request.key)
         if context.operation == .copyObject || context.operation == .uploadPartCopy,

@@ -198,9 +198,11 @@ extension BucketPolicy {
         guard let map = value.object, !map.isEmpty else { throw malformed("Invalid principal in policy") }
         var ids: Set<String> = []
         for (kind, raw) in map {
-            guard kind == "AWS" || kind == "CanonicalUser", let names = strings(raw) else {
+            guard kind == "AWS" || kind == "CanonicalUser" || kind == "Service", let names = strings(raw) else {
                 throw malformed("Invalid principal in policy")
             }
+            // AWS services (log delivery, say) never call this server: such a principal matches nobody.
+            if kind == "Service" { continue }
             for name in names {
                 if name == "*" && kind == "AWS" { return .anyone }
                 if let identity = identities.principal(name) {

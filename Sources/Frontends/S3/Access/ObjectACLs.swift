@@ -46,6 +46,8 @@ enum ObjectACLs {
         let requested = try AccessControlList.fromHeaders(context.request, ownerId: ownerId, bucketOwnerId: accountId,
                                                           identities: context.identities)
         if settings.aclsDisabled {
+            // Only no ACL or the bucket owner's full control is accepted (not even `private`).
+            if let canned, canned != "bucket-owner-full-control" { throw AccessOperations.aclNotSupported() }
             let ownerOnly = requested?.grants.allSatisfy { grant in
                 grant.permission == .fullControl && grant.grantee == .user(id: accountId)
             } ?? true

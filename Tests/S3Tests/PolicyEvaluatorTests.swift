@@ -150,6 +150,7 @@ struct PolicyEvaluatorTests {
         #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*","Condition":{"StringSorta":{"s3:prefix":"a"}}}]}"#,
         #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*","Condition":{"IpAddress":{"aws:SourceIp":"300.1.1.1/8"}}}]}"#,
         #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*","Extra":1}]}"#,
+        #"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"alt"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}"#,
     ]
 
     @Test("malformed policies are MalformedPolicy", arguments: malformed)

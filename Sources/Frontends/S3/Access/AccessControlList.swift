@@ -130,7 +130,9 @@ struct AccessControlList: Sendable, Hashable, Codable {
                 grants.append(ACLGrant(grantee: grantee, permission: permission))
             }
         }
-        return AccessControlList(ownerId: ownerId, grants: grants)
+        // Group grants first, as for canned ACLs.
+        let groups = grants.filter { if case .group = $0.grantee { true } else { false } }
+        return AccessControlList(ownerId: ownerId, grants: groups + grants.filter { !groups.contains($0) })
     }
 
     /// `id="…", uri="…", emailAddress="…"`, comma-separated.

@@ -123,6 +123,8 @@ extension BucketPolicy {
             throw malformed(s["Principal"] == nil ? "Missing required field Principal" : "Statement has both Principal and NotPrincipal")
         }
         let principalNegated = s["Principal"] == nil
+        // AWS takes NotPrincipal only with Deny.
+        if principalNegated && effect == .allow { throw malformed("NotPrincipal is allowed only with \"Effect\": \"Deny\"") }
         let principals = try parsePrincipal(s["Principal"] ?? s["NotPrincipal"] ?? .null, identities: identities, strict: strict)
 
         guard (s["Action"] == nil) != (s["NotAction"] == nil) else {

@@ -29,7 +29,7 @@ struct AccessRequirement: Sendable, Equatable {
 ///
 /// An operation another part of the front adds must get a line in ``requirement(_:)``: the
 /// switch is exhaustive on purpose. Requests that carry their own credentials in the body (a
-/// browser POST form) authenticate themselves and then call ``authorize(_:requester:requirement:key:)``
+/// browser POST form) authenticate themselves and then call ``authorize(_:requester:requirement:bucket:key:)``
 /// with the identity they found (or nil), so the bucket's policy and ACLs still apply.
 enum AccessDecision {
     /// The requirement of `operation`; nil when it is judged elsewhere (ListBuckets,

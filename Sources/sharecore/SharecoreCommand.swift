@@ -10,7 +10,7 @@ struct SharecoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharecore",
         abstract: "ShareCore: file shares in LMDB, served over Azure Files REST, S3 and more.",
-        subcommands: [Serve.self, Check.self, BucketCommand.self, LocationCommand.self]
+        subcommands: [Serve.self, Check.self, BucketCommand.self, LocationCommand.self, S3Command.self]
     )
 }
 
@@ -54,6 +54,7 @@ enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
         [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier,
          S3Service.lifecycleTable: S3Service.lifecycleVerifier, BucketTags.table: BucketTags.verifier]
+            .merging(S3AccessRecords.verifiers) { first, _ in first }
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }
     }

@@ -34,8 +34,6 @@ import Testing
             ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
             ("x-amz-server-side-encryption", "AES256"),
             ("x-amz-object-lock-mode", "COMPLIANCE"),
-            ("x-amz-acl", "public-read"),
-            ("x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""),
             ("x-amz-storage-class", "GLACIER"),
         ]
         for header in refused {

@@ -34,16 +34,21 @@ struct S3Harness {
     }
 
     /// Sends `method` to `pathAndQuery` (path style) with `headers` and `body`, signed.
+    /// `signer` signs with another key (id, secret); `anonymous` sends no signature at all.
     func send(_ method: HTTPRequest.Method, _ pathAndQuery: String, headers: [(String, String)] = [],
-              body: [UInt8] = []) async throws -> Reply {
+              body: [UInt8] = [], signer: (String, String)? = nil, anonymous: Bool = false,
+              remoteAddress: String? = nil) async throws -> Reply {
         var fields = HTTPFields()
         for (name, value) in headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
         if !body.isEmpty || method == .put || method == .post { fields.set("Content-Length", String(body.count)) }
         var head = HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:9000", path: pathAndQuery, headerFields: fields)
-        SigV4.sign(&head, accessKey: Self.accessKey, secret: Self.secret)
-        let response = await service.respond(to: FrontRequest(head: head, body: RequestBody(bytes: body)))
+        if !anonymous {
+            SigV4.sign(&head, accessKey: signer?.0 ?? Self.accessKey, secret: signer?.1 ?? Self.secret)
+        }
+        let response = await service.respond(to: FrontRequest(head: head, body: RequestBody(bytes: body),
+                                                               remoteAddress: remoteAddress))
         var collected: [UInt8] = []
         switch response.body {
         case .empty: break

@@ -1,6 +1,6 @@
 """S3 options this server does not give are refused, not accepted and ignored (issue #9):
-SSE-C, SSE-S3/KMS, Object Lock, ACLs and grants that share with others, other storage
-classes (tags and Expires are kept: test_s3_tagging.py). Values that describe what the server does anyway (the private ACL, a grant to
+SSE-C, SSE-S3/KMS, Object Lock, other storage classes (ACLs are applied: test_s3_access.py;
+tags and Expires are kept: test_s3_tagging.py). Values that describe what the server does anyway (the private ACL, a grant to
 the one owner, STANDARD storage) are accepted, so clients that send them by default work."""
 
 import datetime as dt
@@ -25,8 +25,6 @@ REFUSED_PUT_OPTIONS = {
     "sse-kms": dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/key"),
     "object-lock": dict(ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "legal-hold": dict(ObjectLockLegalHoldStatus="ON"),
-    "public-acl": dict(ACL="public-read"),
-    "grant": dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
     "storage-class": dict(StorageClass="GLACIER"),
     "website-redirect": dict(WebsiteRedirectLocation="/elsewhere"),
 }
@@ -104,10 +102,7 @@ def test_unknown_acl_and_storage_class_are_invalid(s3_client, bucket):
 
 @pytest.mark.parametrize("options", [
     dict(ObjectLockEnabledForBucket=True),
-    dict(ACL="public-read"),
-    dict(ACL="public-read-write"),
-    dict(GrantWrite='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
-], ids=["object-lock", "public-read", "public-read-write", "grant-write"])
+], ids=["object-lock"])
 def test_create_bucket_refuses_what_it_would_ignore(s3_client, new_bucket_name, options):
     with s3_error("NotImplemented", 501):
         s3_client.create_bucket(Bucket=new_bucket_name, **options)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises the JUnit XML files Tests/s3-tests/run.sh writes, one file per group.
 
-    summarize.py [--markdown] [--failures] [--rgw-only FILE] GROUP.xml...
+    summarize.py [--markdown] [--failures] [--rgw-only FILE] [--results FILE.tsv] GROUP.xml...
 
 Prints a table (group, tests, passed, failed, errors, skipped, and the total). With
 --rgw-only (a file of test names s3-tests marks fails_on_aws, one a line), a last column
@@ -55,6 +55,7 @@ def main(argv):
     parser.add_argument("--markdown", action="store_true", help="a Markdown table")
     parser.add_argument("--failures", action="store_true", help="list the tests that did not pass")
     parser.add_argument("--rgw-only", type=Path, help="file of fails_on_aws test names")
+    parser.add_argument("--results", type=Path, help="write every test's result to this TSV file")
     parser.add_argument("xml", nargs="+", type=Path)
     args = parser.parse_args(argv)
 
@@ -63,10 +64,11 @@ def main(argv):
     if args.rgw_only:
         rgw_only = {line.strip() for line in args.rgw_only.read_text().splitlines() if line.strip()}
         columns.append("rgw-only")
-    rows, failures = [], []
+    rows, failures, results = [], [], []
     for path in args.xml:
         counts = dict.fromkeys(columns, 0)
         for name, outcome, message in outcomes(path):
+            results.append((name, outcome, path.stem, message))
             counts["tests"] += 1
             counts[outcome] += 1
             if outcome != "passed":
@@ -75,6 +77,12 @@ def main(argv):
                     counts["rgw-only"] += 1
         rows.append([path.stem] + [counts[c] for c in columns])
     rows.append(["total"] + [sum(r[i] for r in rows) for i in range(1, len(columns) + 1)])
+
+    if args.results:
+        with open(args.results, "w") as out:
+            out.write("test\toutcome\tgroup\tmessage\n")
+            for name, outcome, group, message in results:
+                out.write(f"{name}\t{outcome}\t{group}\t{message[:300]}\n".replace("\r", " "))
 
     header = ["group"] + columns
     if args.markdown:

@@ -58,11 +58,13 @@ public struct S3Service: HTTPFront {
             resource = parsed.resource
             // Named before the signature is checked, so refusals are counted under their operation.
             operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
-            let auth = try SigV4.verify(request.head, secrets: [configuration.accessKey: configuration.secretKey])
+            let authentication = try S3Authentication.authenticate(request.head, store: store, configuration: configuration)
             let operation = try S3Operation.classify(parsed)
-            try UnsupportedOptions.check(parsed, operation, ownerId: S3XML.ownerId(configuration))
-            let context = S3Context(store: store, request: parsed, operation: operation, auth: auth,
+            try UnsupportedOptions.check(parsed, operation)
+            let context = S3Context(store: store, request: parsed, operation: operation, auth: authentication.auth,
+                                    requester: authentication.requester, identities: authentication.identities,
                                     configuration: configuration, requestId: requestId, logger: logger)
+            try await AccessDecision.authorize(context)
             await sweeper.sweepIfDue(store, logger: logger)
             var response = try await S3Dispatcher.run(operation, context)
             S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)

@@ -132,6 +132,8 @@ extension ShareStore {
             }
             _ = try records.delete(LifecycleRecord.table, LifecycleRecord.key(name))
             _ = try records.delete(BucketTags.table, Array(name.utf8))
+            // Its ACL, policy and other access settings go with it.
+            _ = try records.delete(BucketAccessSettings.table, Array(name.utf8))
         }
     }
 

@@ -3,8 +3,8 @@ import FrontKit
 import HTTPTypes
 import ShareCore
 
-/// ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
-/// GetBucketVersioning and the (fixed) ACLs.
+/// ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation and
+/// GetBucketVersioning (ACLs and policies: ``AccessOperations``).
 enum BucketOperations {
     /// `GET /`: every share and every mapped bucket, by name.
     static func listBuckets(_ context: S3Context) async throws -> FrontResponse {
@@ -20,6 +20,8 @@ enum BucketOperations {
         for mapping in try await context.store.bucketMappings() {
             buckets.append((mapping.name, mapping.created))
         }
+        // The account owns every bucket; another identity owns none.
+        if context.requester?.isAccount != true { buckets = [] }
         buckets.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         // Optional paging (`max-buckets`, `continuation-token`) and filtering (`prefix`).
         let request = context.request
@@ -69,10 +71,18 @@ enum BucketOperations {
         let body = try await context.request.front.body.collect(upTo: 64 << 10)
         if !body.isEmpty, FrontKit.XMLElement.parse(body) == nil { throw S3Error.malformedXML() }
         if try await context.store.bucketMapping(name) != nil { return try alreadyOwned(name, context) }
+        // Its ACL and ownership settings, if the request gives any, are kept with the share.
+        var records: RecordChanges?
+        if let access = try AccessOperations.creationSettings(context) {
+            let bytes = try access.encode()
+            records = { @Sendable writer in
+                try writer.put(BucketAccessSettings.table, Array(name.utf8), bytes, owner: name, claimingShareName: nil)
+            }
+        }
         do {
             // Keys that differ only in case are different objects in S3: a bucket made through
             // S3 is a case-sensitive share, so no write silently replaces another key's file.
-            _ = try await context.store.createShare(name, options: ShareOptions(caseSensitive: true))
+            _ = try await context.store.createShare(name, options: ShareOptions(caseSensitive: true), records: records)
         } catch let error as ShareCoreError {
             switch error.code {
             case .shareAlreadyExists: return try alreadyOwned(name, context)
@@ -154,29 +164,6 @@ enum BucketOperations {
         var xml = XMLWriter()
         xml.open("VersioningConfiguration", ["xmlns": S3XML.namespace])
         xml.close("VersioningConfiguration")
-        return context.xml(xml)
-    }
-
-    /// `GET ?acl` on a bucket or object: the one account has full control of everything.
-    static func getAcl(_ context: S3Context) async throws -> FrontResponse {
-        let bucket = try await context.bucket()
-        if context.request.key != nil {
-            let key = try context.objectKey(in: bucket)
-            _ = try await ObjectOperations.existing(key, in: bucket)
-        }
-        var xml = XMLWriter()
-        xml.open("AccessControlPolicy", ["xmlns": S3XML.namespace])
-        S3XML.owner(&xml, context.configuration)
-        xml.open("AccessControlList")
-        xml.open("Grant")
-        xml.open("Grantee", ["xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:type": "CanonicalUser"])
-        xml.element("ID", S3XML.ownerId(context.configuration))
-        xml.element("DisplayName", context.configuration.accessKey)
-        xml.close("Grantee")
-        xml.element("Permission", "FULL_CONTROL")
-        xml.close("Grant")
-        xml.close("AccessControlList")
-        xml.close("AccessControlPolicy")
         return context.xml(xml)
     }
 }

@@ -75,7 +75,10 @@ enum CopyOperations {
             options.metadata = try ObjectHeaders.metadata(request)
             options.properties.contentHeaders = ObjectHeaders.contentHeaders(request)
         }
+        // A copy gets its own ACL (from this request), not the source's; its tags follow the
+        // tagging directive.
         options.properties.annotations = try TaggingOperations.copyAnnotations(request, replacingMetadata: directive == "REPLACE")
+            .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
         options.overwrite = !onlyIfAbsent
         options.createParents = true
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)

@@ -105,6 +105,7 @@ enum DeleteOperations {
                 if let versionId, versionId != "null" {
                     throw S3Error(.badRequest, "NoSuchVersion", "The specified version does not exist.")
                 }
+                try await AccessDecision.authorizeDelete(context, key: name)
                 let key = try ObjectKey.parse(name, base: bucket.base)
                 try await delete(key, in: bucket, condition: try condition(of: object))
                 if !quiet {

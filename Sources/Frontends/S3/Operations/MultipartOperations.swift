@@ -31,9 +31,11 @@ enum MultipartOperations {
             algorithm = known
         }
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
-        // Tags and `Expires` wait in the upload record with the rest, applied at completion.
+        // Tags, `Expires` and the ACL wait in the upload record with the rest, applied at completion.
+        let annotations = try TaggingOperations.newObjectAnnotations(request)
+            .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
         let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata,
-                                        annotations: try TaggingOperations.newObjectAnnotations(request))
+                                        annotations: annotations)
         let upload: MultipartUpload
         do {
             upload = try await bucket.share.createMultipartUpload(key.path, properties: properties, tag: algorithm?.rawValue)

@@ -113,7 +113,9 @@ enum ObjectOperations {
         let key = try context.objectKey(in: bucket)
         let metadata = try ObjectHeaders.metadata(request)
         let onlyIfAbsent = try ifNoneMatchStar(request)
+        // Tags, `Expires` and the object's ACL are set (or cleared) in the same commit as its content.
         let annotations = try TaggingOperations.newObjectAnnotations(request)
+            .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
         if key.isDirectory {
             return try await putDirectory(context, key: key, in: bucket, onlyIfAbsent: onlyIfAbsent, annotations: annotations)
         }

@@ -10,7 +10,16 @@ enum S3Dispatcher {
         case .headBucket: try await BucketOperations.headBucket(context)
         case .getBucketLocation: try await BucketOperations.getBucketLocation(context)
         case .getBucketVersioning: try await BucketOperations.getBucketVersioning(context)
-        case .getBucketAcl, .getObjectAcl: try await BucketOperations.getAcl(context)
+        case .getBucketAcl: try await AccessOperations.getBucketAcl(context)
+        case .putBucketAcl: try await AccessOperations.putBucketAcl(context)
+        case .getObjectAcl: try await AccessOperations.getObjectAcl(context)
+        case .putObjectAcl: try await AccessOperations.putObjectAcl(context)
+        case .getBucketPolicy, .putBucketPolicy, .deleteBucketPolicy, .getBucketPolicyStatus:
+            try await AccessOperations.policy(context)
+        case .getPublicAccessBlock, .putPublicAccessBlock, .deletePublicAccessBlock:
+            try await AccessOperations.publicAccessBlock(context)
+        case .getBucketOwnershipControls, .putBucketOwnershipControls, .deleteBucketOwnershipControls:
+            try await AccessOperations.ownershipControls(context)
         case .listObjects: try await ListOperations.listObjects(context, version: 1)
         case .listObjectsV2: try await ListOperations.listObjects(context, version: 2)
         case .listObjectVersions: try await ListOperations.listObjectVersions(context)

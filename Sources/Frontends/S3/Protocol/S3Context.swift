@@ -22,6 +22,10 @@ struct S3Context: Sendable {
     let request: S3Request
     let operation: S3Operation
     let auth: SigV4Auth
+    /// The identity that signed the request; nil when it is anonymous.
+    let requester: S3Identity?
+    /// Every identity known when the request arrived (ACL and policy names resolve to these).
+    let identities: S3Identities
     let configuration: S3Configuration
     let requestId: String
     let logger: Logger

@@ -10,12 +10,15 @@ enum S3Operation: String, Sendable {
     case putBucketLifecycleConfiguration, getBucketLifecycleConfiguration, deleteBucketLifecycle
     case getObjectAttributes
     case getObjectTagging, putObjectTagging, deleteObjectTagging, getBucketTagging, putBucketTagging, deleteBucketTagging
+    // Access control (Operations/AccessOperations.swift).
+    case putBucketAcl, putObjectAcl, getBucketPolicy, putBucketPolicy, deleteBucketPolicy, getBucketPolicyStatus
+    case getPublicAccessBlock, putPublicAccessBlock, deletePublicAccessBlock
+    case getBucketOwnershipControls, putBucketOwnershipControls, deleteBucketOwnershipControls
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
         "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
-        "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
-        "publicAccessBlock", "replication", "requestPayment", "website", "select", "restore",
+        "logging", "metrics", "notification", "object-lock", "replication", "requestPayment", "website", "select", "restore",
         "legal-hold", "retention", "torrent",
     ]
 
@@ -42,6 +45,7 @@ enum S3Operation: String, Sendable {
             return .getObjectAttributes
         }
         if let tagging = try taggingOperation(request) { return tagging }
+        if request.key == nil, let access = classifyAccess(request) { return access }
         if request.key == nil {
             switch method {
             case .get:
@@ -53,8 +57,8 @@ enum S3Operation: String, Sendable {
                 if request.query("list-type") == "2" { return .listObjectsV2 }
                 return .listObjects
             case .put:
-                if request.has("acl") || request.has("versioning") {
-                    throw S3Error.notImplemented("Setting bucket ACLs or versioning is not implemented by this server.")
+                if request.has("versioning") {
+                    throw S3Error.notImplemented("Setting bucket versioning is not implemented by this server.")
                 }
                 return .createBucket
             case .head: return .headBucket
@@ -72,7 +76,7 @@ enum S3Operation: String, Sendable {
             return .getObject
         case .head: return .headObject
         case .put:
-            if request.has("acl") { throw S3Error.notImplemented("Setting object ACLs is not implemented by this server.") }
+            if request.has("acl") { return .putObjectAcl }
             if request.has("uploadId") || request.has("partNumber") {
                 return request.header("x-amz-copy-source") != nil ? .uploadPartCopy : .uploadPart
             }
@@ -98,5 +102,28 @@ enum S3Operation: String, Sendable {
         case .delete: return object ? .deleteObjectTagging : .deleteBucketTagging
         default: throw S3Error.methodNotAllowed()
         }
+    }
+
+    /// The bucket access-control sub-resources: `?acl` (PUT), `?policy`, `?policyStatus`,
+    /// `?publicAccessBlock`, `?ownershipControls`; nil for anything else.
+    static func classifyAccess(_ request: S3Request) -> S3Operation? {
+        switch request.method {
+        case .get:
+            if request.has("policy") { return .getBucketPolicy }
+            if request.has("policyStatus") { return .getBucketPolicyStatus }
+            if request.has("publicAccessBlock") { return .getPublicAccessBlock }
+            if request.has("ownershipControls") { return .getBucketOwnershipControls }
+        case .put:
+            if request.has("acl") { return .putBucketAcl }
+            if request.has("policy") { return .putBucketPolicy }
+            if request.has("publicAccessBlock") { return .putPublicAccessBlock }
+            if request.has("ownershipControls") { return .putBucketOwnershipControls }
+        case .delete:
+            if request.has("policy") { return .deleteBucketPolicy }
+            if request.has("publicAccessBlock") { return .deletePublicAccessBlock }
+            if request.has("ownershipControls") { return .deleteBucketOwnershipControls }
+        default: break
+        }
+        return nil
     }
 }

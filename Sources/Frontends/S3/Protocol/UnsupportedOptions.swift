@@ -2,25 +2,17 @@ import Foundation
 import HTTPTypes
 
 /// Request headers that ask S3 for a property this front does not give (encryption, Object
-/// Lock, public ACLs and grants, other storage classes, website redirects).
-/// They are refused before anything changes, so nobody believes they have a property they do
-/// not have. Values that describe exactly what the front does anyway are accepted: the
-/// `private` ACL and the bucket-owner ACLs (there is one account, which owns everything), a full
-/// control grant to that owner, `STANDARD` storage, Object Lock disabled, legal hold `OFF`.
+/// Lock, `x-amz-server-side-encryption*`, other storage classes, website redirects). They are
+/// refused before anything changes, so nobody believes they have a property they do not have.
+/// Values that describe exactly what the front does anyway are accepted: `STANDARD` storage,
+/// Object Lock disabled, legal hold `OFF`. (ACL headers are applied: ``AccessControlList``;
+/// tags and `Expires` are kept: ``TagSet``, ``ObjectExpires``.)
 enum UnsupportedOptions {
-    /// Canned ACLs that mean "only the owner has access" when there is one account.
-    static let ownerOnlyACLs: Set<String> = ["private", "bucket-owner-read", "bucket-owner-full-control"]
-    /// Canned ACLs S3 knows that grant access to others.
-    static let sharingACLs: Set<String> = ["public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-                                           "log-delivery-write"]
     /// Storage classes S3 knows, besides `STANDARD`.
     static let otherStorageClasses: Set<String> = ["REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
                                                    "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"]
     /// Object ownership settings of CreateBucket; with one account all of them mean the same.
     static let objectOwnerships: Set<String> = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]
-    /// The grant headers of CreateBucket, PutObject, CopyObject and CreateMultipartUpload.
-    static let grantHeaders = ["x-amz-grant-full-control", "x-amz-grant-read", "x-amz-grant-read-acp",
-                               "x-amz-grant-write", "x-amz-grant-write-acp"]
     /// Server-side encryption with S3-managed or KMS keys.
     static let managedEncryptionHeaders = ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
                                            "x-amz-server-side-encryption-context",
@@ -30,18 +22,18 @@ enum UnsupportedOptions {
                                       "x-amz-copy-source-server-side-encryption-customer-"]
 
     /// Refuses what `request` asks for that `operation` would otherwise ignore.
-    static func check(_ request: S3Request, _ operation: S3Operation, ownerId: String) throws {
+    static func check(_ request: S3Request, _ operation: S3Operation) throws {
         try refuseCustomerKeys(request, operation)
         switch operation {
         case .createBucket:
-            try checkACL(request, ownerId: ownerId)
+            // ACL headers are applied (AccessOperations.creationSettings).
             try refuseUnless(request, "x-amz-bucket-object-lock-enabled", accepting: ["false"])
             if let ownership = request.header("x-amz-object-ownership"), !objectOwnerships.contains(ownership) {
                 throw S3Error.invalidArgument("Invalid x-amz-object-ownership header: \(ownership)",
                                               name: "x-amz-object-ownership", value: ownership)
             }
         case .putObject, .copyObject, .createMultipartUpload:
-            try checkACL(request, ownerId: ownerId)
+            // ACL headers are applied (ObjectACLs.forWrite).
             for name in managedEncryptionHeaders { try refuse(request, name) }
             try refuse(request, "x-amz-object-lock-mode")
             try refuse(request, "x-amz-object-lock-retain-until-date")
@@ -67,33 +59,6 @@ enum UnsupportedOptions {
             throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.")
         default:
             throw notImplemented(name)
-        }
-    }
-
-    /// `x-amz-acl` and `x-amz-grant-*`: only what gives the one account sole access is accepted.
-    static func checkACL(_ request: S3Request, ownerId: String) throws {
-        if let acl = request.header("x-amz-acl") {
-            if sharingACLs.contains(acl) { throw notImplemented("x-amz-acl") }
-            guard ownerOnlyACLs.contains(acl) else {
-                throw S3Error.invalidArgument("", name: "x-amz-acl", value: acl)
-            }
-        }
-        for name in grantHeaders {
-            guard let value = request.header(name) else { continue }
-            if name == "x-amz-grant-full-control" && grantsOnlyTo(ownerId, value) { continue }
-            throw notImplemented(name)
-        }
-    }
-
-    /// Whether a grant header's grantees (`id="…"`, comma-separated) are all `ownerId`.
-    static func grantsOnlyTo(_ ownerId: String, _ value: String) -> Bool {
-        let grantees = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return !grantees.isEmpty && grantees.allSatisfy { grantee in
-            guard let eq = grantee.firstIndex(of: "=") else { return false }
-            let kind = grantee[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-            let id = grantee[grantee.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-                .trimmingCharacters(in: .init(charactersIn: "\""))
-            return kind == "id" && id == ownerId
         }
     }
 

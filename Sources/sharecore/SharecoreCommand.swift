@@ -55,5 +55,6 @@ enum FrontRecordVerifiers {
         [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier]
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }
+            .merging(S3Service.corsRecordVerifiers) { first, _ in first }
     }
 }

@@ -131,7 +131,7 @@ def test_acls_and_unsupported_subresources(s3_client, bucket):
     with s3_error("NotImplemented", 501):
         s3_client.put_bucket_acl(Bucket=bucket, ACL="public-read")
     with s3_error("NotImplemented", 501):
-        s3_client.get_bucket_cors(Bucket=bucket)
+        s3_client.get_bucket_website(Bucket=bucket)
     with s3_error("NotImplemented", 501):
         s3_client.get_bucket_lifecycle_configuration(Bucket=bucket)
 

@@ -130,6 +130,8 @@ extension ShareStore {
             guard try records.delete(BucketMapping.table, Array(name.utf8)) else {
                 throw ShareCoreError(.resourceNotFound, "bucket '\(name)' is not mapped")
             }
+            // The bucket's CORS configuration goes with it (it would otherwise apply to a later bucket of that name).
+            try records.delete(CorsConfiguration.table, Array(name.utf8))
         }
     }
 

@@ -27,6 +27,10 @@ enum S3Dispatcher {
         case .completeMultipartUpload: try await MultipartOperations.complete(context)
         case .abortMultipartUpload: try await MultipartOperations.abort(context)
         case .listParts: try await MultipartOperations.listParts(context)
+        case .getBucketCors: try await CorsOperations.get(context)
+        case .putBucketCors: try await CorsOperations.put(context)
+        case .deleteBucketCors: try await CorsOperations.delete(context)
+        case .postObject: throw S3Error.methodNotAllowed()  // answered by PostObjectOperation, before the header signature
         }
     }
 }

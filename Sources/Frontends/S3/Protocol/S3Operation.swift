@@ -7,10 +7,13 @@ enum S3Operation: String, Sendable {
     case listObjects, listObjectsV2, listObjectVersions, listMultipartUploads, deleteObjects
     case getObject, headObject, putObject, copyObject, deleteObject, getObjectAcl
     case createMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
+    case getBucketCors, putBucketCors, deleteBucketCors
+    /// A browser form upload (`POST /bucket`, multipart/form-data), signed by its form fields.
+    case postObject
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
-        "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle",
+        "accelerate", "analytics", "encryption", "intelligent-tiering", "inventory", "lifecycle",
         "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
         "publicAccessBlock", "replication", "requestPayment", "tagging", "website", "select", "restore",
         "legal-hold", "retention", "torrent", "attributes",
@@ -25,6 +28,14 @@ enum S3Operation: String, Sendable {
         }
         if let unsupported = request.target.query.first(where: { unsupportedBucketResources.contains($0.name) }) {
             throw S3Error.notImplemented("The '\(unsupported.name)' sub-resource is not implemented by this server.")
+        }
+        if request.key == nil, request.has("cors") {
+            switch method {
+            case .get: return .getBucketCors
+            case .put: return .putBucketCors
+            case .delete: return .deleteBucketCors
+            default: throw S3Error.methodNotAllowed()
+            }
         }
         if request.key == nil {
             switch method {
@@ -45,7 +56,7 @@ enum S3Operation: String, Sendable {
             case .delete: return .deleteBucket
             case .post:
                 if request.has("delete") { return .deleteObjects }
-                throw S3Error.methodNotAllowed()
+                return .postObject
             default: throw S3Error.methodNotAllowed()
             }
         }

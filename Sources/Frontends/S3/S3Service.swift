@@ -68,7 +68,7 @@ public struct S3Service: HTTPFront {
             }
             // Named before the signature is checked, so refusals are counted under their operation.
             operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
-            if operationName == "PostObject" {
+            if (try? S3Operation.classify(parsed)) == .postObject {
                 // A browser form upload: signed by its form fields, not by a header signature.
                 var response = try await PostObjectOperation.run(parsed, store: store, configuration: configuration,
                                                                  requestId: requestId, logger: logger)

@@ -123,7 +123,8 @@ enum PostObjectOperation {
 
     /// Refuses fields asking for what the front does not give, as the same headers of PutObject
     /// are refused (`UnsupportedOptions`): tags, encryption, Object Lock, sharing ACLs and
-    /// grants, `Expires`, other storage classes, website redirects.
+    /// grants, `Expires`, other storage classes, website redirects; and a session token
+    /// (`InvalidToken`: there are no temporary credentials).
     static func refuseUnsupported(_ fields: FormFields, ownerId: String) throws {
         for (name, _) in fields.values {
             if UnsupportedOptions.customerKeyPrefixes.contains(where: { name.hasPrefix($0) })
@@ -133,6 +134,10 @@ enum PostObjectOperation {
             }
         }
         if let tagging = fields["tagging"], !tagging.isEmpty { throw UnsupportedOptions.notImplemented("tagging") }
+        if fields["x-amz-security-token"] != nil {
+            // There are no temporary credentials here, so no session token can be valid.
+            throw S3Error(.badRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+        }
         if let hold = fields["x-amz-object-lock-legal-hold"], hold != "OFF" { throw UnsupportedOptions.notImplemented("x-amz-object-lock-legal-hold") }
         if let acl = fields["acl"] {
             if UnsupportedOptions.sharingACLs.contains(acl) { throw UnsupportedOptions.notImplemented("acl") }

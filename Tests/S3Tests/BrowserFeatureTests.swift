@@ -218,3 +218,58 @@ struct CorsRuleTests {
         #expect(echoed["Vary"] == "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
     }
 }
+
+/// CORS through the front itself: the configuration is a front record that `sharecore check`
+/// verifies and that goes with its bucket; a preflight needs no signature.
+struct CorsServiceTests {
+    static let document = Array("""
+        <CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>\
+        <AllowedHeader>x-amz-*</AllowedHeader></CORSRule></CORSConfiguration>
+        """.utf8)
+
+    static func putCors(_ h: S3Harness, _ bucket: String) async throws -> S3Harness.Reply {
+        let md5 = Data(Insecure.MD5.hash(data: document)).base64EncodedString()
+        return try await h.send(.put, "/\(bucket)?cors", headers: [("Content-MD5", md5)], body: document)
+    }
+
+    @Test("a preflight is answered from the rules without a signature; the record passes check")
+    func preflightAndCheck() async throws {
+        let h = try await S3Harness.make()
+        #expect(try await h.send(.put, "/site").status == 200)
+        #expect(try await h.send(.put, "/site?cors", body: Self.document).code == "InvalidRequest")  // no Content-MD5
+        #expect(try await Self.putCors(h, "site").status == 200)
+        var fields = HTTPFields()
+        fields.set("Origin", "https://www.example.com")
+        fields.set("Access-Control-Request-Method", "PUT")
+        fields.set("Access-Control-Request-Headers", "X-Amz-Date")
+        let head = HTTPRequest(method: .options, scheme: "http", authority: "127.0.0.1:9000", path: "/site/a.txt", headerFields: fields)
+        let response = await h.service.respond(to: FrontRequest(head: head))
+        #expect(response.head.status.code == 200)
+        #expect(response.head.headerFields[.accessControlAllowOrigin] == "https://www.example.com")
+        #expect(response.head.headerFields[.accessControlAllowHeaders] == "x-amz-date")
+        #expect(response.operation == "OptionsObject")
+        let report = try await h.store.check(verifiers: S3Service.corsRecordVerifiers)
+        #expect(report.problems == [])
+        try await h.finish()
+    }
+
+    @Test("removing a mapped bucket removes its CORS configuration; deleting a bucket does too")
+    func goesWithTheBucket() async throws {
+        let h = try await S3Harness.make()
+        #expect(try await h.send(.put, "/docs").status == 200)
+        #expect(try await h.send(.put, "/docs/web/").status == 200)
+        try await h.store.addBucket("web-site", share: "docs", path: "web")
+        #expect(try await Self.putCors(h, "web-site").status == 200)
+        #expect(try await h.send(.get, "/web-site?cors").status == 200)
+        try await h.store.removeBucket("web-site")
+        try await h.store.addBucket("web-site", share: "docs", path: "web")
+        #expect(try await h.send(.get, "/web-site?cors").code == "NoSuchCORSConfiguration")
+        #expect(try await Self.putCors(h, "docs").status == 200)
+        try await h.store.removeBucket("web-site")
+        #expect(try await h.send(.delete, "/docs/web/").status == 204)
+        #expect(try await h.send(.delete, "/docs").status == 204)
+        #expect(try await h.send(.put, "/docs").status == 200)
+        #expect(try await h.send(.get, "/docs?cors").code == "NoSuchCORSConfiguration")
+        try await h.finish()
+    }
+}

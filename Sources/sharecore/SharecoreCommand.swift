@@ -57,5 +57,6 @@ enum FrontRecordVerifiers {
             .merging(S3AccessRecords.verifiers) { first, _ in first }
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }
+            .merging(S3Service.corsRecordVerifiers) { first, _ in first }
     }
 }

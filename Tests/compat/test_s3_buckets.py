@@ -129,7 +129,7 @@ def test_acls_and_unsupported_subresources(s3_client, bucket):
         assert acl["Owner"]["ID"] == owner
         assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
     with s3_error("NotImplemented", 501):
-        s3_client.get_bucket_cors(Bucket=bucket)
+        s3_client.get_bucket_website(Bucket=bucket)
     with s3_error("NotImplemented", 501):
         s3_client.get_bucket_logging(Bucket=bucket)
 

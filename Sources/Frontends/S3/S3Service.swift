@@ -53,11 +53,30 @@ public struct S3Service: HTTPFront {
         logger[metadataKey: "request-id"] = "\(requestId)"
         var operationName: String?
         var resource = request.head.path ?? "/"
+        var parsedRequest: S3Request?
         do {
             let parsed = try S3Request.parse(request, virtualHostSuffixes: configuration.virtualHostSuffixes)
+            parsedRequest = parsed
             resource = parsed.resource
+            if request.head.method == .options {
+                // A CORS preflight: answered from the bucket's rules, without a signature.
+                operationName = "OptionsObject"
+                var response = try await CorsOperations.preflight(parsed, store: store)
+                S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)
+                response.operation = operationName
+                return response
+            }
             // Named before the signature is checked, so refusals are counted under their operation.
             operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
+            if (try? S3Operation.classify(parsed)) == .postObject {
+                // A browser form upload: signed by its form fields, not by a header signature.
+                var response = try await PostObjectOperation.run(parsed, store: store, configuration: configuration,
+                                                                 requestId: requestId, logger: logger)
+                S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)
+                CorsOperations.addHeaders(to: &response, for: parsed, store: store)
+                response.operation = operationName
+                return response
+            }
             let authentication = try S3Authentication.authenticate(request.head, store: store, configuration: configuration)
             let operation = try S3Operation.classify(parsed)
             try UnsupportedOptions.check(parsed, operation)
@@ -68,10 +87,12 @@ public struct S3Service: HTTPFront {
             await sweeper.sweepIfDue(store, logger: logger)
             var response = try await S3Dispatcher.run(operation, context)
             S3Service.addCommonHeaders(&response.head.headerFields, requestId: requestId)
+            CorsOperations.addHeaders(to: &response, for: parsed, store: store)
             response.operation = operationName
             return response
         } catch {
             var response = errorResponse(error, requestId: requestId, resource: resource, method: request.head.method, logger: logger)
+            if request.head.method != .options { CorsOperations.addHeaders(to: &response, for: parsedRequest, store: store) }
             response.operation = operationName
             return response
         }

@@ -117,8 +117,15 @@ struct AccessControlList: Sendable, Hashable, Codable {
     /// neither. Both at once is `InvalidRequest`, as in S3.
     static func fromHeaders(_ request: S3Request, ownerId: String, bucketOwnerId: String,
                             identities: S3Identities) throws -> AccessControlList? {
-        let canned = request.header("x-amz-acl")
-        let granted = grantHeaders.compactMap { name, permission in request.header(name).map { (name, permission, $0) } }
+        try fromHeaders(lookup: { request.header($0) }, ownerId: ownerId, bucketOwnerId: bucketOwnerId, identities: identities)
+    }
+
+    /// ``fromHeaders(_:ownerId:bucketOwnerId:identities:)`` with the values `lookup` gives for
+    /// the header names (a browser form's fields stand in for headers).
+    static func fromHeaders(lookup: (String) -> String?, ownerId: String, bucketOwnerId: String,
+                            identities: S3Identities) throws -> AccessControlList? {
+        let canned = lookup("x-amz-acl")
+        let granted = grantHeaders.compactMap { name, permission in lookup(name).map { (name, permission, $0) } }
         if canned != nil, !granted.isEmpty {
             throw S3Error.invalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
         }

@@ -48,7 +48,7 @@ enum AccessDecision {
         case .getObjectAcl: AccessRequirement("s3:GetObjectAcl", .readACP, objectACL: true)
         case .putObjectAcl: AccessRequirement("s3:PutObjectAcl", .writeACP, objectACL: true)
         case .getObject, .headObject: AccessRequirement("s3:GetObject", .read, objectACL: true)
-        case .putObject, .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload:
+        case .putObject, .copyObject, .createMultipartUpload, .uploadPart, .uploadPartCopy, .completeMultipartUpload, .postObject:
             AccessRequirement("s3:PutObject", .write)
         case .deleteObject: AccessRequirement("s3:DeleteObject", .write)
         case .abortMultipartUpload: AccessRequirement("s3:AbortMultipartUpload", .write)
@@ -72,6 +72,8 @@ enum AccessDecision {
         case .putBucketLifecycleConfiguration, .deleteBucketLifecycle:
             AccessRequirement("s3:PutLifecycleConfiguration", nil)
         case .getObjectAttributes: AccessRequirement("s3:GetObjectAttributes", .read, objectACL: true)
+        case .getBucketCors: AccessRequirement("s3:GetBucketCORS", nil)
+        case .putBucketCors, .deleteBucketCors: AccessRequirement("s3:PutBucketCORS", nil)
         }
     }
 

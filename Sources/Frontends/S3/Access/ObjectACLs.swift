@@ -34,16 +34,21 @@ enum ObjectACLs {
     /// The owner is the writer (`ObjectWriter`, the default), or the account when ACLs are
     /// disabled (`BucketOwnerEnforced`), when `BucketOwnerPreferred` meets
     /// `bucket-owner-full-control`, or for an anonymous writer.
-    static func forWrite(_ context: S3Context, bucket: String) throws -> AccessControlList {
+    /// `lookup` gives the ACL headers' values (default: the request's headers; a browser form
+    /// upload passes its fields).
+    static func forWrite(_ context: S3Context, bucket: String,
+                         lookup: ((String) -> String?)? = nil) throws -> AccessControlList {
+        let request = context.request
+        let lookup = lookup ?? { request.header($0) }
         let settings = try context.store.bucketAccess(bucket)
         let accountId = context.identities.account.canonicalId
         var ownerId = context.requester?.canonicalId ?? accountId
-        let canned = context.request.header("x-amz-acl")
+        let canned = lookup("x-amz-acl")
         if settings.aclsDisabled
             || (settings.objectOwnership == "BucketOwnerPreferred" && canned == "bucket-owner-full-control") {
             ownerId = accountId
         }
-        let requested = try AccessControlList.fromHeaders(context.request, ownerId: ownerId, bucketOwnerId: accountId,
+        let requested = try AccessControlList.fromHeaders(lookup: lookup, ownerId: ownerId, bucketOwnerId: accountId,
                                                           identities: context.identities)
         if settings.aclsDisabled {
             // Only no ACL or the bucket owner's full control is accepted (not even `private`).
@@ -61,7 +66,8 @@ enum ObjectACLs {
     }
 
     /// ``forWrite(_:bucket:)`` as the annotation change to make with the write.
-    static func writeChanges(_ context: S3Context, bucket: String) throws -> AnnotationChanges {
-        try changes(for: forWrite(context, bucket: bucket), accountId: context.identities.account.canonicalId)
+    static func writeChanges(_ context: S3Context, bucket: String,
+                             lookup: ((String) -> String?)? = nil) throws -> AnnotationChanges {
+        try changes(for: forWrite(context, bucket: bucket, lookup: lookup), accountId: context.identities.account.canonicalId)
     }
 }

@@ -209,8 +209,14 @@ enum ObjectExpires {
 
     /// The annotation change for a new object written by `request`: its `Expires`, or none.
     static func change(_ request: S3Request) -> AnnotationChanges {
+        change(value: request.header("Expires"))
+    }
+
+    /// The annotation change for a new object given `value` (nil: none), e.g. the `Expires`
+    /// field of a browser form upload.
+    static func change(value: String?) -> AnnotationChanges {
         var changes = AnnotationChanges()
-        if let value = request.header("Expires") { changes.set(annotation, Array(value.utf8)) } else { changes.remove(annotation) }
+        if let value { changes.set(annotation, Array(value.utf8)) } else { changes.remove(annotation) }
         return changes
     }
 

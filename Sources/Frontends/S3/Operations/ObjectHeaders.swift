@@ -37,6 +37,11 @@ enum ObjectHeaders {
                 pairs.append((short, field.value))
             }
         }
+        return try metadata(pairs: pairs)
+    }
+
+    /// User metadata from (lower-case name, value) pairs, checked as S3 checks it (at most 2 KiB in all).
+    static func metadata(pairs: [(String, String)]) throws -> Metadata {
         do {
             let metadata = try Metadata(pairs)
             var total = 0

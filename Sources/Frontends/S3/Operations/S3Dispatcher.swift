@@ -46,6 +46,10 @@ enum S3Dispatcher {
         case .getBucketTagging: try await TaggingOperations.getBucketTagging(context)
         case .putBucketTagging: try await TaggingOperations.putBucketTagging(context)
         case .deleteBucketTagging: try await TaggingOperations.deleteBucketTagging(context)
+        case .getBucketCors: try await CorsOperations.get(context)
+        case .putBucketCors: try await CorsOperations.put(context)
+        case .deleteBucketCors: try await CorsOperations.delete(context)
+        case .postObject: throw S3Error.methodNotAllowed()  // answered by PostObjectOperation, before the header signature
         }
     }
 }

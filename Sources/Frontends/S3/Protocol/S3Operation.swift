@@ -10,6 +10,9 @@ enum S3Operation: String, Sendable {
     case putBucketLifecycleConfiguration, getBucketLifecycleConfiguration, deleteBucketLifecycle
     case getObjectAttributes
     case getObjectTagging, putObjectTagging, deleteObjectTagging, getBucketTagging, putBucketTagging, deleteBucketTagging
+    case getBucketCors, putBucketCors, deleteBucketCors
+    /// A browser form upload (`POST /bucket`, multipart/form-data), signed by its form fields.
+    case postObject
     // Access control (Operations/AccessOperations.swift).
     case putBucketAcl, putObjectAcl, getBucketPolicy, putBucketPolicy, deleteBucketPolicy, getBucketPolicyStatus
     case getPublicAccessBlock, putPublicAccessBlock, deletePublicAccessBlock
@@ -17,7 +20,7 @@ enum S3Operation: String, Sendable {
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
-        "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+        "accelerate", "analytics", "encryption", "intelligent-tiering", "inventory",
         "logging", "metrics", "notification", "object-lock", "replication", "requestPayment", "website", "select", "restore",
         "legal-hold", "retention", "torrent",
     ]
@@ -46,6 +49,14 @@ enum S3Operation: String, Sendable {
         }
         if let tagging = try taggingOperation(request) { return tagging }
         if request.key == nil, let access = classifyAccess(request) { return access }
+        if request.key == nil, request.has("cors") {
+            switch method {
+            case .get: return .getBucketCors
+            case .put: return .putBucketCors
+            case .delete: return .deleteBucketCors
+            default: throw S3Error.methodNotAllowed()
+            }
+        }
         if request.key == nil {
             switch method {
             case .get:
@@ -65,7 +76,7 @@ enum S3Operation: String, Sendable {
             case .delete: return .deleteBucket
             case .post:
                 if request.has("delete") { return .deleteObjects }
-                throw S3Error.methodNotAllowed()
+                return .postObject
             default: throw S3Error.methodNotAllowed()
             }
         }

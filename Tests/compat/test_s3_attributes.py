@@ -40,6 +40,13 @@ def test_attributes_of_a_multipart_object(s3_client, bucket):
     head = s3_client.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     assert (head["ChecksumCRC32"], head["ChecksumType"]) == (composite, "COMPOSITE")
 
+    # A read of one part with checksum mode gets that part's checksum (boto3 then checks the
+    # part's bytes against it).
+    for number in (1, 4):
+        part = s3_client.get_object(Bucket=bucket, Key="mp", PartNumber=number, ChecksumMode="ENABLED")
+        assert (part["ChecksumCRC32"], part["ChecksumType"]) == (listed[number - 1]["ChecksumCRC32"], "COMPOSITE")
+        assert part["Body"].read() == parts[number - 1]
+
     got = s3_client.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=ALL)
     assert got["ETag"] == done["ETag"].strip('"') and got["ETag"].endswith("-4")
     assert got["ObjectSize"] == sum(len(p) for p in parts)

@@ -30,6 +30,24 @@ REFUSED_PUT_OPTIONS = {
 }
 
 
+CONTRADICTORY_ENCRYPTION = {
+    "unknown-method": dict(ServerSideEncryption="aes:kms"),
+    "sse-s3-and-sse-c": dict(ServerSideEncryption="AES256", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY),
+    "sse-kms-and-sse-c": dict(ServerSideEncryption="aws:kms", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY),
+    "kms-key-without-kms": dict(ServerSideEncryption="AES256", SSEKMSKeyId="alias/key"),
+}
+
+
+@pytest.mark.parametrize("options", CONTRADICTORY_ENCRYPTION.values(), ids=CONTRADICTORY_ENCRYPTION.keys())
+def test_contradictory_encryption_headers_are_invalid(s3_client, bucket, options):
+    """As S3 answers: 400 InvalidArgument, before whether encryption is supported matters."""
+    with s3_error("InvalidArgument", 400):
+        s3_client.put_object(Bucket=bucket, Key="contradictory", Body=b"x", **options)
+    with s3_error("InvalidArgument", 400):
+        s3_client.create_multipart_upload(Bucket=bucket, Key="contradictory", **options)
+    _assert_missing(s3_client, bucket, "contradictory")
+
+
 @pytest.mark.parametrize("options", REFUSED_PUT_OPTIONS.values(), ids=REFUSED_PUT_OPTIONS.keys())
 def test_put_object_refuses_what_it_would_ignore(s3_client, bucket, options):
     with s3_error("NotImplemented", 501):

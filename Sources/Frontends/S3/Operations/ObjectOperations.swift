@@ -40,6 +40,9 @@ enum ObjectOperations {
                 fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
             }
             if let count = part.count { fields.set("x-amz-mp-parts-count", String(count)) }
+            if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+                addPartChecksum(&fields, request: request, info: info, wholeObject: part.count == nil)
+            }
         } else if let range = request.header("Range"), let requested = try ObjectRange.span(range, size: size) {
             span = requested
             status = .partialContent
@@ -63,6 +66,24 @@ enum ObjectOperations {
     /// multipart object, and its part count; part 1 of any other object is all of it. nil
     /// without `partNumber`. A part the object does not have is `InvalidPartNumber` (416);
     /// `partNumber` with `Range` is `InvalidRequest`.
+    /// The checksum of the part a `partNumber` read serves, as S3 gives it with
+    /// `x-amz-checksum-mode: ENABLED`: a part's own checksum for an object completed with
+    /// composite checksums, the object's for a single-part object (its one part is all of it);
+    /// none otherwise (a full-object checksum covers no single part).
+    static func addPartChecksum(_ fields: inout HTTPFields, request: S3Request, info: NodeInfo, wholeObject: Bool) {
+        guard let checksum = info.objectChecksum, let (name, value) = ChecksumField.parse(checksum) else { return }
+        if wholeObject {
+            fields.set(name, value)
+            fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
+            return
+        }
+        guard ChecksumField.isComposite(value), let parts = info.objectParts, let checksums = PartChecksums(info),
+              checksums.values.count == parts.count, let raw = request.query("partNumber"), let number = Int(raw),
+              (1...checksums.values.count).contains(number) else { return }
+        fields.set(name, checksums.values[number - 1])
+        fields.set("x-amz-checksum-type", "COMPOSITE")
+    }
+
     static func partSpan(_ request: S3Request, info: NodeInfo, size: UInt64) throws -> (span: Range<UInt64>, count: Int?)? {
         guard let raw = request.query("partNumber") else { return nil }
         guard let number = Int(raw), (1...10_000).contains(number) else {

@@ -23,6 +23,7 @@ enum UnsupportedOptions {
 
     /// Refuses what `request` asks for that `operation` would otherwise ignore.
     static func check(_ request: S3Request, _ operation: S3Operation) throws {
+        if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try checkEncryptionHeaders(request) }
         try refuseCustomerKeys(request, operation)
         switch operation {
         case .createBucket:
@@ -42,6 +43,25 @@ enum UnsupportedOptions {
             try checkStorageClass(request)
         default:
             break
+        }
+    }
+
+    /// Encryption headers that contradict each other or name no method are `400
+    /// InvalidArgument`, as S3 answers, before the question of support arises: an unknown
+    /// `x-amz-server-side-encryption`, SSE-C together with it, a KMS key id without `aws:kms`.
+    static func checkEncryptionHeaders(_ request: S3Request) throws {
+        let method = request.header("x-amz-server-side-encryption")
+        if let method, !["AES256", "aws:kms", "aws:kms:dsse"].contains(method) {
+            throw S3Error.invalidArgument("The encryption method specified is not supported",
+                                          name: "x-amz-server-side-encryption", value: method)
+        }
+        if method != nil, let algorithm = request.header("x-amz-server-side-encryption-customer-algorithm") {
+            throw S3Error.invalidArgument("Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+                                          name: "x-amz-server-side-encryption-customer-algorithm", value: algorithm)
+        }
+        if let keyId = request.header("x-amz-server-side-encryption-aws-kms-key-id"), !(method?.hasPrefix("aws:kms") ?? false) {
+            throw S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+                                          name: "x-amz-server-side-encryption-aws-kms-key-id", value: keyId)
         }
     }
 

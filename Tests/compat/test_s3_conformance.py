@@ -150,6 +150,10 @@ def test_full_object_checksums_of_multipart_uploads(s3_client, bucket, algorithm
                                                **{field: checksum_b64(algorithm, whole)})
     assert (done[field], done["ChecksumType"]) == (checksum_b64(algorithm, whole), "FULL_OBJECT")
     assert s3_client.get_object(Bucket=bucket, Key=key)["Body"].read() == whole
+    # A part read with checksum mode carries the part's own checksum and the object's type.
+    second = s3_client.get_object(Bucket=bucket, Key=key, PartNumber=2, ChecksumMode="ENABLED")
+    assert (second[field], second["ChecksumType"]) == (checksum_b64(algorithm, parts[1]), "FULL_OBJECT")
+    assert second["Body"].read() == parts[1]
 
 
 def test_full_object_checksum_is_computed_when_only_the_type_is_given(s3_client, bucket):

@@ -67,9 +67,9 @@ enum ObjectOperations {
     /// without `partNumber`. A part the object does not have is `InvalidPartNumber` (416);
     /// `partNumber` with `Range` is `InvalidRequest`.
     /// The checksum of the part a `partNumber` read serves, as S3 gives it with
-    /// `x-amz-checksum-mode: ENABLED`: a part's own checksum for an object completed with
-    /// composite checksums, the object's for a single-part object (its one part is all of it);
-    /// none otherwise (a full-object checksum covers no single part).
+    /// `x-amz-checksum-mode: ENABLED`: the part's own checksum (kept from its upload) with the
+    /// object's checksum type for a multipart object, the object's for a single-part object
+    /// (its one part is all of it); none when the part's checksum was not kept.
     static func addPartChecksum(_ fields: inout HTTPFields, request: S3Request, info: NodeInfo, wholeObject: Bool) {
         guard let checksum = info.objectChecksum, let (name, value) = ChecksumField.parse(checksum) else { return }
         if wholeObject {
@@ -77,11 +77,11 @@ enum ObjectOperations {
             fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
             return
         }
-        guard ChecksumField.isComposite(value), let parts = info.objectParts, let checksums = PartChecksums(info),
+        guard let parts = info.objectParts, let checksums = PartChecksums(info), checksums.algorithm.headerName == name,
               checksums.values.count == parts.count, let raw = request.query("partNumber"), let number = Int(raw),
               (1...checksums.values.count).contains(number) else { return }
         fields.set(name, checksums.values[number - 1])
-        fields.set("x-amz-checksum-type", "COMPOSITE")
+        fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
     }
 
     static func partSpan(_ request: S3Request, info: NodeInfo, size: UInt64) throws -> (span: Range<UInt64>, count: Int?)? {

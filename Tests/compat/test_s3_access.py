@@ -111,6 +111,9 @@ def test_second_identity_signs_but_owns_nothing(site, alt_client, bkt):
         alt_client.get_object(Bucket=bkt, Key="doc.txt")
     with s3_error("AccessDenied", 403):
         alt_client.put_object(Bucket=bkt, Key="alt.txt", Body=b"x")
+    # The account's bucket name is taken for anyone else (only the owner re-creates it with 200).
+    with s3_error("BucketAlreadyExists", 409):
+        alt_client.create_bucket(Bucket=bkt)
     wrong = make_s3_client(site["endpoint"], aws_access_key_id=site["alt"]["id"], aws_secret_access_key="wrong" * 8)
     with s3_error("SignatureDoesNotMatch", 403):
         wrong.list_buckets()

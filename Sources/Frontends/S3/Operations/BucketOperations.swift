@@ -100,8 +100,14 @@ enum BucketOperations {
     }
 
     /// Re-creating one's own bucket: S3 answers 200 (contents kept) in us-east-1, for legacy
-    /// compatibility, and `BucketAlreadyOwnedByYou` in every other region.
+    /// compatibility, and `BucketAlreadyOwnedByYou` in every other region. Every bucket is the
+    /// account's, so for another identity the name is taken: `409 BucketAlreadyExists`.
     static func alreadyOwned(_ name: String, _ context: S3Context) throws -> FrontResponse {
+        guard context.requester?.isAccount ?? false else {
+            throw S3Error(.conflict, "BucketAlreadyExists",
+                          "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+                          details: [("BucketName", name)])
+        }
         guard context.configuration.region == "us-east-1" else {
             throw S3Error(.conflict, "BucketAlreadyOwnedByYou",
                           "Your previous request to create the named bucket succeeded and you already own it.",

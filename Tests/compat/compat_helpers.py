@@ -1,6 +1,8 @@
 """Shared helpers of the FileREST compatibility suite (imported by conftest and the tests)."""
 
 import hashlib
+import threading
+import time
 import uuid
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -91,3 +93,34 @@ def host_style_transport(port: int) -> RequestsTransport:
 def host_style_url(port: int) -> str:
     """The account URL in host style, as the SDK builds it for the real service."""
     return f"http://{ACCOUNT}.file.core.windows.net:{port}"
+
+
+def rss_mib(pid: int, field: str) -> int:
+    """A process's resident memory of one kind (`RssAnon`, `RssFile`), in MiB, from /proc (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError(f"no {field} line")
+
+
+@contextmanager
+def peak_rss(pid: int, field: str):
+    """Samples `rss_mib(pid, field)` every 20 ms while the block runs. Yields a dict whose
+    `before` is the figure at the start and `peak` the highest seen (final after the block)."""
+    figures = {"before": rss_mib(pid, field)}
+    figures["peak"] = figures["before"]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            figures["peak"] = max(figures["peak"], rss_mib(pid, field))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        yield figures
+    finally:
+        done.set()
+        sampler.join()

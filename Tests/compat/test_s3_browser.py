@@ -4,8 +4,6 @@ sent with `requests` and a file field, as a page's form would)."""
 
 import hashlib
 import os
-import threading
-import time
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -14,7 +12,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from compat_helpers import MiB
+from compat_helpers import MiB, peak_rss
 from s3_helpers import expect_error, make_s3_client, s3_error
 
 ORIGIN = "https://app.example.com"
@@ -319,14 +317,6 @@ def test_presigned_post_cors_headers(v4, cors_bucket):
     assert r.headers["Access-Control-Expose-Headers"] == "ETag"
 
 
-def _rss_anon_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) // 1024
-    raise AssertionError("no RssAnon line")
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the server's memory from /proc (Linux)")
 def test_large_file_streams_through_a_form(server, s3_client, v4, bucket):
     """A 256 MiB file part, sent 1 MiB at a time, is stored byte for byte while the server's
@@ -350,29 +340,15 @@ def test_large_file_streams_through_a_form(server, s3_client, v4, bucket):
             yield block
         yield tail
 
-    pid = server.process.pid
-    before = _rss_anon_mib(pid)
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss_anon_mib(pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
+    with peak_rss(server.process.pid, "RssAnon") as memory:
         request = urllib.request.Request(presigned["url"], data=body(), method="POST", headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}",
             "Content-Length": str(len(head) + size + len(tail))})
         with urllib.request.urlopen(request) as response:
             assert response.status == 204
             assert response.headers["ETag"] == f'"{digest.hexdigest()}"'
-    finally:
-        done.set()
-        sampler.join()
-    assert peak[0] - before < 64, f"server anonymous memory grew {peak[0] - before} MiB for a {size // MiB} MiB file"
+    grew = memory["peak"] - memory["before"]
+    assert grew < 64, f"server anonymous memory grew {grew} MiB for a {size // MiB} MiB file"
     stored = s3_client.head_object(Bucket=bucket, Key="big.bin")
     assert stored["ContentLength"] == size
     assert stored["ETag"] == f'"{digest.hexdigest()}"'

@@ -8,24 +8,15 @@ mapped file pages) from /proc; it needs Linux."""
 
 import os
 import threading
-import time
 import urllib.request
 
 import pytest
 from botocore.config import Config
 
-from compat_helpers import MiB
+from compat_helpers import MiB, peak_rss, rss_mib
 from s3_helpers import make_s3_client
 
 SIZE = 512 * MiB
-
-
-def _rss_file_mib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("RssFile:"):
-                return int(line.split()[1]) // 1024
-    raise AssertionError("no RssFile line")
 
 
 def _put(s3, key):
@@ -49,34 +40,12 @@ def test_upload_into_reused_space_keeps_mapped_memory_flat(server_factory):
     s3.create_bucket(Bucket="memory")
     _put(s3, "first")
     s3.delete_object(Bucket="memory", Key="first")
-    pid = server.process.pid
-    before = _rss_file_mib(pid)
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss_file_mib(pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
+    with peak_rss(server.process.pid, "RssFile") as memory:
         _put(s3, "second")
-    finally:
-        done.set()
-        sampler.join()
     assert s3.head_object(Bucket="memory", Key="second")["ContentLength"] == SIZE
-    assert peak[0] - before < 64, f"RssFile grew from {before} to {peak[0]} MiB during a {SIZE // MiB} MiB upload"
+    assert memory["peak"] - memory["before"] < 64, \
+        f"RssFile grew from {memory['before']} to {memory['peak']} MiB during a {SIZE // MiB} MiB upload"
     server_factory.stop(server)
-
-
-def _rss_anon_mib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) // 1024
-    raise AssertionError("no RssAnon line")
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the server's memory from /proc (Linux)")
@@ -89,7 +58,7 @@ def test_heap_goes_back_down_after_64_clients(server_factory):
     s3.create_bucket(Bucket="heap")
     s3.put_object(Bucket="heap", Key="warm", Body=b"w")
     pid = server.process.pid
-    idle = _rss_anon_mib(pid)
+    idle = rss_mib(pid, "RssAnon")
     body = os.urandom(4 * MiB)
     errors = []
 
@@ -107,6 +76,6 @@ def test_heap_goes_back_down_after_64_clients(server_factory):
     for thread in threads:
         thread.join()
     assert not errors, errors[:3]
-    after = _rss_anon_mib(pid)
+    after = rss_mib(pid, "RssAnon")
     assert after - idle < 64, f"the heap grew from {idle} to {after} MiB and stayed there after the load"
     server_factory.stop(server)

@@ -86,26 +86,27 @@ public struct Share: Sendable {
             let foldedPrefix = Array(NameFolding.fold(prefix, caseSensitive: view.share.caseSensitive).utf8)
             let prefixBeyondKey = foldedPrefix.count > prefixKey.count
             var entries: [DirectoryEntry] = []
+            entries.reserveCapacity(maxResults)
             var next: String?
-            var lastKey: [UInt8] = []
             let from = start.map { KeyOrder.max($0, prefixKey) }
-            try view.children(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
+            // Name keys are compared where they lie in the map, not copied per entry.
+            try view.childrenInPlace(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
                 // A marker names the last entry returned: resume after it, so that a name
                 // inserted after it since the previous page is listed, and none twice.
-                if let start, nameKey == start { return true }
+                if let start, nameKey.elementsEqual(start) { return true }
                 if prefixBeyondKey,
                    !Array(NameFolding.fold(entry.name, caseSensitive: view.share.caseSensitive).utf8).starts(with: foldedPrefix) {
                     return true
                 }
                 if entries.count == maxResults {
-                    next = Markers.encode(lastKey, kind: "d")
+                    // The last entry returned is stored under the key of its name.
+                    next = Markers.encode(view.nameKey(entries[entries.count - 1].name), kind: "d")
                     return false
                 }
-                guard let node = try view.node(entry.nodeId) else {
+                guard let info = try view.nodeInfo(entry.nodeId) else {
                     throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
                 }
-                entries.append(DirectoryEntry(name: entry.name, kind: entry.kind, info: node.info))
-                lastKey = nameKey
+                entries.append(DirectoryEntry(name: entry.name, kind: entry.kind, info: info))
                 return true
             }
             return DirectoryPage(entries: entries, nextMarker: next)

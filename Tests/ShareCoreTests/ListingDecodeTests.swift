@@ -61,6 +61,25 @@ import Testing
         for entry in listed {
             #expect(entry.info == (try await docs.info(entry.name)))
         }
+        // listNames: the same names, kinds and pages, and its markers work for list too.
+        var names: [DirectoryName] = []
+        marker = nil
+        var pages = 0
+        repeat {
+            let page = try await docs.listNames(marker: marker, maxResults: 5)
+            names += page.entries
+            if let next = page.nextMarker {
+                let other = try await docs.list(marker: next, maxResults: 5)
+                #expect(other.entries.first?.name == listed[(pages + 1) * 5].name)
+            }
+            marker = page.nextMarker
+            pages += 1
+        } while marker != nil
+        #expect(names == listed.map { DirectoryName(name: $0.name, kind: $0.kind) })
+        #expect(try await docs.listNames(prefix: "F1").entries.map(\.name) == ["f1", "f10", "f11"])
+        await expectError(.invalidArgument) { try await docs.listNames(maxResults: 0) }
+        await expectError(.invalidArgument) { try await docs.listNames(marker: "nonsense") }
+        await expectError(.notADirectory) { try await docs.listNames("f1") }
         try await t.finish()
     }
 }

@@ -12,7 +12,8 @@
 //   rand-write --size S --count N [--durability full|fast] [--system sharecore|lmdb]
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
 //   rand-read  --size S --count N --total T                    (ShareCore; writes the file first, fast)
-//   list       --store DIR [--share big] [--dir d] [--passes P] (a prepared ShareCore store)
+//   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
+//              --names 1 lists names only, as an S3 page reads a directory)
 // Prints the measured time and throughput.
 
 import BenchSupport
@@ -169,9 +170,15 @@ func run() async throws {
             for _ in 0..<passes {
                 var marker: String?
                 repeat {
-                    let page = try await share.list(path, marker: marker, maxResults: 5000)
-                    listed += page.entries.count
-                    marker = page.nextMarker
+                    if options["names"] == "1" {
+                        let page = try await share.listNames(path, marker: marker, maxResults: 5000)
+                        listed += page.entries.count
+                        marker = page.nextMarker
+                    } else {
+                        let page = try await share.list(path, marker: marker, maxResults: 5000)
+                        listed += page.entries.count
+                        marker = page.nextMarker
+                    }
                 } while marker != nil
             }
         }

@@ -11,7 +11,9 @@
 //   seq-write  --size S --total T [--durability full|fast] [--system sharecore|lmdb] [--drop-md5 1]
 //   rand-write --size S --count N [--durability full|fast] [--system sharecore|lmdb]
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
-//   list       --store DIR [--share big] [--dir d] [--passes P] (a prepared ShareCore store)
+//   rand-read  --size S --count N --total T                    (ShareCore; writes the file first, fast)
+//   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
+//              --names 1 lists names only, as an S3 page reads a directory)
 // Prints the measured time and throughput.
 
 import BenchSupport
@@ -81,8 +83,9 @@ func run() async throws {
     defer { if scratch { try? FileManager.default.removeItem(atPath: dir) } }
     let data = payload(size)
     switch (workload, system) {
-    case ("seq-write", "sharecore"), ("rand-write", "sharecore"), ("seq-read", "sharecore"):
-        let store = try await ShareStore.open(at: dir, options: StoreOptions(durability: workload == "seq-read" ? .fast : durability, mapSize: mapSize))
+    case ("seq-write", "sharecore"), ("rand-write", "sharecore"), ("seq-read", "sharecore"), ("rand-read", "sharecore"):
+        let reading = workload == "seq-read" || workload == "rand-read"
+        let store = try await ShareStore.open(at: dir, options: StoreOptions(durability: reading ? .fast : durability, mapSize: mapSize))
         try await store.createShare("bench")
         let share = store.share("bench")
         let length = workload == "rand-write" ? GiB : total
@@ -92,7 +95,19 @@ func run() async throws {
             // measured below do not extend it: the difference is the MD5's cost.
             try await share.write("f", at: UInt64(length - 1), [0])
         }
-        if workload == "seq-read" {
+        if workload == "rand-read" {
+            let piece = payload(4 * MiB)
+            for i in 0..<(total / (4 * MiB)) { try await share.write("f", at: UInt64(i * 4 * MiB), piece) }
+            var rng = SplitMix64(seed: 0x5EED)
+            let seconds = try await measuredPhase {
+                for _ in 0..<count {
+                    let offset = UInt64(rng.below(total / size) * size)
+                    let bytes = try await share.read("f", range: offset..<(offset + UInt64(size)))
+                    precondition(bytes.count == size)
+                }
+            }
+            report(seconds, bytes: count * size, ops: count)
+        } else if workload == "seq-read" {
             let piece = payload(4 * MiB)
             for i in 0..<(total / (4 * MiB)) { try await share.write("f", at: UInt64(i * 4 * MiB), piece) }
             let seconds = try await measuredPhase {
@@ -155,9 +170,15 @@ func run() async throws {
             for _ in 0..<passes {
                 var marker: String?
                 repeat {
-                    let page = try await share.list(path, marker: marker, maxResults: 5000)
-                    listed += page.entries.count
-                    marker = page.nextMarker
+                    if options["names"] == "1" {
+                        let page = try await share.listNames(path, marker: marker, maxResults: 5000)
+                        listed += page.entries.count
+                        marker = page.nextMarker
+                    } else {
+                        let page = try await share.list(path, marker: marker, maxResults: 5000)
+                        listed += page.entries.count
+                        marker = page.nextMarker
+                    }
                 } while marker != nil
             }
         }

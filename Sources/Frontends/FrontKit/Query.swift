@@ -43,8 +43,11 @@ public struct RequestTarget: Sendable {
 
     /// Decodes `%XX` escapes as UTF-8; nil when malformed.
     public static func percentDecode(_ text: String) -> String? {
-        guard text.contains("%") else { return text }
+        // A byte search over the UTF-8 view (`String.contains` went through Foundation's
+        // NSString search, 5% of an S3 GET's time in the profile).
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
         var utf8 = Array(text.utf8)[...]
         while let c = utf8.popFirst() {
             if c == UInt8(ascii: "%") {

@@ -68,7 +68,9 @@ enum Versioned {
             while let (k, v) = entry, k.starts(with: prefix) {
                 let item = UnsafeRawBufferPointer(rebasing: k[0..<(k.count - 8)])
                 if !(item.elementsEqual(current)) {
-                    current = Array(item)
+                    // Reuse the buffer: one allocation per scan, not per key.
+                    current.removeAll(keepingCapacity: true)
+                    current.append(contentsOf: item)
                     resolved = false
                 }
                 if !resolved, Epoch.of(key: k) <= epoch {

@@ -30,6 +30,12 @@ struct View {
         return try NodeRecord(raw)
     }
 
+    /// The properties of node `id` without its saved MD5 state (what a listing returns), or nil.
+    func nodeInfo(_ id: UInt64) throws -> NodeInfo? {
+        guard let raw = try Versioned.get(txn, .nodes, Keys.node(shareId, id), epoch: epoch) else { return nil }
+        return try NodeRecord.info(raw)
+    }
+
     func dirent(parent: UInt64, name: String) throws -> DirentRecord? {
         guard let raw = try Versioned.get(txn, .dirents, Keys.dirent(shareId, parent, nameKey(name)), epoch: epoch)
         else { return nil }
@@ -93,11 +99,19 @@ struct View {
     /// Children of directory `parent` in name-key order, from `from` (a name key) on.
     func children(of parent: UInt64, prefix: [UInt8] = [], from: [UInt8]? = nil,
                   _ body: ([UInt8], DirentRecord) throws -> Bool) throws {
+        try childrenInPlace(of: parent, prefix: prefix, from: from) { nameKey, entry in
+            try body(Array(nameKey), entry)
+        }
+    }
+
+    /// `children(of:prefix:from:_:)` without copying each name key: `body` sees it in place,
+    /// valid only during the call.
+    func childrenInPlace(of parent: UInt64, prefix: [UInt8] = [], from: [UInt8]? = nil,
+                         _ body: (UnsafeRawBufferPointer, DirentRecord) throws -> Bool) throws {
         let base = Keys.direntParent(shareId, parent)
         let start = from.map { base + $0 }
         try Versioned.scan(txn, .dirents, prefix: base + prefix, from: start, epoch: epoch) { item, value in
-            let nameKey = Array(item[base.count...])
-            return try body(nameKey, try DirentRecord(value))
+            try body(UnsafeRawBufferPointer(rebasing: item[base.count...]), try DirentRecord(value))
         }
     }
 

@@ -303,6 +303,28 @@ public struct DirectoryPage: Sendable {
     public var nextMarker: String?
 }
 
+/// An entry of a listing of names (``Share/listNames(_:prefix:marker:maxResults:)``).
+public struct DirectoryName: Hashable, Sendable {
+    /// The child's name as given when it was created or renamed.
+    public var name: String
+    /// Whether the child is a file or a directory.
+    public var kind: NodeKind
+
+    /// A name and its kind.
+    public init(name: String, kind: NodeKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// One page of a listing of names.
+public struct DirectoryNamePage: Sendable {
+    /// The entries of this page, in listing order.
+    public var entries: [DirectoryName]
+    /// Pass back as `marker` to continue after this page; nil when the listing is complete.
+    public var nextMarker: String?
+}
+
 /// Proleptic Gregorian dates and day counts since 1970-01-01 (Howard Hinnant's algorithms),
 /// shared by ``FileTime``'s ISO 8601 form and the fronts' HTTP dates.
 public enum CivilCalendar {

@@ -159,7 +159,19 @@ struct SnapshotRecord: Sendable {
 enum ETag {
     /// Azure's ETag form: `0x` and the FILETIME in upper-case hex.
     static func string(ticks: Int64) -> String {
-        "0x" + String(UInt64(bitPattern: ticks + FileTime.fileTimeOffset), radix: 16, uppercase: true)
+        // Written digit by digit into a small string: `String(_:radix:)` plus a concatenation
+        // was 4% of a directory listing, which makes one ETag per entry.
+        let value = UInt64(bitPattern: ticks + FileTime.fileTimeOffset)
+        let digits = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+        return String(unsafeUninitializedCapacity: digits + 2) { buffer in
+            buffer[0] = UInt8(ascii: "0")
+            buffer[1] = UInt8(ascii: "x")
+            for i in 0..<digits {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(4 * (digits - 1 - i))) & 0xF
+                buffer[2 + i] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
+            }
+            return digits + 2
+        }
     }
 }
 
@@ -217,7 +229,23 @@ struct NodeRecord: Sendable, Hashable {
 
     init(info: NodeInfo) { self.info = info }
 
+    /// Decodes a stored node.
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        var md5: MD5?
+        info = try NodeRecord.decode(raw, md5: &md5, withMD5: true)
+        self.md5 = md5
+    }
+
+    /// Decodes only a stored node's properties, skipping its saved MD5 state (what a listing
+    /// returns), straight into the `NodeInfo` without a `NodeRecord` around it to copy from.
+    static func info(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) -> NodeInfo {
+        var none: MD5?
+        return try decode(raw, md5: &none, withMD5: false)
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, md5: inout MD5?, withMD5: Bool) throws(ShareCoreError)
+        -> NodeInfo
+    {
         var r = try FieldReader(raw)
         let zero = FileTime(ticks: 0)
         var i = NodeInfo(kind: .file, id: 0, parentId: 0, name: "", size: 0, contentHeaders: ContentHeaders(),
@@ -248,7 +276,7 @@ struct NodeRecord: Sendable, Hashable {
             case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
             case 22: i.lease = try Lease.decode(v)
             case 23: i.copy = try CopyInfo.decode(v)
-            case 24: md5 = try MD5.decodeState(v)
+            case 24: if withMD5 { md5 = try MD5.decodeState(v) }
             case 25: i.objectETag = FieldValue.string(v)
             case 26: i.objectChecksum = FieldValue.string(v)
             case 27: i.objectParts = FieldValue.integers(v)
@@ -257,7 +285,7 @@ struct NodeRecord: Sendable, Hashable {
             }
         }
         i.etag = ETag.string(ticks: i.lastModified.ticks)
-        info = i
+        return i
     }
 }
 

@@ -67,6 +67,31 @@ public struct Share: Sendable {
     ///   - maxResults: entries per page (1 to 5,000).
     public func list(_ path: String = "", prefix: String = "", marker: String? = nil,
                      maxResults: Int = 5000) async throws -> DirectoryPage {
+        let (entries, next) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { view, entry in
+            guard let info = try view.nodeInfo(entry.nodeId) else {
+                throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
+            }
+            return DirectoryEntry(name: entry.name, kind: entry.kind, info: info)
+        }
+        return DirectoryPage(entries: entries, nextMarker: next)
+    }
+
+    /// Lists the names and kinds in directory `path`, without their properties: the same
+    /// entries, order and markers as ``list(_:prefix:marker:maxResults:)`` (markers of one
+    /// are valid for the other), at the cost of reading the directory alone, not every
+    /// entry's node. For callers that need the properties of only some entries (an S3 page
+    /// sorts a whole directory but returns at most 1,000 objects).
+    public func listNames(_ path: String = "", prefix: String = "", marker: String? = nil,
+                          maxResults: Int = 5000) async throws -> DirectoryNamePage {
+        let (entries, next) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { _, entry in
+            DirectoryName(name: entry.name, kind: entry.kind)
+        }
+        return DirectoryNamePage(entries: entries, nextMarker: next)
+    }
+
+    /// One page of directory `path`, each entry made by `make` (see `list`).
+    private func listPage<T>(_ path: String, prefix: String, marker: String?, maxResults: Int,
+                             _ make: (View, DirentRecord) throws -> T) throws -> (entries: [T], next: String?) {
         let p = try SharePath(path)
         guard (1...5000).contains(maxResults) else {
             throw ShareCoreError(.invalidArgument, "maxResults \(maxResults) is outside 1 to 5000")
@@ -85,30 +110,30 @@ public struct Share: Sendable {
             // against the whole folded name of each candidate.
             let foldedPrefix = Array(NameFolding.fold(prefix, caseSensitive: view.share.caseSensitive).utf8)
             let prefixBeyondKey = foldedPrefix.count > prefixKey.count
-            var entries: [DirectoryEntry] = []
+            var entries: [T] = []
+            entries.reserveCapacity(maxResults)
+            var lastName = ""
             var next: String?
-            var lastKey: [UInt8] = []
             let from = start.map { KeyOrder.max($0, prefixKey) }
-            try view.children(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
+            // Name keys are compared where they lie in the map, not copied per entry.
+            try view.childrenInPlace(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
                 // A marker names the last entry returned: resume after it, so that a name
                 // inserted after it since the previous page is listed, and none twice.
-                if let start, nameKey == start { return true }
+                if let start, nameKey.elementsEqual(start) { return true }
                 if prefixBeyondKey,
                    !Array(NameFolding.fold(entry.name, caseSensitive: view.share.caseSensitive).utf8).starts(with: foldedPrefix) {
                     return true
                 }
                 if entries.count == maxResults {
-                    next = Markers.encode(lastKey, kind: "d")
+                    // The last entry returned is stored under the key of its name.
+                    next = Markers.encode(view.nameKey(lastName), kind: "d")
                     return false
                 }
-                guard let node = try view.node(entry.nodeId) else {
-                    throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
-                }
-                entries.append(DirectoryEntry(name: entry.name, kind: entry.kind, info: node.info))
-                lastKey = nameKey
+                entries.append(try make(view, entry))
+                lastName = entry.name
                 return true
             }
-            return DirectoryPage(entries: entries, nextMarker: next)
+            return (entries, next)
         }
     }
 

@@ -43,6 +43,10 @@ struct ListingPage: Sendable {
 /// through), i.e. O(n log n) for a directory of n entries. For a directory of a million
 /// entries every page reads all of them; the walk never reads a subtree that the prefix,
 /// the marker or a rolled-up common prefix excludes, and stops as soon as the page is full.
+/// Directories are read as names only (`Share.listNames`); the properties are looked up for
+/// the objects the page returns (at most `maxKeys + 1`), so a page reads the directory's
+/// entries but not every entry's node. An object deleted between the two reads is left out,
+/// as if the listing had come after the deletion.
 enum BucketListing {
     /// One page of the bucket rooted at `base` of `share`, in S3 order.
     /// - Parameters:
@@ -69,7 +73,7 @@ enum BucketListing {
         var walker = Walker(share: share, prefix: Array(prefix.utf8),
                             delimiter: delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
                             after: after.map { Array($0.utf8) }, limit: maxKeys + 1)
-        try await walker.walk(directory: String(baseText), relative: [], info: nil)
+        try await walker.walk(directory: String(baseText), relative: [], isBase: true)
 
         var page = ListingPage(objects: [], commonPrefixes: [], isTruncated: walker.entries.count > maxKeys,
                                nextMarker: nil)
@@ -110,9 +114,9 @@ private struct Walker {
     var isFull: Bool { entries.count >= limit }
 
     /// Walks directory `path` of the share, whose keys start with `relative` (empty for the
-    /// bucket's base, otherwise ending in `/`); `info` is the directory's own properties
-    /// (nil for the base, which is never listed).
-    mutating func walk(directory path: String, relative: [UInt8], info: NodeInfo?) async throws {
+    /// bucket's base, otherwise ending in `/`); `isBase` for the bucket's base, which is never
+    /// listed itself.
+    mutating func walk(directory path: String, relative: [UInt8], isBase: Bool) async throws {
         // Narrow the engine's listing to names that can match the rest of the prefix. The
         // engine compares folded names in case-insensitive shares, which finds a superset of
         // the binary matches; each candidate is checked bytewise below.
@@ -122,12 +126,12 @@ private struct Walker {
             let component = rest.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest
             namePrefix = String(decoding: component, as: UTF8.self)
         }
-        var children: [(sortKey: [UInt8], entry: DirectoryEntry)] = []
+        var children: [(sortKey: [UInt8], entry: DirectoryName)] = []
         var seen = 0
         var marker: String?
         do {
             repeat {
-                let page = try await share.list(path, prefix: namePrefix, marker: marker, maxResults: 5000)
+                let page = try await share.listNames(path, prefix: namePrefix, marker: marker, maxResults: 5000)
                 for entry in page.entries {
                     var sortKey = Array(entry.name.utf8)
                     if entry.kind == .directory { sortKey.append(UInt8(ascii: "/")) }
@@ -142,7 +146,7 @@ private struct Walker {
                 marker = page.nextMarker
             } while marker != nil
         } catch let error as ShareCoreError
-                    where info != nil && [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
+                    where !isBase && [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
             // A directory removed or replaced since its parent was read: whatever `list` shows.
             return
         }
@@ -150,7 +154,7 @@ private struct Walker {
         if seen == 0 {
             // Without a name prefix the listing is complete, so the directory is empty and is an
             // object itself. (With one, its own key is shorter than the prefix: not listed.)
-            if let info, namePrefix.isEmpty { consider(key: relative, info: info, isDirectory: true) }
+            if !isBase, namePrefix.isEmpty { try await consider(key: relative, path: path, isDirectory: true) }
             return
         }
         children.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
@@ -159,8 +163,9 @@ private struct Walker {
             if isFull { return }
             let key = relative + child.sortKey
             let matches = key.starts(with: prefix)
+            let childPath = path.isEmpty ? child.entry.name : path + "/" + child.entry.name
             guard child.entry.kind == .directory else {
-                consider(key: key, info: child.entry.info, isDirectory: false)
+                try await consider(key: key, path: childPath, isDirectory: false)
                 continue
             }
             // Every key below starts with `key`: if `key` already holds a delimiter after the
@@ -169,19 +174,27 @@ private struct Walker {
                 addCommonPrefix(rolled)
                 continue
             }
-            let childPath = path.isEmpty ? child.entry.name : path + "/" + child.entry.name
-            try await walk(directory: childPath, relative: key, info: child.entry.info)
+            try await walk(directory: childPath, relative: key, isBase: false)
         }
     }
 
-    /// Adds the object `key` (which may roll up into a common prefix) when it is listed.
-    mutating func consider(key: [UInt8], info: NodeInfo, isDirectory: Bool) {
+    /// Adds the object `key` at `path` (which may roll up into a common prefix) when it is
+    /// listed, with its properties read now; left out when it is gone or no longer of its
+    /// kind (removed or replaced since its directory was read).
+    mutating func consider(key: [UInt8], path: String, isDirectory: Bool) async throws {
         guard key.starts(with: prefix) else { return }
         if let rolled = commonPrefix(of: key) {
             addCommonPrefix(rolled)
             return
         }
         if let after, !after.lexicographicallyPrecedes(key) { return }
+        let info: NodeInfo
+        do {
+            info = try await share.info(path)
+        } catch let error as ShareCoreError where [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
+            return
+        }
+        guard (info.kind == .directory) == isDirectory else { return }
         entries.append(.object(key: key, info: info, isDirectory: isDirectory))
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import ShareCore
+
+/// The listing's lighter decoding (issue #14): a listed entry carries the same properties as
+/// `info` of the same path, and the hand-written ETag form matches the radix form it replaced.
+@Suite struct ListingDecodeTests {
+    @Test func etagMatchesRadixForm() {
+        var values: [Int64] = [0, 1, 15, 16, 255, 256, Int64.max - FileTime.fileTimeOffset, FileTime.now().ticks]
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<1_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            values.append(Int64(bitPattern: x >> 1) - FileTime.fileTimeOffset)
+        }
+        for ticks in values {
+            let expected = "0x" + String(UInt64(bitPattern: ticks + FileTime.fileTimeOffset), radix: 16, uppercase: true)
+            #expect(ETag.string(ticks: ticks) == expected)
+        }
+    }
+
+    @Test func propertiesOnlyDecodingSkipsOnlyTheMD5State() throws {
+        var info = NodeInfo(kind: .file, id: 7, parentId: 1, name: "a.txt", size: 5,
+                            contentHeaders: ContentHeaders(contentType: "text/plain", cacheControl: "no-cache"),
+                            smb: SMBProperties(attributes: [], creationTime: FileTime(ticks: 1),
+                                               lastWriteTime: FileTime(ticks: 2), changeTime: FileTime(ticks: 3)),
+                            nfs: NFSProperties(mode: 0o644), metadata: Metadata(),
+                            etag: "", lastModified: FileTime(ticks: 4))
+        info.objectETag = "\"abc\""
+        var record = NodeRecord(info: info)
+        var md5 = MD5()
+        md5.update([1, 2, 3, 4, 5])
+        record.md5 = md5
+        let raw = record.encode()
+        let full = try raw.withUnsafeBytes { try NodeRecord($0) }
+        let light = try raw.withUnsafeBytes { try NodeRecord.info($0) }
+        #expect(full.md5 != nil)
+        #expect(light == full.info)
+        #expect(light.etag == ETag.string(ticks: 4))
+    }
+
+    @Test func listedEntriesCarryTheSameProperties() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.createDirectory("sub", properties: NodeProperties(metadata: ["k": "v"]))
+        for i in 0..<12 {
+            let name = "f\(i)"
+            try await docs.createFile(name, length: UInt64(100 + i), properties: NodeProperties(
+                contentHeaders: ContentHeaders(contentType: "type/\(i)"), metadata: try Metadata([("n", "\(i)")])))
+            try await docs.write(name, at: 0, Array(repeating: UInt8(i), count: 100 + i))
+        }
+        var listed: [DirectoryEntry] = []
+        var marker: String?
+        repeat {
+            let page = try await docs.list(marker: marker, maxResults: 5)
+            listed += page.entries
+            marker = page.nextMarker
+        } while marker != nil
+        #expect(listed.count == 13)
+        #expect(Set(listed.map(\.name)).count == 13)
+        for entry in listed {
+            #expect(entry.info == (try await docs.info(entry.name)))
+        }
+        // listNames: the same names, kinds and pages, and its markers work for list too.
+        var names: [DirectoryName] = []
+        marker = nil
+        var pages = 0
+        repeat {
+            let page = try await docs.listNames(marker: marker, maxResults: 5)
+            names += page.entries
+            if let next = page.nextMarker {
+                let other = try await docs.list(marker: next, maxResults: 5)
+                #expect(other.entries.first?.name == listed[(pages + 1) * 5].name)
+            }
+            marker = page.nextMarker
+            pages += 1
+        } while marker != nil
+        #expect(names == listed.map { DirectoryName(name: $0.name, kind: $0.kind) })
+        #expect(try await docs.listNames(prefix: "F1").entries.map(\.name) == ["f1", "f10", "f11"])
+        await expectError(.invalidArgument) { try await docs.listNames(maxResults: 0) }
+        await expectError(.invalidArgument) { try await docs.listNames(marker: "nonsense") }
+        await expectError(.notADirectory) { try await docs.listNames("f1") }
+        try await t.finish()
+    }
+}

@@ -329,6 +329,19 @@ def test_completion_repeated_after_success_answers_the_same(s3_client, bucket):
         s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=wrong)
 
 
+def test_completion_repeated_reports_the_same_checksum(s3_client, bucket):
+    key = "retried-sha.bin"
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256")["UploadId"]
+    answer = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"part",
+                                   ChecksumAlgorithm="SHA256")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": answer["ETag"], "ChecksumSHA256": answer["ChecksumSHA256"]}]}
+    first = s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts)
+    again = s3_client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload=parts)
+    assert first["ChecksumSHA256"].endswith("-1")
+    assert (again["ETag"], again["ChecksumSHA256"], again["ChecksumType"]) == \
+        (first["ETag"], first["ChecksumSHA256"], first["ChecksumType"])
+
+
 def test_completion_honours_write_conditions(s3_client, bucket):
     key = "guarded.bin"
     s3_client.put_object(Bucket=bucket, Key=key, Body=b"existing")

@@ -334,7 +334,12 @@ enum MultipartOperations {
         guard !parts.isEmpty else { return nil }
         let etag = ObjectHeaders.hex(Array(Insecure.MD5.hash(data: joined))) + "-" + String(parts.count)
         guard let info = try? await bucket.share.info(key.path), !info.isDirectory, info.objectETag == etag else { return nil }
-        return completionResult(context, bucket, key, etag: etag)
+        // The checksum the first completion reported is the one kept with the object.
+        let checksum = info.objectChecksum.flatMap(ChecksumField.decode).map { kept in
+            ObjectChecksum(algorithm: kept.algorithm, value: kept.base64,
+                           type: ChecksumField.isComposite(kept.base64) ? "COMPOSITE" : "FULL_OBJECT")
+        }
+        return completionResult(context, bucket, key, etag: etag, checksum: checksum)
     }
 
     static func completionResult(_ context: S3Context, _ bucket: ResolvedBucket, _ key: ObjectKey, etag: String,

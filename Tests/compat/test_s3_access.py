@@ -212,6 +212,20 @@ def test_grant_headers_and_acl_xml_give_the_second_identity_access(site, owner, 
         alt_client.list_objects_v2(Bucket=bkt)
 
 
+def test_acl_document_lists_group_grants_first(owner, bkt):
+    """Grants come back with the group grants first, however the document ordered them (as
+    canned ACLs and grant headers are kept)."""
+    owner_id = owner.get_bucket_acl(Bucket=bkt)["Owner"]["ID"]
+    owner.put_bucket_acl(Bucket=bkt, AccessControlPolicy={
+        "Owner": {"ID": owner_id},
+        "Grants": [
+            {"Grantee": {"Type": "CanonicalUser", "ID": owner_id}, "Permission": "FULL_CONTROL"},
+            {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"},
+        ]})
+    grants = owner.get_bucket_acl(Bucket=bkt)["Grants"]
+    assert [(g["Grantee"]["Type"], g["Permission"]) for g in grants] == [("Group", "READ"), ("CanonicalUser", "FULL_CONTROL")]
+
+
 def test_acl_errors(owner, bkt):
     with s3_error("InvalidArgument", 400):
         owner.put_bucket_acl(Bucket=bkt, GrantRead='id="no-such-user"')

@@ -206,7 +206,10 @@ struct AccessControlList: Sendable, Hashable, Codable {
             }
             grants.append(ACLGrant(grantee: parsed, permission: permission))
         }
-        return AccessControlList(ownerId: ownerId ?? "", grants: grants)
+        // Group grants first, as for canned ACLs and grant headers; otherwise in document order.
+        let groups = grants.filter { if case .group = $0.grantee { true } else { false } }
+        let others = grants.filter { if case .group = $0.grantee { false } else { true } }
+        return AccessControlList(ownerId: ownerId ?? "", grants: groups + others)
     }
 
     /// The `AccessControlPolicy` document.

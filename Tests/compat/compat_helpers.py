@@ -124,3 +124,14 @@ def peak_rss(pid: int, field: str):
     finally:
         done.set()
         sampler.join()
+
+
+def wait_until(predicate, what: str, timeout: float = 30.0) -> None:
+    """Polls `predicate` every 250 ms until it holds; fails naming `what` when it never does
+    within `timeout` seconds (for work a server does in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"{what} not reached within {timeout} s")

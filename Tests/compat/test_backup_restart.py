@@ -10,7 +10,7 @@ from azure.storage.fileshare import ShareServiceClient
 
 from backup_helpers import (CONTAINER, FABRIC, RESOURCE_GROUP, VAULT, VAULT_PATH, admin_token, backup_client, item_name,
                             point_name, restore_request, run_restore)
-from compat_helpers import connection_string
+from compat_helpers import connection_string, wait_until
 
 
 def test_jobs_and_schedules_survive_a_restart(server_factory):
@@ -84,14 +84,6 @@ def test_a_scheduled_point_is_pruned_when_its_retention_ends(server_factory):
     def snapshots():
         return sorted(s["snapshot"] for s in files.list_shares(name_starts_with="pruneshare", include_snapshots=True)
                       if s["name"] == "pruneshare" and s["snapshot"])
-
-    def wait_until(predicate, what, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"{what} not reached within {timeout} s")
 
     wait_until(lambda: len(snapshots()) == 2, "the scheduled backup")
     scheduled = [s for s in snapshots() if s != user_snapshot][0]

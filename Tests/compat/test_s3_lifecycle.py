@@ -4,24 +4,13 @@ aborting old uploads (on a server whose background clock runs days ahead, `--clo
 
 import datetime as dt
 import re
-import time
 
 import pytest
 
-from compat_helpers import unique_name
+from compat_helpers import unique_name, wait_until
 from s3_helpers import make_s3_client, s3_error
 
 THREE_DAYS = 3 * 86400
-
-
-def wait_until(predicate, what, timeout=30.0):
-    """Polls `predicate` until it holds; fails naming `what` when it never does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"{what} not reached within {timeout} s")
 
 
 def keys(client, bucket):

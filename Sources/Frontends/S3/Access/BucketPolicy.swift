@@ -58,11 +58,14 @@ enum PolicyConditionOperator: String, Sendable, CaseIterable {
     case numericLessThan = "NumericLessThan", numericLessThanEquals = "NumericLessThanEquals"
     case numericGreaterThan = "NumericGreaterThan", numericGreaterThanEquals = "NumericGreaterThanEquals"
     case ipAddress = "IpAddress", notIpAddress = "NotIpAddress"
+    /// ARN comparisons (e.g. on `aws:SourceArn`): as the string operators, case-sensitive.
+    case arnEquals = "ArnEquals", arnNotEquals = "ArnNotEquals", arnLike = "ArnLike", arnNotLike = "ArnNotLike"
     case bool = "Bool", null = "Null"
 
     /// Negated operators hold for a request without the key.
     var isNegated: Bool {
-        [.stringNotEquals, .stringNotEqualsIgnoreCase, .stringNotLike, .numericNotEquals, .notIpAddress].contains(self)
+        [.stringNotEquals, .stringNotEqualsIgnoreCase, .stringNotLike, .numericNotEquals, .notIpAddress,
+         .arnNotEquals, .arnNotLike].contains(self)
     }
 }
 
@@ -239,8 +242,8 @@ extension BucketPolicy {
                 guard restricting.contains(condition.key) else { return false }
                 switch condition.operation {
                 case .ipAddress: return !condition.values.contains { $0.hasSuffix("/0") }
-                case .stringEquals, .stringEqualsIgnoreCase: return true
-                case .stringLike: return !condition.values.contains("*")
+                case .stringEquals, .stringEqualsIgnoreCase, .arnEquals: return true
+                case .stringLike, .arnLike: return !condition.values.contains("*")
                 default: return false
                 }
             }

@@ -85,6 +85,8 @@ enum PolicyEvaluator {
         case .stringNotLike: .stringLike
         case .numericNotEquals: .numericEquals
         case .notIpAddress: .ipAddress
+        case .arnNotEquals: .arnEquals
+        case .arnNotLike: .arnLike
         default: operation
         }
     }
@@ -92,9 +94,9 @@ enum PolicyEvaluator {
     /// Whether request value `actual` satisfies positive operator `operation` with policy value `expected`.
     static func compare(_ operation: PolicyConditionOperator, _ expected: String, _ actual: String) -> Bool {
         switch operation {
-        case .stringEquals: return expected == actual
+        case .stringEquals, .arnEquals: return expected == actual
         case .stringEqualsIgnoreCase: return expected.lowercased() == actual.lowercased()
-        case .stringLike: return glob(expected, matches: actual, ignoringCase: false)
+        case .stringLike, .arnLike: return glob(expected, matches: actual, ignoringCase: false)
         case .bool: return expected.lowercased() == actual.lowercased()
         case .ipAddress:
             guard let range = IPAddressRange(expected), let address = IPAddressRange(actual) else { return false }

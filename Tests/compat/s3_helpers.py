@@ -96,6 +96,20 @@ def multipart_etag(parts) -> str:
     return f'"{digest}-{len(parts)}"'
 
 
+def upload_parts_with_checksums(s3_client, bucket: str, key: str, parts, algorithm: str):
+    """Starts a multipart upload of `key` with `algorithm` and uploads `parts` (numbered from 1),
+    each with its checksum; returns the upload id and the parts as CompleteMultipartUpload lists
+    them (number, ETag, checksum)."""
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=algorithm)["UploadId"]
+    field = "Checksum" + algorithm
+    listed = []
+    for number, data in enumerate(parts, start=1):
+        answer = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=number, Body=data,
+                                       ChecksumAlgorithm=algorithm)
+        listed.append({"PartNumber": number, "ETag": answer["ETag"], field: answer[field]})
+    return upload, listed
+
+
 def checksum_b64(algorithm: str, data: bytes) -> str:
     """The value of `x-amz-checksum-<algorithm>` for `data`: the big-endian digest in base64."""
     algorithm = algorithm.lower()

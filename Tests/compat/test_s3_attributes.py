@@ -4,7 +4,7 @@ multipart object gets from its parts' checksums (S3's composite `…-N`)."""
 import base64
 
 from compat_helpers import pattern
-from s3_helpers import checksum_b64, s3_error
+from s3_helpers import checksum_b64, s3_error, upload_parts_with_checksums
 
 MiB = 1024 * 1024
 ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
@@ -27,12 +27,7 @@ def test_attributes_of_a_simple_object(s3_client, bucket):
 
 def test_attributes_of_a_multipart_object(s3_client, bucket):
     parts = [pattern(5 * MiB, seed=1), pattern(5 * MiB, seed=2), pattern(5 * MiB, seed=3), b"tail"]
-    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32")["UploadId"]
-    listed = []
-    for number, data in enumerate(parts, start=1):
-        answer = s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=number, Body=data,
-                                       ChecksumAlgorithm="CRC32")
-        listed.append({"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": answer["ChecksumCRC32"]})
+    upload, listed = upload_parts_with_checksums(s3_client, bucket, "mp", parts, "CRC32")
     done = s3_client.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
     # No whole-object checksum was sent: S3 answers with the composite of the parts' checksums.
     composite = checksum_b64("CRC32", b"".join(base64.b64decode(p["ChecksumCRC32"]) for p in listed)) + "-4"

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from compat_helpers import MiB, pattern
-from s3_helpers import checksum_b64, expect_error, quoted_md5, s3_error, signed_request
+from s3_helpers import checksum_b64, expect_error, quoted_md5, s3_error, signed_request, upload_parts_with_checksums
 
 
 def test_delete_object_if_match(s3_client, bucket):
@@ -100,12 +100,7 @@ def test_non_ascii_metadata_values_come_back_as_the_bytes_sent(s3_client, bucket
 
 def test_completion_checksum_header_is_the_whole_objects(s3_client, bucket):
     parts = [pattern(5 * MiB, seed=7), pattern(5 * MiB, seed=8), b"tail"]
-    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="summed", ChecksumAlgorithm="CRC32")["UploadId"]
-    listed = []
-    for number, data in enumerate(parts, start=1):
-        answer = s3_client.upload_part(Bucket=bucket, Key="summed", UploadId=upload, PartNumber=number, Body=data,
-                                       ChecksumAlgorithm="CRC32")
-        listed.append({"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": answer["ChecksumCRC32"]})
+    upload, listed = upload_parts_with_checksums(s3_client, bucket, "summed", parts, "CRC32")
     joined = b"".join(base64.b64decode(part["ChecksumCRC32"]) for part in listed)
     composite = checksum_b64("CRC32", joined) + "-3"
     wrong = checksum_b64("CRC32", b"not the parts") + "-3"

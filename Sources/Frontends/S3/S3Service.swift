@@ -149,10 +149,7 @@ public struct S3Service: HTTPFront {
         xml.element("RequestId", requestId)
         xml.element("HostId", requestId)
         xml.close("Error")
-        let bytes = xml.bytes
-        fields[.contentType] = "application/xml"
-        fields[.contentLength] = String(bytes.count)
-        return FrontResponse(status: s3.status, headers: fields, body: .bytes(bytes))
+        return S3XML.response(xml, status: s3.status, headers: fields)
     }
 }
 

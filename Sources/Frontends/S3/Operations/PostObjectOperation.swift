@@ -203,10 +203,7 @@ enum PostObjectOperation {
             xml.element("Key", key)
             xml.element("ETag", etag)
             xml.close("PostResponse")
-            let bytes = xml.bytes
-            headers[.contentType] = "application/xml"
-            headers[.contentLength] = String(bytes.count)
-            return FrontResponse(status: .created, headers: headers, body: .bytes(bytes))
+            return S3XML.response(xml, status: .created, headers: headers)
         default:
             return FrontResponse(status: .noContent, headers: headers)
         }

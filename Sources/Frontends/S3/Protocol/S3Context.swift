@@ -71,11 +71,7 @@ struct S3Context: Sendable {
 
     /// An XML response with status 200 (or `status`).
     func xml(_ document: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> FrontResponse {
-        var fields = headers
-        let bytes = document.bytes
-        fields[.contentType] = "application/xml"
-        fields[.contentLength] = String(bytes.count)
-        return FrontResponse(status: status, headers: fields, body: .bytes(bytes))
+        S3XML.response(document, status: status, headers: headers)
     }
 
     /// Reads a small XML request body (at most `limit` bytes) and parses it; MalformedXML otherwise.
@@ -90,6 +86,16 @@ struct S3Context: Sendable {
 enum S3XML {
     /// The namespace of S3's XML documents.
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+    /// A response carrying `document` (`Content-Type: application/xml`, its length), with
+    /// `headers` besides.
+    static func response(_ document: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> FrontResponse {
+        var fields = headers
+        let bytes = document.bytes
+        fields[.contentType] = "application/xml"
+        fields[.contentLength] = String(bytes.count)
+        return FrontResponse(status: status, headers: fields, body: .bytes(bytes))
+    }
+
     /// The owner id reported for everything (one account serves every bucket).
     static func ownerId(_ configuration: S3Configuration) -> String { configuration.accessKey }
 

@@ -36,12 +36,8 @@ enum S3Operation: String, Sendable {
             throw S3Error.notImplemented("The '\(unsupported.name)' sub-resource is not implemented by this server.")
         }
         if request.key == nil, request.has("lifecycle") {
-            switch method {
-            case .put: return .putBucketLifecycleConfiguration
-            case .get: return .getBucketLifecycleConfiguration
-            case .delete: return .deleteBucketLifecycle
-            default: throw S3Error.methodNotAllowed()
-            }
+            return try byMethod(method, get: .getBucketLifecycleConfiguration, put: .putBucketLifecycleConfiguration,
+                                delete: .deleteBucketLifecycle)
         }
         if request.has("attributes") {
             guard request.key != nil, method == .get else { throw S3Error.methodNotAllowed() }
@@ -50,12 +46,7 @@ enum S3Operation: String, Sendable {
         if let tagging = try taggingOperation(request) { return tagging }
         if request.key == nil, let access = classifyAccess(request) { return access }
         if request.key == nil, request.has("cors") {
-            switch method {
-            case .get: return .getBucketCors
-            case .put: return .putBucketCors
-            case .delete: return .deleteBucketCors
-            default: throw S3Error.methodNotAllowed()
-            }
+            return try byMethod(method, get: .getBucketCors, put: .putBucketCors, delete: .deleteBucketCors)
         }
         if request.key == nil {
             switch method {
@@ -106,11 +97,20 @@ enum S3Operation: String, Sendable {
     /// The `?tagging` operations of a bucket or an object; nil without `tagging`.
     static func taggingOperation(_ request: S3Request) throws -> S3Operation? {
         guard request.has("tagging") else { return nil }
-        let object = request.key != nil
-        switch request.method {
-        case .get: return object ? .getObjectTagging : .getBucketTagging
-        case .put: return object ? .putObjectTagging : .putBucketTagging
-        case .delete: return object ? .deleteObjectTagging : .deleteBucketTagging
+        if request.key != nil {
+            return try byMethod(request.method, get: .getObjectTagging, put: .putObjectTagging, delete: .deleteObjectTagging)
+        }
+        return try byMethod(request.method, get: .getBucketTagging, put: .putBucketTagging, delete: .deleteBucketTagging)
+    }
+
+    /// The operation of a sub-resource that answers GET, PUT and DELETE; `MethodNotAllowed`
+    /// for any other method.
+    static func byMethod(_ method: HTTPRequest.Method, get: S3Operation, put: S3Operation,
+                         delete: S3Operation) throws -> S3Operation {
+        switch method {
+        case .get: get
+        case .put: put
+        case .delete: delete
         default: throw S3Error.methodNotAllowed()
         }
     }

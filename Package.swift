@@ -48,6 +48,7 @@ let package = Package(
             name: "ShareCore",
             dependencies: [
                 "CLMDB", "CXXHash", "CXXH3",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -48,6 +48,10 @@ struct Serve: AsyncParsableCommand {
             help: "The S3 region this server is (GetBucketLocation, x-amz-bucket-region; outside us-east-1 re-creating an owned bucket is 409 BucketAlreadyOwnedByYou).")
     var s3Region: String = "us-east-1"
 
+    @Flag(name: .customLong("s3-sse-c-over-http"),
+          help: "Accept S3 SSE-C keys over plain HTTP (S3 refuses them outside HTTPS; for test rigs on loopback).")
+    var s3CustomerKeysOverHTTP = false
+
     @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
     var iisPort: Int = 55539
 
@@ -169,8 +173,9 @@ struct Serve: AsyncParsableCommand {
                                                         banner: "FileREST \(scheme)://\(host):\(filePort)/\(account)", policy: policy))
         }
         if s3Port != 0 {
-            let config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey,
+            var config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey,
                                          region: s3Region)
+            config.customerKeysOverHTTP = s3CustomerKeysOverHTTP
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))",

@@ -53,7 +53,8 @@ struct Check: AsyncParsableCommand {
 enum FrontRecordVerifiers {
     static var all: [RecordTable: RecordVerifier] {
         [BucketMapping.table: BucketMapping.verifier, MultipartUpload.table: MultipartUpload.verifier,
-         S3Service.lifecycleTable: S3Service.lifecycleVerifier, BucketTags.table: BucketTags.verifier]
+         S3Service.lifecycleTable: S3Service.lifecycleVerifier, BucketTags.table: BucketTags.verifier,
+         BucketEncryption.table: BucketEncryption.verifier]
             .merging(S3AccessRecords.verifiers) { first, _ in first }
             .merging(BackupService.recordVerifiers) { first, _ in first }
             .merging(IISRecords.verifiers) { first, _ in first }

@@ -31,8 +31,7 @@ import Testing
         let h = try await S3Harness.make()
         _ = try await h.send(.put, "/bkt")
         let refused: [(String, String)] = [
-            ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
-            ("x-amz-server-side-encryption", "AES256"),
+            ("x-amz-server-side-encryption", "aws:kms"),
             ("x-amz-object-lock-mode", "COMPLIANCE"),
             ("x-amz-storage-class", "GLACIER"),
         ]
@@ -41,6 +40,11 @@ import Testing
             #expect(reply.status == 501 && reply.code == "NotImplemented", "\(header)")
             #expect(FrontKit.XMLElement.parse(reply.body)?.value("Header")?.lowercased() == header.0.lowercased())
         }
+        #expect(try await h.send(.head, "/bkt/k").status == 404)
+        // A customer key over plain HTTP is refused as S3 refuses it, before anything is stored.
+        let sseCOverHTTP = try await h.send(.put, "/bkt/k", headers: [("x-amz-server-side-encryption-customer-algorithm", "AES256")],
+                                            body: [1, 2, 3])
+        #expect(sseCOverHTTP.status == 400 && sseCOverHTTP.code == "InvalidRequest")
         #expect(try await h.send(.head, "/bkt/k").status == 404)
         let lockedBucket = try await h.send(.put, "/locked", headers: [("x-amz-bucket-object-lock-enabled", "true")])
         #expect(lockedBucket.status == 501)

@@ -1,6 +1,6 @@
 """S3 options this server does not give are refused, not accepted and ignored (issue #9):
-SSE-C, SSE-S3/KMS, Object Lock, other storage classes (ACLs are applied: test_s3_access.py;
-tags and Expires are kept: test_s3_tagging.py). Values that describe what the server does anyway (the private ACL, a grant to
+SSE-KMS, Object Lock, other storage classes (ACLs are applied: test_s3_access.py; tags and
+Expires are kept: test_s3_tagging.py; SSE-S3 and SSE-C are applied: test_s3_encryption.py). Values that describe what the server does anyway (the private ACL, a grant to
 the one owner, STANDARD storage) are accepted, so clients that send them by default work."""
 
 import datetime as dt
@@ -20,8 +20,6 @@ def _assert_missing(s3_client, bucket, key):
 
 
 REFUSED_PUT_OPTIONS = {
-    "sse-c": dict(SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY),
-    "sse-s3": dict(ServerSideEncryption="AES256"),
     "sse-kms": dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/key"),
     "object-lock": dict(ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "legal-hold": dict(ObjectLockLegalHoldStatus="ON"),
@@ -75,14 +73,14 @@ def test_a_replaced_object_stays_as_it_was(s3_client, bucket):
     assert s3_client.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"original"
 
 
-def test_sse_c_on_upload_part_and_on_reads(s3_client, bucket):
+def test_sse_c_over_plain_http_on_upload_part_and_on_reads(s3_client, bucket):
+    """A customer key sent over plain HTTP is refused (as S3 does), whatever the operation."""
     upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
-    with s3_error("NotImplemented", 501):
+    with s3_error("InvalidRequest", 400):
         s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"x",
                               SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY)
     assert s3_client.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
     s3_client.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
-    # No object here is encrypted with a customer key: presenting one is a bad request, as on S3.
     s3_client.put_object(Bucket=bucket, Key="plain", Body=b"plain")
     with s3_error("InvalidRequest", 400):
         s3_client.get_object(Bucket=bucket, Key="plain", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY)

@@ -120,6 +120,11 @@ extension IISError {
             return .invalidParameter("name")
         case .leaseIdMissing, .leaseIdMismatch, .readOnly:
             return IISError(.forbidden, [("title", .string("Object is locked")), ("name", .string(error.message)), ("status", .int(403))])
+        case .encryptionKeyRequired, .encryptionKeyMismatch:
+            // Content under an S3 SSE-C key: only S3 with that key can read or write it.
+            return IISError(.forbidden, [("title", .string("Forbidden")),
+                                         ("detail", .string("The file is encrypted with a customer-provided key (S3 SSE-C). \(error.message)")),
+                                         ("status", .int(403))])
         case .shareQuotaExceeded, .storageFull, .fileTooLarge:
             return IISError(HTTPResponse.Status(code: 507), [("title", .string("Insufficient Storage")),
                                                              ("detail", .string(error.message)), ("status", .int(507))])

@@ -16,6 +16,10 @@ public struct S3Configuration: Sendable {
     public var virtualHostSuffixes: [String]
     /// Multipart uploads initiated longer ago than this are reclaimed (default 7 days).
     public var uploadExpiry: Duration
+    /// Whether SSE-C keys are accepted over plain HTTP. S3 (and Ceph's RGW by default) refuse
+    /// them there: a key sent in the clear must be thought compromised. Test rigs on loopback
+    /// turn this on (as RGW's `rgw_crypt_require_ssl = false`). Default false.
+    public var customerKeysOverHTTP = false
 
     /// A configuration.
     public init(accessKey: String, secretKey: String, region: String = "us-east-1",

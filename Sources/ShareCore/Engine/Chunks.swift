@@ -1,19 +1,65 @@
+import Crypto
 import Foundation
 
 /// Immutable chunks of file content (table `chunks`) and their reference counts (table `refs`).
 ///
-/// A chunk value is a header, one xxh3-64 per 64 KiB block, then the bytes. Reads verify only
-/// the blocks they touch, so a 4 KiB read checks 64 KiB, not the whole chunk; `check` verifies all.
+/// A plain chunk value (version 1) is a 12-byte header, one xxh3-64 per 64 KiB block, then the
+/// bytes. A sealed chunk (version 2, content under ``ContentEncryption``) has a 48-byte header
+/// that also names its key and holds its salt, then per block the xxh3-64 of the ciphertext and
+/// the AES-GCM tag, then the ciphertext. Reads verify only the blocks they touch, so a 4 KiB
+/// read checks 64 KiB, not the whole chunk; `check` verifies all (over the ciphertext, without
+/// needing any key).
 enum Chunks {
     static let blockSize = 64 * 1024
     static let headerBytes = 12
+    static let sealedHeaderBytes = 48
 
     static func key(_ id: UInt64) -> [UInt8] { Key.u64(id) }
 
     static func blockCount(_ length: Int) -> Int { (length + blockSize - 1) / blockSize }
 
-    /// Stores `bytes` as chunk `id` (reference count starts at 0; runs add references).
-    static func put(_ txn: WriteTxn, id: UInt64, bytes: UnsafeRawBufferPointer) throws {
+    /// Stores `bytes` as chunk `id` (reference count starts at 0; runs add references),
+    /// sealed with `sealing` when given.
+    static func put(_ txn: WriteTxn, id: UInt64, bytes: UnsafeRawBufferPointer, sealing: ChunkSealing? = nil) throws {
+        guard let sealing else { return try putPlain(txn, id: id, bytes: bytes) }
+        let blocks = blockCount(bytes.count)
+        let entry = 8 + BlockCipher.tagBytes
+        let dataStart = sealedHeaderBytes + blocks * entry
+        var salt = [UInt8](repeating: 0, count: BlockCipher.saltBytes)
+        SymmetricKey(size: .bits128).withUnsafeBytes { salt = Array($0) }
+        let blockKey = salt.withUnsafeBytes { BlockCipher.chunkKey(sealing.root, salt: $0) }
+        var failure: ShareCoreError?
+        try txn.putReserved(.chunks, key(id), count: dataStart + bytes.count) { out in
+            out.initializeMemory(as: UInt8.self, repeating: 0)
+            out.storeBytes(of: UInt32(2).bigEndian, toByteOffset: 0, as: UInt32.self)
+            out.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: 4, as: UInt32.self)
+            out.storeBytes(of: UInt32(blocks).bigEndian, toByteOffset: 8, as: UInt32.self)
+            out[12] = sealing.kind
+            for i in 0..<16 { out[13 + i] = sealing.keyId[i] }
+            for i in 0..<16 { out[29 + i] = salt[i] }
+            guard let dest = out.baseAddress else { return }
+            for b in 0..<blocks {
+                let start = b * blockSize
+                let end = min(bytes.count, start + blockSize)
+                let cipher = dest + dataStart + start
+                do {
+                    try BlockCipher.seal(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), block: b, key: blockKey,
+                                         to: cipher, tag: dest + sealedHeaderBytes + b * entry + 8)
+                } catch let error as ShareCoreError {
+                    failure = error
+                    return
+                } catch {
+                    failure = ShareCoreError(.storageError, "encrypting chunk \(id) failed: \(error)")
+                    return
+                }
+                let hash = XXH3.hash(UnsafeRawBufferPointer(start: cipher, count: end - start))
+                out.storeBytes(of: hash.bigEndian, toByteOffset: sealedHeaderBytes + b * entry, as: UInt64.self)
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private static func putPlain(_ txn: WriteTxn, id: UInt64, bytes: UnsafeRawBufferPointer) throws {
         let blocks = blockCount(bytes.count)
         let total = headerBytes + blocks * 8 + bytes.count
         try txn.putReserved(.chunks, key(id), count: total) { out in
@@ -37,6 +83,10 @@ enum Chunks {
         let raw: UnsafeRawBufferPointer
         let length: Int
         let blocks: Int
+        /// Whether the chunk is sealed (version 2).
+        let sealed: Bool
+        private let header: Int
+        private let entry: Int
 
         init(_ raw: UnsafeRawBufferPointer, id: UInt64) throws(ShareCoreError) {
             guard raw.count >= Chunks.headerBytes else {
@@ -45,18 +95,33 @@ enum Chunks {
             let version = raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self).bigEndian
             length = Int(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian)
             blocks = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).bigEndian)
-            guard version == 1, blocks == Chunks.blockCount(length),
-                  raw.count == Chunks.headerBytes + blocks * 8 + length
+            sealed = version == 2
+            header = sealed ? Chunks.sealedHeaderBytes : Chunks.headerBytes
+            entry = sealed ? 8 + BlockCipher.tagBytes : 8
+            guard version == 1 || version == 2, blocks == Chunks.blockCount(length),
+                  raw.count == header + blocks * entry + length
             else { throw ShareCoreError(.dataCorrupted, "chunk \(id) has a malformed header") }
             self.raw = raw
         }
 
+        /// The stored bytes (for a sealed chunk, the ciphertext).
         var data: UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(rebasing: raw[(Chunks.headerBytes + blocks * 8)...])
+            UnsafeRawBufferPointer(rebasing: raw[(header + blocks * entry)...])
         }
 
+        /// The xxh3-64 of block `block` as stored (sealed chunks: of its ciphertext).
         func storedHash(_ block: Int) -> UInt64 {
-            raw.loadUnaligned(fromByteOffset: Chunks.headerBytes + block * 8, as: UInt64.self).bigEndian
+            raw.loadUnaligned(fromByteOffset: header + block * entry, as: UInt64.self).bigEndian
+        }
+
+        /// A sealed chunk's key kind, key identifier and salt.
+        var keyKind: UInt8 { raw[12] }
+        var keyId: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[13..<29]) }
+        var salt: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[29..<45]) }
+
+        func tag(_ block: Int) -> UnsafeRawBufferPointer {
+            let at = header + block * entry + 8
+            return UnsafeRawBufferPointer(rebasing: raw[at..<(at + BlockCipher.tagBytes)])
         }
 
         /// Verifies the blocks overlapping [start, end); returns the first bad block, if any.
@@ -70,6 +135,21 @@ enum Chunks {
             }
             return nil
         }
+
+        /// The key that opens this sealed chunk's blocks.
+        func blockKey(_ keys: ContentKeys, id: UInt64) throws(ShareCoreError) -> SymmetricKey {
+            BlockCipher.chunkKey(try keys.root(kind: keyKind, keyId: keyId, chunk: id), salt: salt)
+        }
+
+        /// Block `block` of a sealed chunk, checked and decrypted.
+        func openBlock(_ block: Int, key: SymmetricKey, id: UInt64) throws(ShareCoreError) -> [UInt8] {
+            let s = block * Chunks.blockSize
+            let cipher = UnsafeRawBufferPointer(rebasing: data[s..<min(length, s + Chunks.blockSize)])
+            guard XXH3.hash(cipher) == storedHash(block) else {
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
+            }
+            return try BlockCipher.open(cipher, tag: tag(block), block: block, key: key, chunk: id)
+        }
     }
 
     /// The length in bytes of chunk `id`.
@@ -82,15 +162,22 @@ enum Chunks {
 
     /// Copies `count` bytes at `offset` of chunk `id` to `dest`, verifying their blocks: a
     /// whole block is hashed while it is copied (one pass over it), a block the range covers
-    /// only in part is hashed, then its part copied. On `dataCorrupted`, `dest` may hold bytes
-    /// that failed their checksum: callers drop it.
+    /// only in part is hashed, then its part copied. A sealed chunk's blocks are decrypted
+    /// with `keys`. On `dataCorrupted`, `dest` may hold bytes that failed their checksum:
+    /// callers drop it.
     static func read(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
-                     into dest: UnsafeMutableRawBufferPointer) throws {
+                     into dest: UnsafeMutableRawBufferPointer, keys: ContentKeys) throws {
         guard count <= dest.count else {
             throw ShareCoreError(.dataCorrupted, "a run of chunk \(id) does not fit where it is read to")
         }
         let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
         guard count > 0, let src, let d = dest.baseAddress else { return }
+        if layout.sealed {
+            try visitSealed(layout, id: id, offset: offset, count: count, keys: keys) { at, piece in
+                if let p = piece.baseAddress { (d + at).copyMemory(from: p, byteCount: piece.count) }
+            }
+            return
+        }
         defer { release(txn, src + offset, count) }
         let end = offset + count
         var position = offset
@@ -115,15 +202,17 @@ enum Chunks {
         }
     }
 
-    /// Calls `body` with the bytes `[offset, offset + count)` of chunk `id` as they lie in the
-    /// store, in pieces of at most one 64 KiB block, each right after verifying its block (so
-    /// that `body` finds it in the CPU cache), with the piece's position from `offset`. Bytes
+    /// Calls `body` with the bytes `[offset, offset + count)` of chunk `id`, in pieces of at
+    /// most one 64 KiB block, each right after verifying its block (so that `body` finds it
+    /// in the CPU cache), with the piece's position from `offset`. A plain chunk's pieces are
+    /// the bytes as they lie in the store; a sealed chunk's are decrypted with `keys`. Bytes
     /// of a block that fails its checksum never reach `body` (`dataCorrupted`); earlier pieces
     /// have. The buffers are valid only during the call.
-    static func visit(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
+    static func visit(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int, keys: ContentKeys,
                       _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
         guard count > 0, let src else { return }
+        if layout.sealed { return try visitSealed(layout, id: id, offset: offset, count: count, keys: keys, body) }
         defer { release(txn, src + offset, count) }
         let end = offset + count
         var position = offset
@@ -136,6 +225,25 @@ enum Chunks {
             }
             let pieceEnd = min(end, blockEnd)
             try body(position - offset, UnsafeRawBufferPointer(start: src + position, count: pieceEnd - position))
+            position = pieceEnd
+        }
+    }
+
+    /// `visit` for a sealed chunk: each block the range touches is checked, decrypted and its
+    /// part handed to `body`.
+    private static func visitSealed(_ layout: Layout, id: UInt64, offset: Int, count: Int, keys: ContentKeys,
+                                    _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        let key = try layout.blockKey(keys, id: id)
+        let end = offset + count
+        var position = offset
+        while position < end {
+            let block = position / blockSize
+            let blockStart = block * blockSize
+            let pieceEnd = min(end, min(layout.length, blockStart + blockSize))
+            let plain = try layout.openBlock(block, key: key, id: id)
+            try plain.withUnsafeBytes { all in
+                try body(position - offset, UnsafeRawBufferPointer(rebasing: all[(position - blockStart)..<(pieceEnd - blockStart)]))
+            }
             position = pieceEnd
         }
     }

@@ -39,8 +39,12 @@ struct Mutation {
     let maxRuns: Int
     var refs = RefDelta()
     let now: FileTime
+    /// The keys new sealed content is written with and sealed content is read with.
+    let keys: ContentKeys
 
-    init(txn: WriteTxn, share: ShareRecord, state: WriterState, extentSize: UInt64, maxRuns: Int) {
+    init(txn: WriteTxn, share: ShareRecord, state: WriterState, extentSize: UInt64, maxRuns: Int,
+         keys: ContentKeys = .none) {
+        self.keys = keys
         self.txn = txn
         self.share = share
         self.state = state
@@ -51,7 +55,7 @@ struct Mutation {
 
     /// A view of the live share as this mutation has left it so far.
     var view: View {
-        View(txn: txn.read, share: share, epoch: share.liveEpoch, snapshot: nil, extentSize: extentSize)
+        View(txn: txn.read, share: share, epoch: share.liveEpoch, snapshot: nil, extentSize: extentSize, keys: keys)
     }
 
     mutating func allocateNodeId() -> UInt64 {
@@ -105,11 +109,24 @@ struct Mutation {
         share.nodeCount = share.nodeCount > 0 ? share.nodeCount - 1 : 0
     }
 
-    /// Stores `bytes` as a new chunk and returns its id.
-    func storeChunk(_ bytes: UnsafeRawBufferPointer) throws -> UInt64 {
+    /// Stores `bytes` as a new chunk (sealed with `sealing`, if any) and returns its id.
+    func storeChunk(_ bytes: UnsafeRawBufferPointer, sealing: ChunkSealing?) throws -> UInt64 {
         let id = state.allocateChunk()
-        try Chunks.put(txn, id: id, bytes: bytes)
+        try Chunks.put(txn, id: id, bytes: bytes, sealing: sealing)
         return id
+    }
+
+    /// The sealing of new content of file `node` (nil: plain), from its encryption and this
+    /// mutation's keys (`encryptionKeyRequired` / `encryptionKeyMismatch` for content under a
+    /// customer key the caller did not give).
+    func sealing(for node: NodeInfo) throws -> ChunkSealing? {
+        try keys.sealing(for: node.encryption, what: "file '\(node.name)'")
+    }
+
+    /// The sealing of new content of the file with id `node`.
+    func sealing(forNode node: UInt64) throws -> ChunkSealing? {
+        guard let info = try view.nodeInfo(node), info.encryption != nil else { return nil }
+        return try sealing(for: info)
     }
 
     /// Checks the share's quota after this mutation's changes.

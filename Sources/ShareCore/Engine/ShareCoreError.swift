@@ -82,6 +82,11 @@ public struct ShareCoreError: Error, Sendable, CustomStringConvertible {
         public static let leaseIsBreaking = Code("leaseIsBreaking")
         /// A renew met a broken lease.
         public static let leaseIsBroken = Code("leaseIsBroken")
+        // Encryption at rest
+        /// The content is encrypted with a customer-provided key and the request gave none.
+        public static let encryptionKeyRequired = Code("encryptionKeyRequired")
+        /// The content is encrypted with another customer-provided key than the one given.
+        public static let encryptionKeyMismatch = Code("encryptionKeyMismatch")
         // Storage
         /// Stored bytes failed their checksum: the data is corrupted and was not returned.
         public static let dataCorrupted = Code("dataCorrupted")

@@ -52,9 +52,12 @@ public final class ShareStore: Sendable {
     let writer: Writer
     let state: WriterState
     let options: StoreOptions
+    /// The key content under ``ContentEncryption/storeKey`` is sealed with.
+    let contentKey: StoreKey
     var extentSize: UInt64 { UInt64(options.extentSize) }
 
-    private init(path: String, env: LMDBEnvironment, state: WriterState, options: StoreOptions) {
+    private init(path: String, env: LMDBEnvironment, state: WriterState, options: StoreOptions, contentKey: StoreKey) {
+        self.contentKey = contentKey
         self.path = path
         self.env = env
         self.writer = Writer(env: env)
@@ -75,6 +78,7 @@ public final class ShareStore: Sendable {
         } catch {
             throw ShareCoreError(.storageError, "cannot create data directory \(path): \(error)")
         }
+        let contentKey = try StoreKey.load(directory: path)
         let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxReaders: options.maxReaders,
                                       durability: options.durability)
         let nextChunk: UInt64
@@ -89,7 +93,8 @@ public final class ShareStore: Sendable {
             env.close()
             throw error
         }
-        let store = ShareStore(path: path, env: env, state: WriterState(nextChunk: nextChunk), options: options)
+        let store = ShareStore(path: path, env: env, state: WriterState(nextChunk: nextChunk), options: options,
+                               contentKey: contentKey)
         do {
             try await store.writer.perform { txn in
                 let key = Array("extentSize".utf8)
@@ -152,33 +157,39 @@ public final class ShareStore: Sendable {
         return found
     }
 
-    /// A view of `share` (live, or at `snapshot`) inside `txn`.
-    func view(_ txn: ReadTxn, share name: String, snapshot: String?) throws -> View {
+    /// The keys of a read or write that presents customer key `customer`.
+    func keys(_ customer: CustomerKey?) -> ContentKeys { ContentKeys(store: contentKey, customer: customer) }
+
+    /// A view of `share` (live, or at `snapshot`) inside `txn`, reading sealed content with the
+    /// store's key and `customer`.
+    func view(_ txn: ReadTxn, share name: String, snapshot: String?, customer: CustomerKey? = nil) throws -> View {
         let record = try loadShare(txn, name)
         guard let snapshot else {
-            return View(txn: txn, share: record, epoch: record.liveEpoch, snapshot: nil, extentSize: extentSize)
+            return View(txn: txn, share: record, epoch: record.liveEpoch, snapshot: nil, extentSize: extentSize,
+                        keys: keys(customer))
         }
         let snap = try loadSnapshot(txn, share: record, name: snapshot)
         var props = snap.share
         props.id = record.id
         props.caseSensitive = record.caseSensitive
-        return View(txn: txn, share: props, epoch: snap.epoch, snapshot: snapshot, extentSize: extentSize)
+        return View(txn: txn, share: props, epoch: snap.epoch, snapshot: snapshot, extentSize: extentSize,
+                    keys: keys(customer))
     }
 
     /// Runs `body` against a read view on the calling thread.
-    func read<T>(share: String, snapshot: String?, _ body: (View) throws -> T) throws -> T {
-        try env.read { txn in try body(try view(txn, share: share, snapshot: snapshot)) }
+    func read<T>(share: String, snapshot: String?, customer: CustomerKey? = nil, _ body: (View) throws -> T) throws -> T {
+        try env.read { txn in try body(try view(txn, share: share, snapshot: snapshot, customer: customer)) }
     }
 
     /// Runs `body` as one all-or-nothing write on the live namespace of `share`.
-    func mutate<T: Sendable>(share name: String,
+    func mutate<T: Sendable>(share name: String, customer: CustomerKey? = nil,
                              _ body: @escaping @Sendable (inout Mutation) throws -> T) async throws -> T {
         let state = self.state
         let extentSize = self.extentSize
         let maxRuns = options.maxRunsPerExtent
         return try await writer.perform { [self] txn in
             var mutation = Mutation(txn: txn, share: try loadShare(txn.read, name), state: state,
-                                    extentSize: extentSize, maxRuns: maxRuns)
+                                    extentSize: extentSize, maxRuns: maxRuns, keys: keys(customer))
             let result = try body(&mutation)
             try mutation.finish()
             return result

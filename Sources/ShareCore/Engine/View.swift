@@ -20,6 +20,8 @@ struct View {
     /// The snapshot's name, or nil for the live share.
     let snapshot: String?
     let extentSize: UInt64
+    /// The keys its reads of sealed content use.
+    var keys = ContentKeys.none
 
     var shareId: UInt64 { share.id }
 

@@ -235,6 +235,11 @@ public struct NodeInfo: Hashable, Sendable {
     /// Named opaque values fronts keep with the item (see ``FileAnnotations``); kept through
     /// renames, content and property changes, carried by copies, snapshots and restores.
     public var annotations = FileAnnotations()
+    /// How the file's content is encrypted at rest (nil: not encrypted). Set when the file's
+    /// content is written whole (``Share/upload(_:from:properties:overwrite:finalize:createParents:encryption:)``,
+    /// ``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:encryption:records:)``)
+    /// and kept by copies.
+    public var encryption: ContentEncryption? = nil
 
     /// Whether this is a directory.
     public var isDirectory: Bool { kind == .directory }

@@ -224,6 +224,7 @@ struct NodeRecord: Sendable, Hashable {
         w.field(26, info.objectChecksum)
         if let parts = info.objectParts { w.field(27, integers: parts) }
         if !info.annotations.isEmpty { w.field(28, info.annotations.encode()) }
+        if let encryption = info.encryption { w.field(29, encryption.encode()) }
         return w.bytes
     }
 
@@ -281,6 +282,7 @@ struct NodeRecord: Sendable, Hashable {
             case 26: i.objectChecksum = FieldValue.string(v)
             case 27: i.objectParts = FieldValue.integers(v)
             case 28: i.annotations = try FileAnnotations.decode(v)
+            case 29: i.encryption = try ContentEncryption.decode(v)
             default: break
             }
         }

@@ -30,7 +30,8 @@ public struct CopyOptions: Sendable, Hashable {
 
 extension Share {
     /// Copies file `path` of `source` (any share, live or a snapshot) to `destination` in this
-    /// share. The copy shares the source's chunks: no file data is copied, whatever its size.
+    /// share. The copy shares the source's chunks: no file data is copied, whatever its size,
+    /// and the copy is encrypted as the source is (``NodeInfo/encryption``).
     @discardableResult
     public func copy(from source: Share, _ path: String, to destination: String,
                      options: CopyOptions = CopyOptions()) async throws -> NodeInfo {
@@ -86,6 +87,7 @@ extension Mutation {
         copy.md5 = node.md5  // same content, same running MD5 and S3 ETag
         copy.info.objectETag = node.info.objectETag
         copy.info.objectParts = node.info.objectParts
+        copy.info.encryption = node.info.encryption  // the shared chunks stay sealed as they were
         if options.properties.objectChecksum == nil { copy.info.objectChecksum = node.info.objectChecksum }
         // The copy starts with the source's annotations; the options' changes apply on top.
         copy.info.annotations = (options.properties.annotations ?? AnnotationChanges()).applied(to: s.annotations)

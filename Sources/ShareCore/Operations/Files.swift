@@ -34,7 +34,7 @@ extension Share {
                 try m.putNode(node)
             }
             if !content.isEmpty {
-                try content.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: 0, bytes: $0) }
+                try content.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: 0, bytes: $0, sealing: nil) }
                 try m.checkQuota()
             }
             return node.info
@@ -94,7 +94,8 @@ extension Share {
             var node = try m.view.resolveFile(p)
             try m.authorize(node, leaseId)
             try Share.checkWithin(offset..<(offset + UInt64(bytes.count)), size: node.info.size, path: p)
-            try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0) }
+            let sealing = try m.sealing(for: node.info)
+            try bytes.withUnsafeBytes { try m.writeRange(node: node.info.id, offset: offset, bytes: $0, sealing: sealing) }
             // The running MD5 covers bytes no write has touched since it was computed: a write
             // at or after them keeps it (no hashing here; `contentMD5` extends it lazily), a
             // write into them forgets it.
@@ -268,7 +269,7 @@ extension View {
                     if from > filled { UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<from]).initializeMemory(as: UInt8.self, repeating: 0) }
                     let inChunk = Int(start - base - UInt64(run.offset)) + Int(run.chunkOffset)
                     try Chunks.read(txn, id: run.chunk, offset: inChunk, count: to - from,
-                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[from..<to]))
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[from..<to]), keys: keys)
                     filled = max(filled, to)
                 }
                 return true
@@ -291,7 +292,7 @@ extension View {
                 guard start < end else { continue }
                 if start > position { state.updateZeros(start - position) }
                 let inChunk = Int(start - base - UInt64(run.offset)) + Int(run.chunkOffset)
-                try Chunks.visit(txn, id: run.chunk, offset: inChunk, count: Int(end - start)) { _, bytes in
+                try Chunks.visit(txn, id: run.chunk, offset: inChunk, count: Int(end - start), keys: keys) { _, bytes in
                     state.update(bytes)
                 }
                 position = end
@@ -349,9 +350,10 @@ extension Mutation {
         return old.info.lease
     }
 
-    /// Stores `bytes` as one chunk and splices it into the extents it covers.
-    mutating func writeRange(node: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws {
-        let chunk = try storeChunk(bytes)
+    /// Stores `bytes` as one chunk (sealed with `sealing`, the file's) and splices it into the
+    /// extents it covers.
+    mutating func writeRange(node: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer, sealing: ChunkSealing?) throws {
+        let chunk = try storeChunk(bytes, sealing: sealing)
         try spliceChunk(node: node, offset: offset, chunk: chunk, length: UInt64(bytes.count))
     }
 
@@ -387,8 +389,8 @@ extension Mutation {
     }
 
     /// Merges runs that touch: runs continuing the same chunk become one run; other touching
-    /// groups are rewritten into one new chunk each.
-    func compact(_ map: ExtentMap) throws -> ExtentMap {
+    /// groups are rewritten into one new chunk each (sealed as file `node`'s new content is).
+    func compact(_ map: ExtentMap, node: UInt64) throws -> ExtentMap {
         var groups: [[Run]] = []
         for run in map.runs {
             if let last = groups.last?.last, last.end == run.offset {
@@ -416,10 +418,11 @@ extension Mutation {
                 for run in group {
                     let at = Int(run.offset - first.offset)
                     try Chunks.read(txn.read, id: run.chunk, offset: Int(run.chunkOffset), count: Int(run.length),
-                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + Int(run.length))]))
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + Int(run.length))]), keys: keys)
                 }
             }
-            let chunk = try bytes.withUnsafeBytes { try storeChunk($0) }
+            let sealing = try sealing(forNode: node)
+            let chunk = try bytes.withUnsafeBytes { try storeChunk($0, sealing: sealing) }
             out.append(Run(offset: first.offset, length: length, chunk: chunk, chunkOffset: 0))
         }
         return ExtentMap(runs: out)

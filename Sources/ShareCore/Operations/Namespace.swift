@@ -12,6 +12,17 @@ public struct Share: Sendable {
     /// carry one succeed only while it matches the file's active lease.
     public var leaseId: String? = nil
 
+    /// The customer-provided key this handle presents: content encrypted under it
+    /// (``ContentEncryption/customerKey(keyMD5:)``) is read and written only with it.
+    public var customerKey: CustomerKey? = nil
+
+    /// This handle presenting customer key `key` (nil: none).
+    public func withCustomerKey(_ key: CustomerKey?) -> Share {
+        var copy = self
+        copy.customerKey = key
+        return copy
+    }
+
     /// This handle presenting lease id `id` (nil: none).
     public func withLease(_ id: String?) -> Share {
         var copy = self
@@ -20,7 +31,7 @@ public struct Share: Sendable {
     }
 
     func read<T>(_ body: (View) throws -> T) throws -> T {
-        try store.read(share: name, snapshot: snapshot, body)
+        try store.read(share: name, snapshot: snapshot, customer: customerKey, body)
     }
 
     /// Runs a live write, refusing when this handle is a snapshot.
@@ -28,7 +39,7 @@ public struct Share: Sendable {
         if let snapshot {
             throw ShareCoreError(.snapshotReadOnly, "snapshot '\(snapshot)' of share '\(name)' is read-only")
         }
-        return try await store.mutate(share: name, body)
+        return try await store.mutate(share: name, customer: customerKey, body)
     }
 
     // MARK: Reading

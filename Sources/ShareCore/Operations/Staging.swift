@@ -15,16 +15,20 @@ extension ShareStore {
     ///   - content: the bytes.
     ///   - maxSize: the longest content accepted; a longer one is `fileTooLarge`.
     ///   - payload: called once the content has been read; its bytes are kept with the content.
+    ///   - encryption: how the bytes are encrypted at rest (nil: not encrypted); the file they
+    ///     are committed to should be encrypted the same way.
+    ///   - customerKey: the customer key, for ``ContentEncryption/customerKey(keyMD5:)``.
     public func stage<S: AsyncSequence>(
         _ table: RecordTable, record: [UInt8], key: [UInt8], from content: S, maxSize: UInt64 = 5 << 30,
-        payload: (@Sendable () -> [UInt8])? = nil
+        payload: (@Sendable () -> [UInt8])? = nil, encryption: ContentEncryption? = nil, customerKey: CustomerKey? = nil
     ) async throws -> StagedContent where S.Element: Collection, S.Element.Element == UInt8 {
         try StagedKeys.validate(key)
+        let sealing = try keys(customerKey).sealing(for: encryption, what: "staged content")
         // Fail fast, before any bytes move, when the record does not exist.
         let owner = try readRecords { try Self.requireStagingOwner($0, table, record) }
         let pending: UInt64 = try await write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
-            let stored = try await storeStream(content, upload: pending) { total in
+            let stored = try await storeStream(content, upload: pending, sealing: sealing) { total in
                 guard total <= maxSize else {
                     throw ShareCoreError(.fileTooLarge, "staged content is over its \(maxSize)-byte limit")
                 }
@@ -95,7 +99,7 @@ extension ShareStore {
                 try refs.apply(txn)
                 return TakenRange(owner: owner, size: UInt64(r.count), segments: segments, chunks: chunks)
             }
-            let md5 = try await md5(of: taken.segments, size: taken.size)
+            let md5 = try await md5(of: taken.segments, size: taken.size, keys: keys(source.customerKey))
             let draft = StagedDraft(size: taken.size, md5: md5, payload: payload, segments: taken.segments, pendingChunks: taken.chunks)
             return try await storeStaged(table, record: record, key: key, owner: taken.owner, draft, pending: pending)
         } catch {
@@ -138,8 +142,9 @@ extension ShareStore {
     }
 
     /// The MD5 of content made of `segments` (gaps read as zeros), read in 4 MiB pieces, each
-    /// in its own read transaction (the chunks are held by pending rows meanwhile).
-    func md5(of segments: [StagedSegment], size: UInt64) async throws -> [UInt8] {
+    /// in its own read transaction (the chunks are held by pending rows meanwhile); sealed
+    /// chunks are read with `keys`.
+    func md5(of segments: [StagedSegment], size: UInt64, keys: ContentKeys) async throws -> [UInt8] {
         var hash = MD5()
         let piece: UInt64 = 4 << 20
         var position: UInt64 = 0
@@ -158,7 +163,8 @@ extension ShareStore {
                         let b = min(s.end, end)
                         if a < b {
                             try Chunks.read(txn, id: s.chunk, offset: Int(s.chunkOffset) + Int(a - s.offset), count: Int(b - a),
-                                            into: UnsafeMutableRawBufferPointer(rebasing: out[Int(a - position)..<Int(b - position)]))
+                                            into: UnsafeMutableRawBufferPointer(rebasing: out[Int(a - position)..<Int(b - position)]),
+                                            keys: keys)
                         }
                         i += 1
                     }
@@ -193,6 +199,7 @@ extension Share {
     ///   - objectETag: an opaque ETag kept with the file until its content changes
     ///     (``NodeInfo/objectETag``).
     ///   - createParents: whether missing parent directories are created in the same transaction.
+    ///   - encryption: the file's ``NodeInfo/encryption``: how the staged contents were sealed.
     ///   - records: runs in the same transaction, after the file exists and the staged content
     ///     is consumed, with the contents `keys` named (in that order): the front checks them
     ///     (throwing undoes everything) and updates its records (for example deletes `record`).
@@ -202,6 +209,7 @@ extension Share {
     @discardableResult
     public func commitStaged(_ table: RecordTable, record: [UInt8], keys: [[UInt8]], to path: String,
                              properties: NodeProperties = NodeProperties(), objectETag: String? = nil, createParents: Bool = false,
+                             encryption: ContentEncryption? = nil,
                              records: (@Sendable (RecordWriter, [StagedContent]) throws -> Void)? = nil) async throws -> NodeInfo {
         try requireLive()
         try table.validate()
@@ -232,6 +240,7 @@ extension Share {
             node.md5 = nil
             node.info.objectETag = objectETag
             node.info.objectParts = stored.map(\.size)
+            node.info.encryption = encryption
             try m.putNode(node)
             try m.assemble(node: node.info.id, stored)
             try RecordWriter.discardStaged(m.txn, owner: m.share.id, table, record, refs: &m.refs)
@@ -305,13 +314,13 @@ extension Mutation {
         if runs.count > maxRuns {
             // Compaction leaves one run per group of touching runs; decide before it stores anything.
             let groups = 1 + zip(runs, runs.dropFirst()).filter { $0.end != $1.offset }.count
-            map = groups <= maxRuns ? try compact(map) : try materialise(map)
+            map = groups <= maxRuns ? try compact(map, node: node) : try materialise(map, node: node)
         }
         try putExtent(node: node, index: index, map, previous: nil)
     }
 
     /// One run over the span of `map`'s runs, its bytes (holes as zeros) in one new chunk.
-    private func materialise(_ map: ExtentMap) throws -> ExtentMap {
+    private func materialise(_ map: ExtentMap, node: UInt64) throws -> ExtentMap {
         guard let first = map.runs.first, let last = map.runs.last else { return map }
         let length = last.end - first.offset
         var bytes = [UInt8](repeating: 0, count: Int(length))
@@ -319,10 +328,11 @@ extension Mutation {
             for run in map.runs {
                 let at = Int(run.offset - first.offset)
                 try Chunks.read(txn.read, id: run.chunk, offset: Int(run.chunkOffset), count: Int(run.length),
-                                into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + Int(run.length))]))
+                                into: UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + Int(run.length))]), keys: keys)
             }
         }
-        let chunk = try bytes.withUnsafeBytes { try storeChunk($0) }
+        let sealing = try sealing(forNode: node)
+        let chunk = try bytes.withUnsafeBytes { try storeChunk($0, sealing: sealing) }
         return ExtentMap(runs: [Run(offset: first.offset, length: length, chunk: chunk, chunkOffset: 0)])
     }
 }

@@ -10,10 +10,12 @@ struct StreamedChunks {
 }
 
 extension ShareStore {
-    /// Reads `content` to its end and stores it in extent-sized chunks, one write each, held by
-    /// `pending` rows of upload `upload` (so a crash or a throw reclaims them). `check` sees the
-    /// running total after each piece and throws to refuse a body that grew too large.
-    func storeStream<S: AsyncSequence>(_ content: S, upload: UInt64, check: (UInt64) throws -> Void) async throws -> StreamedChunks
+    /// Reads `content` to its end and stores it in extent-sized chunks (sealed with `sealing`,
+    /// if any), one write each, held by `pending` rows of upload `upload` (so a crash or a
+    /// throw reclaims them). `check` sees the running total after each piece and throws to
+    /// refuse a body that grew too large.
+    func storeStream<S: AsyncSequence>(_ content: S, upload: UInt64, sealing: ChunkSealing? = nil,
+                                       check: (UInt64) throws -> Void) async throws -> StreamedChunks
     where S.Element: Collection, S.Element.Element == UInt8 {
         let chunkSize = Int(extentSize)
         var stored = StreamedChunks()
@@ -22,7 +24,7 @@ extension ShareStore {
         func flush() async throws {
             guard !buffer.isEmpty else { return }
             stored.md5.update(buffer)
-            let id = try await storePendingChunk(buffer, upload: upload)
+            let id = try await storePendingChunk(buffer, upload: upload, sealing: sealing)
             stored.chunks.append((id, buffer.count))
             buffer.removeAll(keepingCapacity: true)
         }
@@ -45,11 +47,11 @@ extension ShareStore {
     }
 
     /// Stores `bytes` as a new chunk held by a `pending` row of upload `upload` (one reference).
-    func storePendingChunk(_ bytes: [UInt8], upload: UInt64) async throws -> UInt64 {
+    func storePendingChunk(_ bytes: [UInt8], upload: UInt64, sealing: ChunkSealing?) async throws -> UInt64 {
         let state = self.state
         return try await write { txn in
             let id = state.allocateChunk()
-            try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0) }
+            try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0, sealing: sealing) }
             try txn.put(.pending, Key.u64(upload, id), [])
             try txn.put(.refs, Chunks.key(id), Key.u64(1))
             return id

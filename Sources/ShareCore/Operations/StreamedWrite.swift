@@ -33,17 +33,20 @@ extension Share {
             throw ShareCoreError(.snapshotReadOnly, "snapshot '\(snapshot)' of share '\(name)' is read-only")
         }
         let leaseId = self.leaseId
-        try read { view in
+        let keys = store.keys(customerKey)
+        let encryption: ContentEncryption? = try read { view in
             let node = try view.resolveFile(p)
             try precondition?(node.info)
             guard offset <= node.info.size else {
                 throw ShareCoreError(.invalidRange, "offset \(offset) is beyond the end of '\(p)' (\(node.info.size) bytes)")
             }
+            return node.info.encryption
         }
+        let sealing = try keys.sealing(for: encryption, what: "file '\(p)'")
         let store = self.store
         let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
-            let stored = try await store.storeStream(content, upload: upload) { total in
+            let stored = try await store.storeStream(content, upload: upload, sealing: sealing) { total in
                 try Share.validateLength(offset + total)
                 if let expectedCount, total > expectedCount {
                     throw ShareCoreError(.invalidRange, "the body is longer than the \(expectedCount) bytes announced")
@@ -58,6 +61,9 @@ extension Share {
                 var node = try m.view.resolveFile(p)
                 try m.authorize(node, leaseId)
                 try precondition?(node.info)
+                guard node.info.encryption == encryption else {
+                    throw ShareCoreError(.conditionNotMet, "'\(p)' was replaced by a file encrypted otherwise while the body streamed")
+                }
                 guard offset <= node.info.size else {
                     throw ShareCoreError(.invalidRange, "offset \(offset) is beyond the end of '\(p)' (\(node.info.size) bytes)")
                 }
@@ -143,7 +149,7 @@ extension Mutation {
             let stop = UInt32(segmentEnd - base)
             map.remove(start, stop)
             map.insert(Run(offset: start, length: stop - start, chunk: chunk, chunkOffset: UInt32(position - offset)))
-            if map.runs.count > maxRuns { map = try compact(map) }
+            if map.runs.count > maxRuns { map = try compact(map, node: node) }
             try putExtent(node: node, index: index, map, previous: old)
             position = segmentEnd
         }

@@ -14,10 +14,13 @@ extension Share {
     ///     properties it returns (e.g. a content MD5 computed while streaming) apply to the file.
     ///   - createParents: whether missing parent directories are created, in the same
     ///     transaction that makes the file appear (S3 keys under new prefixes).
+    ///   - encryption: how the content is encrypted at rest (nil: not encrypted); a customer
+    ///     key must be the one this handle presents (``withCustomerKey(_:)``).
     @discardableResult
     public func upload<S: AsyncSequence>(
         _ path: String, from content: S, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
-        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil, createParents: Bool = false
+        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil, createParents: Bool = false,
+        encryption: ContentEncryption? = nil
     ) async throws -> NodeInfo where S.Element: Collection, S.Element.Element == UInt8 {
         let p = try SharePath(path)
         try properties.metadata?.validate()
@@ -41,9 +44,12 @@ extension Share {
         }
         let store = self.store
         let leaseId = self.leaseId
+        let sealing = try store.keys(customerKey).sealing(for: encryption, what: "the content of '\(p)'")
         let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
         do {
-            let stored = try await store.storeStream(content, upload: upload) { total in try Share.validateLength(total) }
+            let stored = try await store.storeStream(content, upload: upload, sealing: sealing) { total in
+                try Share.validateLength(total)
+            }
             let pieces = stored.chunks
             let size = stored.total
             let hashed = stored.md5
@@ -57,6 +63,7 @@ extension Share {
                 var node = try m.createNode(at: p, kind: .file, size: size, properties: properties)
                 if let extra { node.apply(extra, now: m.now) }
                 node.md5 = hashed
+                node.info.encryption = encryption
                 try m.putNode(node)
                 for (index, piece) in pieces.enumerated() {
                     let map = ExtentMap(runs: [Run(offset: 0, length: UInt32(piece.length), chunk: piece.id, chunkOffset: 0)])

@@ -91,6 +91,11 @@ public struct FileRESTError: Error, Sendable {
         case .leaseIsBreaking: self.init(.conflict, "LeaseIsBreakingAndCannotBeAcquired", "There is already a breaking lease and it cannot be acquired.")
         case .leaseIsBroken: self.init(.conflict, "LeaseIsBrokenAndCannotBeRenewed", "The lease has been broken and cannot be renewed.")
         case .dataCorrupted: self.init(.internalServerError, "InternalError", "The server encountered an internal error: stored data failed its checksum.")
+        case .encryptionKeyRequired, .encryptionKeyMismatch:
+            // Azure Files has no customer-provided keys; Blob storage answers such a read with
+            // 409 BlobUsesCustomerSpecifiedEncryption, and this is its file counterpart.
+            self.init(.conflict, "FileUsesCustomerSpecifiedEncryption",
+                      "The file is encrypted with a customer-provided key (S3 SSE-C); it can be read and written only through S3 with that key. \(m)")
         case .storageFull: self.init(.conflict, "ShareSizeLimitReached", "The specified share is full: the server's disk is full. \(m)")
         default: self.init(.internalServerError, "InternalError", "The server encountered an internal error. \(m)")
         }

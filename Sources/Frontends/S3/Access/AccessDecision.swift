@@ -72,6 +72,8 @@ enum AccessDecision {
         case .putBucketLifecycleConfiguration, .deleteBucketLifecycle:
             AccessRequirement("s3:PutLifecycleConfiguration", nil)
         case .getObjectAttributes: AccessRequirement("s3:GetObjectAttributes", .read, objectACL: true)
+        case .getBucketEncryption: AccessRequirement("s3:GetEncryptionConfiguration", nil)
+        case .putBucketEncryption, .deleteBucketEncryption: AccessRequirement("s3:PutEncryptionConfiguration", nil)
         case .getBucketCors: AccessRequirement("s3:GetBucketCORS", nil)
         case .putBucketCors, .deleteBucketCors: AccessRequirement("s3:PutBucketCORS", nil)
         }

@@ -132,6 +132,7 @@ extension ShareStore {
             }
             _ = try records.delete(LifecycleRecord.table, LifecycleRecord.key(name))
             _ = try records.delete(BucketTags.table, Array(name.utf8))
+            _ = try records.delete(BucketEncryption.table, Array(name.utf8))
             // Its ACL, policy and other access settings go with it.
             _ = try records.delete(BucketAccessSettings.table, Array(name.utf8))
             // The bucket's CORS configuration goes with it (it would otherwise apply to a later bucket of that name).

@@ -21,9 +21,13 @@ public struct MultipartUpload: Sendable, Hashable {
     public var initiated: FileTime
     /// An opaque value kept for the front (e.g. the checksum algorithm the client chose).
     public var tag: String?
+    /// How the parts (and so the completed file) are encrypted at rest; nil: not encrypted.
+    public var encryption: ContentEncryption? = nil
 
     /// An upload description.
-    public init(id: String, share: String, path: String, properties: NodeProperties, initiated: FileTime, tag: String?) {
+    public init(id: String, share: String, path: String, properties: NodeProperties, initiated: FileTime, tag: String?,
+                encryption: ContentEncryption? = nil) {
+        self.encryption = encryption
         self.id = id
         self.share = share
         self.path = path
@@ -102,8 +106,9 @@ extension Share {
     ///   - path: the file the completed upload becomes.
     ///   - properties: content headers, metadata and other properties of the completed file.
     ///   - tag: an opaque value returned with the upload (e.g. a checksum algorithm).
+    ///   - encryption: how the parts and the completed file are encrypted at rest.
     public func createMultipartUpload(_ path: String, properties: NodeProperties = NodeProperties(),
-                                      tag: String? = nil) async throws -> MultipartUpload {
+                                      tag: String? = nil, encryption: ContentEncryption? = nil) async throws -> MultipartUpload {
         let p = try SharePath(path)
         guard !p.isRoot else { throw ShareCoreError(.notAFile, "the root is a directory") }
         try properties.metadata?.validate()
@@ -112,7 +117,8 @@ extension Share {
         return try await store.writeRecords { records in
             var id = UploadKeys.newId()
             while try records.get(MultipartUpload.table, UploadKeys.key(name, id)) != nil { id = UploadKeys.newId() }
-            let record = UploadRecord(path: p.description, properties: properties, initiated: FileTime.now(), tag: tag)
+            var record = UploadRecord(path: p.description, properties: properties, initiated: FileTime.now(), tag: tag)
+            record.encryption = encryption
             try records.put(MultipartUpload.table, UploadKeys.key(name, id), record.encode(), owner: name)
             return record.upload(id: id, share: name)
         }
@@ -125,15 +131,19 @@ extension Share {
     /// has been read, and its result is kept with the part.
     /// Errors: `uploadNotFound` (also when the upload was aborted or completed meanwhile),
     /// `invalidArgument` for a part number out of range, `fileTooLarge` over 5 GiB.
+    /// The part is encrypted as `encryption` says (the upload's), with this handle's customer key.
     public func uploadPart<S: AsyncSequence>(
-        _ uploadId: String, number: Int, from content: S, checksum: (@Sendable () -> String?)? = nil
+        _ uploadId: String, number: Int, from content: S, checksum: (@Sendable () -> String?)? = nil,
+        encryption: ContentEncryption? = nil
     ) async throws -> UploadedPart where S.Element: Collection, S.Element.Element == UInt8 {
         try requireLiveUpload()
         try Share.validatePartNumber(number)
         let key = try uploadKey(uploadId)
+        let customerKey = self.customerKey
         let staged = try await uploadErrors(uploadId) {
             try await store.stage(MultipartUpload.table, record: key, key: UploadKeys.part(number), from: content,
-                                  maxSize: Share.maxPartSize, payload: { Array((checksum?() ?? "").utf8) })
+                                  maxSize: Share.maxPartSize, payload: { Array((checksum?() ?? "").utf8) },
+                                  encryption: encryption, customerKey: customerKey)
         }
         return try UploadKeys.part(staged)
     }
@@ -260,7 +270,8 @@ extension Share {
         }
         return try await uploadErrors(uploadId) {
             try await commitStaged(MultipartUpload.table, record: key, keys: listed.map { UploadKeys.part($0.number) }, to: upload.path,
-                                   properties: upload.properties, objectETag: etag, createParents: createParents) { records, contents in
+                                   properties: upload.properties, objectETag: etag, createParents: createParents,
+                                   encryption: upload.encryption) { records, contents in
                 try Share.verify(listed, contents, uploadId: uploadId, minimumPartSize: minimumPartSize)
                 try records.delete(MultipartUpload.table, key)
             }
@@ -446,6 +457,7 @@ struct UploadRecord: Sendable, Hashable {
     var properties: NodeProperties
     var initiated: FileTime
     var tag: String?
+    var encryption: ContentEncryption?
 
     init(path: String, properties: NodeProperties, initiated: FileTime, tag: String?) {
         self.path = path
@@ -459,16 +471,23 @@ struct UploadRecord: Sendable, Hashable {
             let u = Array(s.utf8)
             return [UInt8(truncatingIfNeeded: u.count >> 8), UInt8(truncatingIfNeeded: u.count)] + u
         }
-        var out: [UInt8] = [1] + text(path)
+        // Version 2 adds the encryption after the tag: 0 none, 1 the store key, 2 and the
+        // 16-byte MD5 of a customer key.
+        var out: [UInt8] = [encryption == nil ? 1 : 2] + text(path)
         let ticks = UInt64(bitPattern: initiated.ticks)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: ticks >> UInt64(shift))) }
         if let tag { out += [1] + text(tag) } else { out.append(0) }
+        switch encryption {
+        case nil: break
+        case .storeKey?: out.append(1)
+        case .customerKey(let md5)?: out += [2] + md5
+        }
         return out + properties.storedForm
     }
 
     init(stored bytes: [UInt8]) throws(ShareCoreError) {
         let corrupt = ShareCoreError(.dataCorrupted, "an upload record is malformed")
-        guard bytes.first == 1 else { throw corrupt }
+        guard let version = bytes.first, version == 1 || version == 2 else { throw corrupt }
         var position = 1
         func text() throws(ShareCoreError) -> String {
             guard position + 2 <= bytes.count else { throw corrupt }
@@ -487,10 +506,24 @@ struct UploadRecord: Sendable, Hashable {
         let hasTag = bytes[position]
         position += 1
         tag = hasTag == 1 ? try text() : nil
+        if version == 2 {
+            guard position < bytes.count else { throw corrupt }
+            switch bytes[position] {
+            case 1:
+                encryption = .storeKey
+                position += 1
+            case 2:
+                guard position + 17 <= bytes.count else { throw corrupt }
+                encryption = .customerKey(keyMD5: Array(bytes[(position + 1)..<(position + 17)]))
+                position += 17
+            default: throw corrupt
+            }
+        }
         properties = try NodeProperties(storedForm: bytes[position...])
     }
 
     func upload(id: [UInt8], share: String) -> MultipartUpload {
-        MultipartUpload(id: UploadKeys.text(id), share: share, path: path, properties: properties, initiated: initiated, tag: tag)
+        MultipartUpload(id: UploadKeys.text(id), share: share, path: path, properties: properties, initiated: initiated, tag: tag,
+                        encryption: encryption)
     }
 }

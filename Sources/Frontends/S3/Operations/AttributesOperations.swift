@@ -19,12 +19,14 @@ enum AttributesOperations {
         let marker = try number(request, "x-amz-part-number-marker", default: 0)
         let bucket = try await context.bucket()
         let key = try context.objectKey(in: bucket)
+        let customerKey = try ObjectEncryption.customerKey(context)
         let info = try await ObjectOperations.existing(key, in: bucket)
+        try ObjectEncryption.checkRead(info.encryption, key: customerKey)
         let size = info.isDirectory ? 0 : info.size
         var xml = XMLWriter()
         xml.open("GetObjectAttributesResponse", ["xmlns": S3XML.namespace])
         if requested.contains("ETag") {
-            let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+            let etag = try await ObjectHeaders.etag(info, share: bucket.share.withCustomerKey(customerKey), path: key.path)
             xml.element("ETag", etag.trimmingCharacters(in: .init(charactersIn: "\"")))
         }
         if requested.contains("Checksum"), let stored = info.objectChecksum, let checksum = ChecksumField.decode(stored) {

@@ -64,9 +64,15 @@ enum CopyOperations {
             throw S3Error.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: directive)
         }
         let onlyIfAbsent = try ObjectOperations.ifNoneMatchStar(request)
+        let sourceKey = try ObjectEncryption.customerKey(context, prefix: ObjectEncryption.copySourcePrefix)
         let source = try await source(context)
+        try ObjectEncryption.checkRead(source.info.encryption, key: sourceKey)
+        let (encryption, targetKey) = try await ObjectEncryption.forWrite(context, bucket: bucket)
+        // Chunks are shared only when the copy is sealed as its source is; otherwise the bytes
+        // are read (decrypted) and written again under the copy's encryption.
+        let sameEncryption = encryption == source.info.encryption
         let sameObject = source.bucket.share.name == bucket.share.name && source.key.path == key.path
-        if sameObject && directive == "COPY" {
+        if sameObject && directive == "COPY" && sameEncryption {
             throw S3Error.invalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
@@ -84,12 +90,18 @@ enum CopyOperations {
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
+        let target = bucket.share.withCustomerKey(targetKey)
         do {
-            info = try await bucket.share.copy(from: source.bucket.share, source.key.path, to: key.path, options: options)
+            if sameEncryption {
+                info = try await target.copy(from: source.bucket.share, source.key.path, to: key.path, options: options)
+            } else {
+                info = try await reencryptingCopy(source, sourceKey: sourceKey, to: key, in: target, options: options,
+                                                  encryption: encryption)
+            }
         } catch {
             throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
         }
-        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+        let etag = try await ObjectHeaders.etag(info, share: target, path: key.path)
         var xml = XMLWriter()
         xml.open("CopyObjectResult", ["xmlns": S3XML.namespace])
         xml.element("LastModified", S3XML.timestamp(info.lastModified))
@@ -100,6 +112,25 @@ enum CopyOperations {
         xml.close("CopyObjectResult")
         var fields = HTTPFields()
         fields.set("x-amz-copy-source-version-id", "null")
+        ObjectEncryption.addHeaders(info.encryption, to: &fields)
         return context.xml(xml, headers: fields)
+    }
+
+    /// A copy encrypted otherwise than its source: the source's bytes are read with its key
+    /// and streamed into the new object under `encryption`, which gets the properties a
+    /// sharing copy would (`options`: the source's or the request's headers and metadata, the
+    /// source's annotations with the request's changes, the source's checksum).
+    static func reencryptingCopy(_ source: Source, sourceKey: CustomerKey?, to key: ObjectKey, in target: Share,
+                                 options: CopyOptions, encryption: ContentEncryption?) async throws -> NodeInfo {
+        let annotations = (options.properties.annotations ?? AnnotationChanges()).applied(to: source.info.annotations)
+        let properties = NodeProperties(contentHeaders: options.properties.contentHeaders ?? source.info.contentHeaders,
+                                        metadata: options.metadata ?? source.info.metadata,
+                                        annotations: AnnotationChanges(setting: annotations.values))
+        let checksum = source.info.objectChecksum
+        let bytes = FileBytes(share: source.bucket.share.withCustomerKey(sourceKey), fileId: source.info.id,
+                              range: 0..<source.info.size)
+        return try await target.upload(key.path, from: bytes, properties: properties, overwrite: options.overwrite,
+                                       finalize: { _ in NodeProperties(objectChecksum: checksum) },
+                                       createParents: options.createParents, encryption: encryption)
     }
 }

@@ -36,9 +36,11 @@ enum MultipartOperations {
             .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
         let properties = NodeProperties(contentHeaders: ObjectHeaders.contentHeaders(request), metadata: metadata,
                                         annotations: annotations)
+        let (encryption, _) = try await ObjectEncryption.forWrite(context, bucket: bucket)
         let upload: MultipartUpload
         do {
-            upload = try await bucket.share.createMultipartUpload(key.path, properties: properties, tag: algorithm?.rawValue)
+            upload = try await bucket.share.createMultipartUpload(key.path, properties: properties, tag: algorithm?.rawValue,
+                                                                  encryption: encryption)
         } catch let error as ShareCoreError {
             throw S3Error(error, bucket: bucket.name, key: key.key)
         }
@@ -50,6 +52,7 @@ enum MultipartOperations {
         xml.close("InitiateMultipartUploadResult")
         var fields = HTTPFields()
         if let algorithm { fields.set("x-amz-checksum-algorithm", algorithm.rawValue) }
+        ObjectEncryption.addHeaders(upload.encryption, to: &fields)
         LifecycleOperations.addAbortDate(&fields, bucket: bucket, key: key.key, initiated: upload.initiated, store: context.store)
         return context.xml(xml, headers: fields)
     }
@@ -81,15 +84,18 @@ enum MultipartOperations {
         let key = try context.objectKey(in: bucket)
         let number = try partNumber(context.request)
         let upload = try await upload(context, bucket, key)
+        // A part of an upload with SSE-C needs the upload's key, and is sealed with it.
+        let customerKey = try ObjectEncryption.customerKey(context)
+        try ObjectEncryption.checkRead(upload.encryption, key: customerKey)
         // A part of an upload started with a checksum algorithm gets that checksum even when
         // the client sends none for the part.
         let (body, result) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false,
                                                 computeChecksum: upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)))
         let part: UploadedPart
         do {
-            part = try await bucket.share.uploadPart(upload.id, number: number, from: body, checksum: {
+            part = try await bucket.share.withCustomerKey(customerKey).uploadPart(upload.id, number: number, from: body, checksum: {
                 result.checksum.map { ChecksumField.format($0.algorithm, $0.base64) }
-            })
+            }, encryption: upload.encryption)
         } catch let error as ShareCoreError {
             if error.code == .uploadNotFound { throw S3Error.noSuchUpload(upload.id) }
             throw S3Error(error, bucket: bucket.name, key: key.key)
@@ -97,6 +103,7 @@ enum MultipartOperations {
         var fields = HTTPFields()
         fields.set("ETag", "\"" + ObjectHeaders.hex(part.md5) + "\"")
         if let checksum = result.checksum { fields.set(checksum.algorithm.headerName, checksum.base64) }
+        ObjectEncryption.addHeaders(upload.encryption, to: &fields)
         fields[.contentLength] = "0"
         return FrontResponse(status: .ok, headers: fields)
     }
@@ -109,15 +116,28 @@ enum MultipartOperations {
         let key = try context.objectKey(in: bucket)
         let number = try partNumber(request)
         let upload = try await upload(context, bucket, key)
+        let customerKey = try ObjectEncryption.customerKey(context)
+        try ObjectEncryption.checkRead(upload.encryption, key: customerKey)
+        let sourceKey = try ObjectEncryption.customerKey(context, prefix: ObjectEncryption.copySourcePrefix)
         let source = try await CopyOperations.source(context)
+        try ObjectEncryption.checkRead(source.info.encryption, key: sourceKey)
         var range: Range<UInt64>?
         if let text = request.header("x-amz-copy-source-range") {
             range = try copyRange(text, size: source.info.size)
         }
         let part: UploadedPart
+        let sourceShare = source.bucket.share.withCustomerKey(sourceKey)
         do {
-            part = try await bucket.share.uploadPartCopy(upload.id, number: number, from: source.bucket.share,
-                                                         source.key.path, range: range)
+            if source.info.encryption == upload.encryption {
+                // Sealed alike: the part shares the source's chunks.
+                part = try await bucket.share.uploadPartCopy(upload.id, number: number, from: sourceShare,
+                                                             source.key.path, range: range)
+            } else {
+                // Sealed otherwise: the bytes are read with the source's key and sealed as the upload's.
+                let bytes = FileBytes(share: sourceShare, fileId: source.info.id, range: range ?? 0..<source.info.size)
+                part = try await bucket.share.withCustomerKey(customerKey).uploadPart(upload.id, number: number, from: bytes,
+                                                                                      encryption: upload.encryption)
+            }
         } catch let error as ShareCoreError {
             if error.code == .uploadNotFound { throw S3Error.noSuchUpload(upload.id) }
             throw S3Error(error, bucket: source.bucket.name, key: source.key.key)
@@ -159,6 +179,9 @@ enum MultipartOperations {
             if let repeated = try await repeatedCompletion(context, bucket, key, uploadId: id) { return repeated }
             throw error
         }
+        // SSE-C headers are optional on a completion; given, they must be the upload's.
+        let customerKey = try ObjectEncryption.customerKey(context)
+        if customerKey != nil { try ObjectEncryption.checkRead(upload.encryption, key: customerKey) }
         // The x-amz-checksum-* header of a completion is the whole object's, not the XML's.
         let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false,
                                            checksumHeadersDescribeBody: false)
@@ -184,7 +207,7 @@ enum MultipartOperations {
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
-            info = try await bucket.share.completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,
+            info = try await bucket.share.withCustomerKey(customerKey).completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,
                                                                   createParents: true,
                                                                   objectChecksum: objectChecksum.map { ChecksumField.format($0.algorithm, $0.value) },
                                                                   annotations: partChecksums.change)
@@ -201,6 +224,7 @@ enum MultipartOperations {
             }
         }
         var response = completionResult(context, bucket, key, etag: info.objectETag ?? etag, checksum: objectChecksum)
+        ObjectEncryption.addHeaders(info.encryption, to: &response.head.headerFields)
         LifecycleOperations.addExpiration(&response.head.headerFields, bucket: bucket, key: key.key, info: info, store: context.store)
         return response
     }

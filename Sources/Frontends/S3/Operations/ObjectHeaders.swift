@@ -88,7 +88,14 @@ enum ObjectHeaders {
     static func etag(_ info: NodeInfo, share: Share, path: String) async throws -> String {
         if info.isDirectory { return emptyETag }
         if let multipart = info.objectETag { return "\"" + multipart + "\"" }
-        guard let md5 = try await share.contentMD5(path, hashingAtMost: etagHashLimit) else { return versionETag(info) }
+        let md5: [UInt8]?
+        do {
+            md5 = try await share.contentMD5(path, hashingAtMost: etagHashLimit)
+        } catch let error as ShareCoreError where [.encryptionKeyRequired, .encryptionKeyMismatch].contains(error.code) {
+            // Content under a customer key this request does not give: it cannot be hashed now.
+            return versionETag(info)
+        }
+        guard let md5 else { return versionETag(info) }
         return "\"" + hex(md5) + "\""
     }
 

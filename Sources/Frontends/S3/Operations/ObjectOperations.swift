@@ -13,10 +13,14 @@ enum ObjectOperations {
         let request = context.request
         let bucket = try await context.bucket()
         let key = try context.objectKey(in: bucket)
+        let customerKey = try ObjectEncryption.customerKey(context)
         let info = try await existing(key, in: bucket)
-        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+        try ObjectEncryption.checkRead(info.encryption, key: customerKey)
+        let share = bucket.share.withCustomerKey(customerKey)
+        let etag = try await ObjectHeaders.etag(info, share: share, path: key.path)
         var fields = HTTPFields()
         ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
+        ObjectEncryption.addHeaders(info.encryption, to: &fields)
         TaggingOperations.addHeaders(info, to: &fields, overrides: head ? nil : request)
         LifecycleOperations.addExpiration(&fields, bucket: bucket, key: key.key, info: info, store: context.store)
         switch Conditions.evaluate(request, etag: etag, lastModified: info.lastModified) {
@@ -59,7 +63,7 @@ enum ObjectOperations {
             return FrontResponse(status: status, headers: fields)
         }
         return FrontResponse(status: status, headers: fields,
-                             body: try await .verifiedFileContent(bucket.share, fileId: info.id, path: key.path, span: span))
+                             body: try await .verifiedFileContent(share, fileId: info.id, path: key.path, span: span))
     }
 
     /// The bytes of part `partNumber` (1 to 10,000; else `InvalidArgument`) of a completed
@@ -146,17 +150,19 @@ enum ObjectOperations {
         if let md5 = request.header("Content-MD5"), let decoded = Data(base64Encoded: md5) {
             headers.contentMD5 = Array(decoded)
         }
+        let (encryption, customerKey) = try await ObjectEncryption.forWrite(context, bucket: bucket)
         try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"))
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
             // The checksum is known once the body has been read: `finalize` keeps it with the
             // file in the same transaction that makes the file (and its missing parents) visible.
-            info = try await bucket.share.upload(key.path, from: body,
+            info = try await bucket.share.withCustomerKey(customerKey).upload(key.path, from: body,
                                                  properties: NodeProperties(contentHeaders: headers, metadata: metadata,
                                                                             annotations: annotations),
                                                  overwrite: !onlyIfAbsent,
-                                                 finalize: { _ in ChecksumField.properties(result) }, createParents: true)
+                                                 finalize: { _ in ChecksumField.properties(result) }, createParents: true,
+                                                 encryption: encryption)
         } catch {
             throw translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
         }
@@ -164,6 +170,7 @@ enum ObjectOperations {
         var fields = HTTPFields()
         fields.set("ETag", etag)
         if let checksum = result.checksum { fields.set(checksum.algorithm.headerName, checksum.base64) }
+        ObjectEncryption.addHeaders(info.encryption, to: &fields)
         LifecycleOperations.addExpiration(&fields, bucket: bucket, key: key.key, info: info, store: context.store)
         fields[.contentLength] = "0"
         return FrontResponse(status: .ok, headers: fields)

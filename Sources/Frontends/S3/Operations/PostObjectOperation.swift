@@ -95,25 +95,29 @@ enum PostObjectOperation {
         let content = try FormFileContent(reader: reader, fields: fields, lengthRange: lengthRange)
         headers.contentMD5 = content.expectedMD5
 
+        // SSE-S3 and SSE-C come as form fields, as their headers do on PutObject.
+        let (encryption, customerKey) = try await ObjectEncryption.forWrite(context, bucket: bucket, lookup: { fields[$0] })
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
         try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
         let info: NodeInfo
         do {
             let checksum = content.checksum
-            info = try await bucket.share.upload(key.path, from: content, properties: NodeProperties(contentHeaders: headers, metadata: metadata,
+            info = try await bucket.share.withCustomerKey(customerKey).upload(key.path, from: content, properties: NodeProperties(contentHeaders: headers, metadata: metadata,
                                                                                              annotations: annotations),
                                                  overwrite: true, finalize: { _ in
                                                      guard let checksum else { return nil }
                                                      var properties = NodeProperties()
                                                      properties.objectChecksum = ChecksumField.format(checksum.algorithm, checksum.base64)
                                                      return properties
-                                                 }, createParents: true)
+                                                 }, createParents: true, encryption: encryption)
         } catch {
             throw ObjectOperations.translate(error, key: key, bucket: bucket, onlyIfAbsent: false)
         }
         await reader.discardRest()
-        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
-        return respond(fields: fields, request: request, bucket: bucket.name, key: key.key, etag: etag, checksum: content.checksum)
+        let etag = try await ObjectHeaders.etag(info, share: bucket.share.withCustomerKey(customerKey), path: key.path)
+        var response = respond(fields: fields, request: request, bucket: bucket.name, key: key.key, etag: etag, checksum: content.checksum)
+        ObjectEncryption.addHeaders(info.encryption, to: &response.head.headerFields)
+        return response
     }
 
     // MARK: The form
@@ -143,13 +147,12 @@ enum PostObjectOperation {
     }
 
     /// Refuses fields asking for what the front does not give, as the same headers of PutObject
-    /// are refused (`UnsupportedOptions`): encryption, Object Lock, other storage classes,
+    /// are refused (`UnsupportedOptions`): KMS encryption, Object Lock, other storage classes,
     /// website redirects; and a session token (`InvalidToken`: there are no temporary
-    /// credentials). Tags, `Expires` and ACLs are applied.
+    /// credentials). Tags, `Expires`, ACLs and SSE-S3/SSE-C (``ObjectEncryption``) are applied.
     static func refuseUnsupported(_ fields: FormFields) throws {
         for (name, _) in fields.values {
-            if UnsupportedOptions.customerKeyPrefixes.contains(where: { name.hasPrefix($0) })
-                || UnsupportedOptions.managedEncryptionHeaders.contains(name)
+            if name.hasPrefix(ObjectEncryption.copySourcePrefix)
                 || ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-website-redirect-location"].contains(name) {
                 throw UnsupportedOptions.notImplemented(name)
             }

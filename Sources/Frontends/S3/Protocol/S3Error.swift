@@ -143,6 +143,7 @@ public struct S3Error: Error, Sendable {
         case .snapshotReadOnly: self = .accessDenied("Share snapshots are read-only.")
         case .storageFull: self = S3Error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", "Insufficient storage space to complete the request: the server's disk is full. \(m)")
         case .dataCorrupted: self = .internalError("Stored data failed its checksum.")
+        case .encryptionKeyRequired, .encryptionKeyMismatch: self = ObjectEncryption.translate(error) ?? .internalError(m)
         default: self = .internalError("\(m)")
         }
     }

@@ -11,6 +11,7 @@ enum S3Operation: String, Sendable {
     case getObjectAttributes
     case getObjectTagging, putObjectTagging, deleteObjectTagging, getBucketTagging, putBucketTagging, deleteBucketTagging
     case getBucketCors, putBucketCors, deleteBucketCors
+    case getBucketEncryption, putBucketEncryption, deleteBucketEncryption
     /// A browser form upload (`POST /bucket`, multipart/form-data), signed by its form fields.
     case postObject
     // Access control (Operations/AccessOperations.swift).
@@ -20,7 +21,7 @@ enum S3Operation: String, Sendable {
 
     /// Bucket sub-resources S3 has that this front does not serve (answered `NotImplemented`).
     static let unsupportedBucketResources: Set<String> = [
-        "accelerate", "analytics", "encryption", "intelligent-tiering", "inventory",
+        "accelerate", "analytics", "intelligent-tiering", "inventory",
         "logging", "metrics", "notification", "object-lock", "replication", "requestPayment", "website", "select", "restore",
         "legal-hold", "retention", "torrent",
     ]
@@ -45,6 +46,9 @@ enum S3Operation: String, Sendable {
         }
         if let tagging = try taggingOperation(request) { return tagging }
         if request.key == nil, let access = classifyAccess(request) { return access }
+        if request.key == nil, request.has("encryption") {
+            return try byMethod(method, get: .getBucketEncryption, put: .putBucketEncryption, delete: .deleteBucketEncryption)
+        }
         if request.key == nil, request.has("cors") {
             return try byMethod(method, get: .getBucketCors, put: .putBucketCors, delete: .deleteBucketCors)
         }

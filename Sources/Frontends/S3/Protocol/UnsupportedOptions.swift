@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 
-/// Request headers that ask S3 for a property this front does not give (encryption, Object
-/// Lock, `x-amz-server-side-encryption*`, other storage classes, website redirects). They are
-/// refused before anything changes, so nobody believes they have a property they do not have.
+/// Request headers that ask S3 for a property this front does not give (Object Lock, KMS
+/// encryption, other storage classes, website redirects). They are refused before anything
+/// changes, so nobody believes they have a property they do not have. (SSE-S3 and SSE-C are
+/// applied: ``ObjectEncryption``.)
 /// Values that describe exactly what the front does anyway are accepted: `STANDARD` storage,
 /// Object Lock disabled, legal hold `OFF`. (ACL headers are applied: ``AccessControlList``;
 /// tags and `Expires` are kept: ``TagSet``, ``ObjectExpires``.)
@@ -13,18 +14,11 @@ enum UnsupportedOptions {
                                                    "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"]
     /// Object ownership settings of CreateBucket; with one account all of them mean the same.
     static let objectOwnerships: Set<String> = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]
-    /// Server-side encryption with S3-managed or KMS keys.
-    static let managedEncryptionHeaders = ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
-                                           "x-amz-server-side-encryption-context",
-                                           "x-amz-server-side-encryption-bucket-key-enabled"]
-    /// Server-side encryption with customer-provided keys (SSE-C), of the object and of a copy source.
-    static let customerKeyPrefixes = ["x-amz-server-side-encryption-customer-",
-                                      "x-amz-copy-source-server-side-encryption-customer-"]
-
     /// Refuses what `request` asks for that `operation` would otherwise ignore.
     static func check(_ request: S3Request, _ operation: S3Operation) throws {
         if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try checkEncryptionHeaders(request) }
         try refuseCustomerKeys(request, operation)
+        if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try ObjectEncryption.refuseKMS { request.header($0) } }
         switch operation {
         case .createBucket:
             // ACL headers are applied (AccessOperations.creationSettings).
@@ -34,8 +28,7 @@ enum UnsupportedOptions {
                                               name: "x-amz-object-ownership", value: ownership)
             }
         case .putObject, .copyObject, .createMultipartUpload:
-            // ACL headers are applied (ObjectACLs.forWrite).
-            for name in managedEncryptionHeaders { try refuse(request, name) }
+            // ACL headers are applied (ObjectACLs.forWrite); SSE-S3 and SSE-C (ObjectEncryption).
             try refuse(request, "x-amz-object-lock-mode")
             try refuse(request, "x-amz-object-lock-retain-until-date")
             try refuseUnless(request, "x-amz-object-lock-legal-hold", accepting: ["OFF"])
@@ -65,20 +58,22 @@ enum UnsupportedOptions {
         }
     }
 
-    /// SSE-C headers: no object here is encrypted with a customer key, so writes that ask for
-    /// one are not implemented and reads that present one are `InvalidRequest`, as S3 answers
-    /// for an object stored without one.
+    /// SSE-C headers on operations that take no key are refused (`InvalidRequest`), so no
+    /// client believes a key applied where it did not. The operations that read or write
+    /// content take them (``ObjectEncryption``); the copy-source headers only where there is a
+    /// copy source.
     static func refuseCustomerKeys(_ request: S3Request, _ operation: S3Operation) throws {
-        let name = request.head.headerFields.first { field in
+        let takesKey: Set<S3Operation> = [.getObject, .headObject, .putObject, .copyObject, .createMultipartUpload,
+                                          .uploadPart, .uploadPartCopy, .completeMultipartUpload, .getObjectAttributes]
+        let takesSourceKey: Set<S3Operation> = [.copyObject, .uploadPartCopy]
+        for field in request.head.headerFields {
             let lower = field.name.canonicalName
-            return customerKeyPrefixes.contains { lower.hasPrefix($0) }
-        }?.name.canonicalName
-        guard let name else { return }
-        switch operation {
-        case .getObject, .headObject:
-            throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.")
-        default:
-            throw notImplemented(name)
+            if lower.hasPrefix(ObjectEncryption.copySourcePrefix), !takesSourceKey.contains(operation) {
+                throw S3Error.invalidRequest("The \(lower) header applies only to a copy.")
+            }
+            if lower.hasPrefix(ObjectEncryption.customerPrefix), !takesKey.contains(operation) {
+                throw S3Error.invalidRequest("The \(lower) header does not apply to this operation.")
+            }
         }
     }
 

@@ -52,6 +52,10 @@ struct Serve: AsyncParsableCommand {
           help: "Accept S3 SSE-C keys over plain HTTP (S3 refuses them outside HTTPS; for test rigs on loopback).")
     var s3CustomerKeysOverHTTP = false
 
+    @Option(name: .customLong("s3-kms-key-id"),
+            help: "A KMS key id S3 SSE-KMS may name (repeatable); the key is derived from the store's content key and the id. None by default: SSE-KMS is refused.")
+    var s3KMSKeyIds: [String] = []
+
     @Option(name: .customLong("iis-port"), help: "IIS Files (IIS Administration /api/files) port; 0 turns it off.")
     var iisPort: Int = 55539
 
@@ -103,6 +107,10 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(s3Port) else { throw ValidationError("--s3-port must be 0 to 65535") }
         if let oauth, oauth != "basic" { throw ValidationError("--oauth takes only basic") }
         if oauth != nil, tlsCert == nil { throw ValidationError("--oauth needs --tls-cert and --tls-key (bearer tokens travel over HTTPS only)") }
+        for keyId in s3KMSKeyIds where keyId.isEmpty || keyId.utf8.count > 200
+            || !keyId.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) {
+            throw ValidationError("--s3-kms-key-id '\(keyId)' must be 1 to 200 printable ASCII characters without spaces")
+        }
         guard !s3Region.isEmpty, s3Region.count <= 32,
               s3Region.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
             throw ValidationError("--s3-region must be a region name such as us-east-1 (lowercase letters, digits, hyphens)")
@@ -176,6 +184,7 @@ struct Serve: AsyncParsableCommand {
             var config = S3Configuration(accessKey: s3AccessKey ?? account, secretKey: s3SecretKey ?? accountKey,
                                          region: s3Region)
             config.customerKeysOverHTTP = s3CustomerKeysOverHTTP
+            config.kmsKeyIds = Set(s3KMSKeyIds)
             let front = S3Service(store: store, configuration: config, logger: Logger(label: "sharecore.s3"))
             services.append(try FrontServer.application(front, host: host, port: s3Port, tls: tls, logger: logger,
                                                         banner: "S3 \(scheme)://\(host):\(s3Port) (access key \(config.accessKey))",

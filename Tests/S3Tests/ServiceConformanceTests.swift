@@ -31,7 +31,7 @@ import Testing
         let h = try await S3Harness.make()
         _ = try await h.send(.put, "/bkt")
         let refused: [(String, String)] = [
-            ("x-amz-server-side-encryption", "aws:kms"),
+            ("x-amz-server-side-encryption", "aws:kms:dsse"),
             ("x-amz-object-lock-mode", "COMPLIANCE"),
             ("x-amz-storage-class", "GLACIER"),
         ]

@@ -269,8 +269,8 @@ def test_unsigned_form_and_other_refusals(s3_endpoint, v4, bucket):
     expect_error(r, "AccessDenied", 403)
     r = requests.post(url, data=b"key=a", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert expect_error(r, "PreconditionFailed", 412).findtext("Condition") == "Bucket POST must be of the enclosure-type multipart/form-data"
-    presigned = v4.generate_presigned_post(bucket, "sse.txt", Fields={"x-amz-server-side-encryption": "aws:kms"},
-                                           Conditions=[{"x-amz-server-side-encryption": "aws:kms"}])
+    presigned = v4.generate_presigned_post(bucket, "sse.txt", Fields={"x-amz-server-side-encryption": "aws:kms:dsse"},
+                                           Conditions=[{"x-amz-server-side-encryption": "aws:kms:dsse"}])
     expect_error(post(presigned, b"t"), "NotImplemented", 501)
     r = requests.post(url, data=presigned["fields"], files={"attachment": ("a.txt", b"a")})  # no part named file
     assert expect_error(r, "InvalidArgument", 400).findtext("Message") == "POST requires exactly one file upload per request."

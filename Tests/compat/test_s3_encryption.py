@@ -104,9 +104,14 @@ def test_copy_changes_encryption_both_ways(s3_client, server, bucket):
     assert s3_client.get_object(Bucket=bucket, Key="plain.bin")["Body"].read() == plain
 
 
-def test_kms_is_not_implemented(s3_client, bucket):
-    with s3_error("NotImplemented", 501):
+def test_kms_needs_a_configured_key(s3_client, bucket):
+    """The session's server has no KMS keys (--s3-kms-key-id): SSE-KMS names none it knows."""
+    with s3_error("InvalidArgument", 400):
         s3_client.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+    with s3_error("KMS.NotFoundException", 400):
+        s3_client.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="nokey")
+    with s3_error("NotImplemented", 501):
+        s3_client.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms:dsse", SSEKMSKeyId="k")
     with s3_error("404", 404):
         s3_client.head_object(Bucket=bucket, Key="kms")
 
@@ -127,8 +132,11 @@ def test_default_bucket_encryption(s3_client, server, bucket):
     assert s3_client.get_object(Bucket=bucket, Key="by-default.bin")["Body"].read() == secret
 
     kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]}
-    with s3_error("NotImplemented", 501):
+    with s3_error("KMS.NotFoundException", 400):
         s3_client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    dsse = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse", "KMSMasterKeyID": "k"}}]}
+    with s3_error("NotImplemented", 501):
+        s3_client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=dsse)
     assert s3_client.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == got
 
     assert s3_client.delete_bucket_encryption(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -150,7 +158,8 @@ def test_sse_c_over_plain_http_is_refused(s3_client, bucket):
 
 @pytest.fixture(scope="module")
 def tls_server(server_factory):
-    return server_factory.start(server_factory.data_dir("sse-tls"), tls=server_factory.certificate())
+    return server_factory.start(server_factory.data_dir("sse-tls"), tls=server_factory.certificate(),
+                                extra_args=["--s3-kms-key-id", "app-key", "--s3-kms-key-id", "other-key"])
 
 
 @pytest.fixture
@@ -290,3 +299,40 @@ def test_sse_c_over_http_when_the_server_allows_it(server_factory):
     client.put_object(Bucket="ssehttp", Key="k", Body=b"allowed here", **_sse_c(key))
     assert client.get_object(Bucket="ssehttp", Key="k", **_sse_c(key))["Body"].read() == b"allowed here"
     server_factory.stop(running)
+
+
+# MARK: SSE-KMS (keys the server derives, named by --s3-kms-key-id)
+
+
+def test_sse_kms_with_a_configured_key(tls_s3, tls_server, tls_bucket):
+    secret = _marker()
+    put = tls_s3.put_object(Bucket=tls_bucket, Key="kms.bin", Body=secret, ServerSideEncryption="aws:kms", SSEKMSKeyId="app-key")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", "app-key")
+    assert not _in_data_file(tls_server.data_dir, secret)
+    got = tls_s3.get_object(Bucket=tls_bucket, Key="kms.bin")
+    assert (got["ServerSideEncryption"], got["SSEKMSKeyId"]) == ("aws:kms", "app-key")
+    assert got["Body"].read() == secret
+    # Any reader gets the plain bytes, FileREST included.
+    file = ShareFileClient.from_connection_string(connection_string(tls_server.endpoint), tls_bucket, "kms.bin",
+                                                  connection_verify=tls_server.ca_file)
+    assert file.download_file().readall() == secret
+    # A copy under the other key re-encrypts; under the same key it shares.
+    source = {"Bucket": tls_bucket, "Key": "kms.bin"}
+    other = tls_s3.copy_object(Bucket=tls_bucket, Key="other.bin", CopySource=source, ServerSideEncryption="aws:kms",
+                               SSEKMSKeyId="other-key")
+    assert other["SSEKMSKeyId"] == "other-key"
+    assert tls_s3.get_object(Bucket=tls_bucket, Key="other.bin")["Body"].read() == secret
+    with s3_error("KMS.NotFoundException", 400):
+        tls_s3.put_object(Bucket=tls_bucket, Key="unknown.bin", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="nope")
+
+
+def test_default_bucket_encryption_with_a_kms_key(tls_s3, tls_bucket):
+    rules = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "app-key"}}]}
+    tls_s3.put_bucket_encryption(Bucket=tls_bucket, ServerSideEncryptionConfiguration=rules)
+    got = tls_s3.get_bucket_encryption(Bucket=tls_bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert got["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "app-key"}
+    put = tls_s3.put_object(Bucket=tls_bucket, Key="d.bin", Body=b"by default")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", "app-key")
+    unknown = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "nope"}}]}
+    with s3_error("KMS.NotFoundException", 400):
+        tls_s3.put_bucket_encryption(Bucket=tls_bucket, ServerSideEncryptionConfiguration=unknown)

@@ -1,5 +1,5 @@
 """S3 options this server does not give are refused, not accepted and ignored (issue #9):
-SSE-KMS, Object Lock, other storage classes (ACLs are applied: test_s3_access.py; tags and
+DSSE-KMS, S3 Bucket Keys, Object Lock, other storage classes (ACLs are applied: test_s3_access.py; tags and
 Expires are kept: test_s3_tagging.py; SSE-S3 and SSE-C are applied: test_s3_encryption.py). Values that describe what the server does anyway (the private ACL, a grant to
 the one owner, STANDARD storage) are accepted, so clients that send them by default work."""
 
@@ -20,7 +20,8 @@ def _assert_missing(s3_client, bucket, key):
 
 
 REFUSED_PUT_OPTIONS = {
-    "sse-kms": dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/key"),
+    "dsse-kms": dict(ServerSideEncryption="aws:kms:dsse", SSEKMSKeyId="alias/key"),
+    "bucket-key": dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/key", BucketKeyEnabled=True),
     "object-lock": dict(ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=dt.datetime(2100, 1, 1, tzinfo=UTC)),
     "legal-hold": dict(ObjectLockLegalHoldStatus="ON"),
     "storage-class": dict(StorageClass="GLACIER"),

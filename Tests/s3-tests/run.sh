@@ -17,7 +17,10 @@
 #                  (default: a new temporary directory, printed at the end)
 #   GROUP_TIMEOUT  seconds one group may run before it is stopped (default: 1800)
 #
-# The server gets a new data directory, the S3 front on a free port and the FileREST front off.
+# The server gets a new data directory, the S3 front on a free port and the other fronts off,
+# accepts SSE-C keys over plain HTTP (--s3-sse-c-over-http), as Ceph's own test rigs set
+# rgw_crypt_require_ssl = false (the suite talks HTTP to a loopback server), and has the two KMS
+# keys the suite names (kms_keyid, kms_keyid2: testkey-1, testkey-2), as RGW's testing KMS does.
 # s3-tests' main user is the account; its alt user is a second identity made with
 # `sharecore s3 key add alt` before the server starts. The tenant and IAM users get the
 # account's key (ShareCore has no tenants or IAM), so tests that need them differ: a finding.
@@ -101,8 +104,8 @@ ALT_USER_ID="$(alt_field 'canonical user id')"
 [ -n "$ALT_ACCESS_KEY" ] && [ -n "$ALT_SECRET_KEY" ] && [ -n "$ALT_USER_ID" ] || {
   echo "unexpected output of sharecore s3 key add:" >&2; cat "$OUT_DIR/alt-key.txt" >&2; exit 1; }
 
-"$BIN" serve --data "$DATA_DIR" --host 127.0.0.1 --s3-port "$PORT" --file-port 0 \
-  --durability fast >"$OUT_DIR/server.log" 2>&1 &
+"$BIN" serve --data "$DATA_DIR" --host 127.0.0.1 --s3-port "$PORT" --file-port 0 --mgmt-port 0 --iis-port 0 \
+  --durability fast --s3-sse-c-over-http --s3-kms-key-id testkey-1 --s3-kms-key-id testkey-2 >"$OUT_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 150); do
   kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited:" >&2; cat "$OUT_DIR/server.log" >&2; exit 1; }
@@ -122,7 +125,7 @@ user_section() { # name display_name user_id email access_key secret_key
   printf '[DEFAULT]\nhost = 127.0.0.1\nport = %s\nis_secure = False\nssl_verify = False\n\n' "$PORT"
   printf '[fixtures]\nbucket prefix = s3t-{random}-\n\n'
   user_section "s3 main" "$ACCESS_KEY" "$ACCESS_KEY" "main@example.com" "$ACCESS_KEY" "$SECRET_KEY"
-  printf 'api_name = \n\n'
+  printf 'api_name = \nkms_keyid = testkey-1\nkms_keyid2 = testkey-2\n\n'
   user_section "s3 alt" "alt" "$ALT_USER_ID" "alt@example.com" "$ALT_ACCESS_KEY" "$ALT_SECRET_KEY"; echo
   user_section "s3 tenant" "$ACCESS_KEY" "$ACCESS_KEY" "tenant@example.com" "$ACCESS_KEY" "$SECRET_KEY"
   printf 'tenant = devstoreaccount1\n\n'

@@ -20,6 +20,10 @@ public struct S3Configuration: Sendable {
     /// them there: a key sent in the clear must be thought compromised. Test rigs on loopback
     /// turn this on (as RGW's `rgw_crypt_require_ssl = false`). Default false.
     public var customerKeysOverHTTP = false
+    /// The KMS key ids SSE-KMS may name (`x-amz-server-side-encryption-aws-kms-key-id`, a
+    /// bucket's `KMSMasterKeyID`). Each is a key the store derives from its own key and the id;
+    /// none by default, so SSE-KMS is refused until some are configured.
+    public var kmsKeyIds: Set<String> = []
 
     /// A configuration.
     public init(accessKey: String, secretKey: String, region: String = "us-east-1",

@@ -15,11 +15,25 @@ public enum ContentEncryption: Sendable, Hashable {
     /// only the key's MD5 (as S3 reports it); reading or writing the content needs the key
     /// (``Share/withCustomerKey(_:)``).
     case customerKey(keyMD5: [UInt8])
+    /// Sealed with a named key the store manages, derived from its own key and the name: every
+    /// reader sees the plain bytes (S3 `SSE-KMS`, with the store as the key service). Which
+    /// names may be used is the front's to decide.
+    case managedKey(name: String)
+
+    /// The stored form (1 byte of kind, then the key's MD5 or name), for fronts that keep an
+    /// encryption in their own records.
+    public var storedForm: [UInt8] { encode() }
+
+    /// Decodes ``storedForm`` (`dataCorrupted` when malformed).
+    public init(storedForm: [UInt8]) throws(ShareCoreError) {
+        self = try ContentEncryption.decode(storedForm[...])
+    }
 
     func encode() -> [UInt8] {
         switch self {
         case .storeKey: [1]
         case .customerKey(let md5): [2] + md5
+        case .managedKey(let name): [3] + Array(name.utf8)
         }
     }
 
@@ -27,6 +41,7 @@ public enum ContentEncryption: Sendable, Hashable {
         switch raw.first {
         case 1 where raw.count == 1: return .storeKey
         case 2 where raw.count == 17: return .customerKey(keyMD5: Array(raw.dropFirst()))
+        case 3 where raw.count > 1: return .managedKey(name: String(decoding: raw.dropFirst(), as: UTF8.self))
         default: throw ShareCoreError(.dataCorrupted, "a node record has a malformed encryption field")
         }
     }
@@ -53,7 +68,7 @@ public struct CustomerKey: Sendable, Hashable {
 /// The key a new chunk is sealed with: which root key, and the identifier stored in the
 /// chunk so a reader can tell which key it needs.
 struct ChunkSealing: Sendable {
-    /// 1: the store key; 2: a customer key.
+    /// 1: the store key; 2: a customer key; 3: a managed key.
     let kind: UInt8
     /// 16 bytes naming the root key (an HMAC under the store key, never the key itself).
     let keyId: [UInt8]
@@ -88,6 +103,7 @@ struct ContentKeys: Sendable {
         switch encryption {
         case nil: return nil
         case .storeKey: return try storeKey().sealing
+        case .managedKey(let name): return try storeKey().sealing(managed: name)
         case .customerKey(let md5):
             guard let customer else {
                 throw ShareCoreError(.encryptionKeyRequired, "\(what()) is encrypted with a customer-provided key, which the request does not give")
@@ -108,6 +124,8 @@ struct ContentKeys: Sendable {
                 throw ShareCoreError(.dataCorrupted, "chunk \(chunk) was sealed with another store key than this store's content.key")
             }
             return sealing.root
+        case 3:
+            return try storeKey().managedRoot(keyId: keyId)
         case 2:
             guard let customer else {
                 throw ShareCoreError(.encryptionKeyRequired, "the content is encrypted with a customer-provided key, which the request does not give")
@@ -142,6 +160,21 @@ final class StoreKey: Sendable {
     /// so the chunk does not reveal anything about the customer's key.
     func sealing(_ customer: CustomerKey) -> ChunkSealing {
         ChunkSealing(kind: 2, keyId: StoreKey.keyId(identity, label: "sharecore customer key", customer.key), root: customer.key)
+    }
+
+    /// The sealing for managed key `name`: its identifier is an HMAC of the name, and its
+    /// root key an HMAC of that identifier, both under the store key, so a reader needs only the
+    /// identifier the chunk holds.
+    func sealing(managed name: String) -> ChunkSealing {
+        let id = StoreKey.keyId(identity, label: "sharecore managed key " + name, nil)
+        return ChunkSealing(kind: 3, keyId: id, root: managedRoot(keyId: id))
+    }
+
+    /// The root key of the managed key whose identifier is `keyId`.
+    func managedRoot(keyId: some Sequence<UInt8>) -> SymmetricKey {
+        var mac = HMAC<SHA256>(key: identity)
+        mac.update(data: Array("sharecore managed key root".utf8) + Array(keyId))
+        return SymmetricKey(data: Array(mac.finalize()))
     }
 
     private static func keyId(_ key: SymmetricKey, label: String, _ subject: SymmetricKey?) -> [UInt8] {

@@ -195,8 +195,9 @@ enum AccessDecision {
     /// The condition keys of the request: `aws:SourceIp`, `aws:SecureTransport`,
     /// `aws:UserAgent`, `aws:Referer`, `aws:userid`, `s3:prefix`, `s3:delimiter`, `s3:max-keys`
     /// (when given) and the request headers `s3:x-amz-acl`, `s3:x-amz-grant-*`,
-    /// `s3:x-amz-copy-source`, `s3:x-amz-metadata-directive`, `s3:x-amz-server-side-encryption`
-    /// and `s3:x-amz-storage-class`, and `s3:RequestObjectTag/<key>` from `x-amz-tagging`.
+    /// `s3:x-amz-copy-source`, `s3:x-amz-metadata-directive`, `s3:x-amz-server-side-encryption`,
+    /// `s3:x-amz-server-side-encryption-customer-algorithm`,
+    /// `s3:x-amz-server-side-encryption-aws-kms-key-id` and `s3:x-amz-storage-class`, and `s3:RequestObjectTag/<key>` from `x-amz-tagging`.
     static func conditionContext(_ context: S3Context) -> [String: [String]] {
         var keys: [String: [String]] = [:]
         let request = context.request
@@ -209,7 +210,8 @@ enum AccessDecision {
         }
         for header in ["x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
                        "x-amz-grant-full-control", "x-amz-copy-source", "x-amz-metadata-directive",
-                       "x-amz-server-side-encryption", "x-amz-storage-class"] {
+                       "x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+                       "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-storage-class"] {
             if let value = request.header(header) { keys["s3:" + header] = [value] }
         }
         // `s3:RequestObjectTag/<key>`: the tags `x-amz-tagging` asks a write to set.

@@ -471,17 +471,12 @@ struct UploadRecord: Sendable, Hashable {
             let u = Array(s.utf8)
             return [UInt8(truncatingIfNeeded: u.count >> 8), UInt8(truncatingIfNeeded: u.count)] + u
         }
-        // Version 2 adds the encryption after the tag: 0 none, 1 the store key, 2 and the
-        // 16-byte MD5 of a customer key.
+        // Version 2 adds the encryption after the tag: its length (one byte), then its stored form.
         var out: [UInt8] = [encryption == nil ? 1 : 2] + text(path)
         let ticks = UInt64(bitPattern: initiated.ticks)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: ticks >> UInt64(shift))) }
         if let tag { out += [1] + text(tag) } else { out.append(0) }
-        switch encryption {
-        case nil: break
-        case .storeKey?: out.append(1)
-        case .customerKey(let md5)?: out += [2] + md5
-        }
+        if let stored = encryption?.storedForm { out += [UInt8(truncatingIfNeeded: stored.count)] + stored }
         return out + properties.storedForm
     }
 
@@ -508,16 +503,10 @@ struct UploadRecord: Sendable, Hashable {
         tag = hasTag == 1 ? try text() : nil
         if version == 2 {
             guard position < bytes.count else { throw corrupt }
-            switch bytes[position] {
-            case 1:
-                encryption = .storeKey
-                position += 1
-            case 2:
-                guard position + 17 <= bytes.count else { throw corrupt }
-                encryption = .customerKey(keyMD5: Array(bytes[(position + 1)..<(position + 17)]))
-                position += 17
-            default: throw corrupt
-            }
+            let count = Int(bytes[position])
+            guard count > 0, position + 1 + count <= bytes.count else { throw corrupt }
+            encryption = try ContentEncryption(storedForm: Array(bytes[(position + 1)..<(position + 1 + count)]))
+            position += 1 + count
         }
         properties = try NodeProperties(storedForm: bytes[position...])
     }

@@ -5,9 +5,10 @@ import ShareCore
 
 /// Server-side encryption as S3 clients ask for it, translated to the engine's
 /// ``ContentEncryption``: `x-amz-server-side-encryption: AES256` (SSE-S3, the store's key),
-/// the `x-amz-server-side-encryption-customer-*` headers (SSE-C, the client's key on every
-/// request; the store keeps only its MD5), and a bucket's default encryption. KMS keys are
-/// not offered (`NotImplemented`).
+/// `aws:kms` with one of the KMS key ids the server is configured with (SSE-KMS, a key the
+/// store derives and manages), the `x-amz-server-side-encryption-customer-*` headers (SSE-C,
+/// the client's key on every request; the store keeps only its MD5), and a bucket's default
+/// encryption. DSSE-KMS and encryption contexts are `NotImplemented`.
 enum ObjectEncryption {
     static let customerPrefix = "x-amz-server-side-encryption-customer-"
     static let copySourcePrefix = "x-amz-copy-source-server-side-encryption-customer-"
@@ -56,8 +57,9 @@ enum ObjectEncryption {
     }
 
     /// How new content of `bucket` is to be encrypted: SSE-C when the request gives a key,
-    /// SSE-S3 when it asks for `AES256`, else the bucket's default; the key to write with.
-    /// KMS is `NotImplemented`. (Contradictory headers were refused by ``UnsupportedOptions``.)
+    /// SSE-S3 when it asks for `AES256`, SSE-KMS for `aws:kms` with a configured key id, else
+    /// the bucket's default; the customer key to write with. (Contradictory headers were
+    /// refused by ``UnsupportedOptions``.)
     static func forWrite(_ context: S3Context, bucket: ResolvedBucket,
                          lookup: ((String) -> String?)? = nil) async throws -> (ContentEncryption?, CustomerKey?) {
         let request = context.request
@@ -69,28 +71,53 @@ enum ObjectEncryption {
             }
             return (.customerKey(keyMD5: key.md5), key)
         }
-        try refuseKMS(value)
-        if let method = value("x-amz-server-side-encryption") {
-            // Only AES256 remains after `refuseKMS` and `UnsupportedOptions.checkEncryptionHeaders`.
-            guard method == "AES256" else { throw UnsupportedOptions.notImplemented("x-amz-server-side-encryption") }
+        try checkManagedOptions(value)
+        let keyId = value("x-amz-server-side-encryption-aws-kms-key-id")
+        switch value("x-amz-server-side-encryption") {
+        case "AES256"?:
+            if let keyId {
+                throw S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+                                              name: "x-amz-server-side-encryption-aws-kms-key-id", value: keyId)
+            }
             return (.storeKey, nil)
+        case "aws:kms"?:
+            return (.managedKey(name: try kmsKey(keyId, context.configuration)), nil)
+        case nil:
+            if let keyId {
+                throw S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+                                              name: "x-amz-server-side-encryption-aws-kms-key-id", value: keyId)
+            }
+            return (try await BucketEncryption.get(bucket.name, in: context.store), nil)
+        case let method?:
+            throw S3Error.invalidArgument("The encryption method specified is not supported",
+                                          name: "x-amz-server-side-encryption", value: method)
         }
-        return (try await BucketEncryption.get(bucket.name, in: context.store) != nil ? .storeKey : nil, nil)
     }
 
-    /// SSE-KMS and DSSE-KMS need a key management service this server does not have;
-    /// `value` reads a header or form field.
-    static func refuseKMS(_ value: (String) -> String?) throws {
-        if let method = value("x-amz-server-side-encryption") {
-            if method.hasPrefix("aws:kms") { throw UnsupportedOptions.notImplemented("x-amz-server-side-encryption") }
-            guard method == "AES256" else {
-                throw S3Error.invalidArgument("The encryption method specified is not supported",
-                                              name: "x-amz-server-side-encryption", value: method)
-            }
+    /// The KMS key `keyId` names: one of the server's (`--s3-kms-key-id`), else `400
+    /// KMS.NotFoundException`; without one `400 InvalidArgument` (there is no AWS managed key).
+    static func kmsKey(_ keyId: String?, _ configuration: S3Configuration) throws -> String {
+        guard let keyId, !keyId.isEmpty else {
+            throw S3Error.invalidArgument("This server has no AWS managed key: name one of its KMS keys in x-amz-server-side-encryption-aws-kms-key-id.",
+                                          name: "x-amz-server-side-encryption-aws-kms-key-id", value: "null")
         }
-        for name in ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context",
-                     "x-amz-server-side-encryption-bucket-key-enabled"] where value(name) != nil {
-            throw UnsupportedOptions.notImplemented(name)
+        guard configuration.kmsKeyIds.contains(keyId) else {
+            throw S3Error(.badRequest, "KMS.NotFoundException", "Invalid keyId '\(keyId)'")
+        }
+        return keyId
+    }
+
+    /// DSSE-KMS, encryption contexts and S3 Bucket Keys are not offered (`NotImplemented`);
+    /// `value` reads a header or form field.
+    static func checkManagedOptions(_ value: (String) -> String?) throws {
+        if value("x-amz-server-side-encryption") == "aws:kms:dsse" {
+            throw UnsupportedOptions.notImplemented("x-amz-server-side-encryption")
+        }
+        if value("x-amz-server-side-encryption-context") != nil {
+            throw UnsupportedOptions.notImplemented("x-amz-server-side-encryption-context")
+        }
+        if let enabled = value("x-amz-server-side-encryption-bucket-key-enabled"), enabled.lowercased() != "false" {
+            throw UnsupportedOptions.notImplemented("x-amz-server-side-encryption-bucket-key-enabled")
         }
     }
 
@@ -119,6 +146,9 @@ enum ObjectEncryption {
         switch encryption {
         case .storeKey?:
             fields.set("x-amz-server-side-encryption", "AES256")
+        case .managedKey(let name)?:
+            fields.set("x-amz-server-side-encryption", "aws:kms")
+            fields.set("x-amz-server-side-encryption-aws-kms-key-id", name)
         case .customerKey(let md5)?:
             fields.set("x-amz-server-side-encryption-customer-algorithm", "AES256")
             fields.set("x-amz-server-side-encryption-customer-key-MD5", Data(md5).base64EncodedString())
@@ -139,37 +169,39 @@ enum ObjectEncryption {
 }
 
 /// Default bucket encryption (Put/Get/DeleteBucketEncryption): the S3 front's records (table
-/// `s3.bucketencryption`, keyed by bucket name, the value the algorithm, `AES256`), owned by
-/// the bucket's share. Objects written without encryption headers into such a bucket are
-/// sealed with the store's key.
+/// `s3.bucketencryption`, keyed by bucket name, the value the stored form of a
+/// ``ContentEncryption``: the store's key or a managed (KMS) key), owned by the bucket's share.
+/// Objects written without encryption headers into such a bucket are sealed with it.
 public enum BucketEncryption {
     /// The record table holding default bucket encryption.
     public static let table = RecordTable("s3.bucketencryption")
 
-    /// The default algorithm of bucket `name`, or nil when it has none.
-    static func get(_ name: String, in store: ShareStore) async throws -> String? {
+    /// The default encryption of bucket `name`, or nil when it has none.
+    static func get(_ name: String, in store: ShareStore) async throws -> ContentEncryption? {
         try store.readRecords { records in
-            try records.get(table, Array(name.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            try records.get(table, Array(name.utf8)).map { try ContentEncryption(storedForm: $0) }
         }
     }
 
-    /// Gives bucket `name` (of share `share`) default algorithm `algorithm`; nil removes it.
-    static func set(_ algorithm: String?, bucket name: String, share: String, in store: ShareStore) async throws {
+    /// Gives bucket `name` (of share `share`) default encryption `encryption`; nil removes it.
+    static func set(_ encryption: ContentEncryption?, bucket name: String, share: String, in store: ShareStore) async throws {
         try await store.writeRecords { records in
-            if let algorithm {
-                try records.put(table, Array(name.utf8), Array(algorithm.utf8), owner: share)
+            if let encryption {
+                try records.put(table, Array(name.utf8), encryption.storedForm, owner: share)
             } else {
                 _ = try records.delete(table, Array(name.utf8))
             }
         }
     }
 
-    /// Checks a stored setting for `sharecore check`: a valid bucket name and `AES256`.
+    /// Checks a stored setting for `sharecore check`: a valid bucket name and the store's key
+    /// or a managed key (a customer key cannot be a default).
     public static let verifier: RecordVerifier = { key, value in
         let name = String(decoding: key, as: UTF8.self)
         try ShareStore.validateBucketName(name)
-        guard value.elementsEqual("AES256".utf8) else {
-            throw ShareCoreError(.dataCorrupted, "the default encryption of bucket '\(name)' is malformed")
+        switch try ContentEncryption(storedForm: Array(value)) {
+        case .storeKey, .managedKey: break
+        case .customerKey: throw ShareCoreError(.dataCorrupted, "the default encryption of bucket '\(name)' names a customer key")
         }
     }
 }

@@ -147,7 +147,9 @@ enum MultipartOperations {
         xml.element("LastModified", S3XML.timestamp(part.lastModified))
         xml.element("ETag", "\"" + ObjectHeaders.hex(part.md5) + "\"")
         xml.close("CopyPartResult")
-        return context.xml(xml)
+        var fields = HTTPFields()
+        ObjectEncryption.addHeaders(upload.encryption, to: &fields)
+        return context.xml(xml, headers: fields)
     }
 
     /// `x-amz-copy-source-range: bytes=first-last`, which must lie within the source.

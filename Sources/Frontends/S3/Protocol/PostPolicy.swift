@@ -164,7 +164,8 @@ struct PostPolicy: Sendable {
                 guard actual == value else { throw Self.denied("Policy Condition failed: " + text) }
             case .startsWith(let field, let prefix, let text):
                 named.insert(field)
-                let actual = field == "bucket" ? bucket : fields[field]
+                // An empty prefix admits any value, and no value: the field is optional.
+                let actual = field == "bucket" ? bucket : fields[field] ?? (prefix.isEmpty ? "" : nil)
                 guard let actual, Self.startsWith(actual, prefix, field: field) else { throw Self.denied("Policy Condition failed: " + text) }
             case .lengthRange:
                 break

@@ -18,8 +18,14 @@ enum UnsupportedOptions {
     static func check(_ request: S3Request, _ operation: S3Operation) throws {
         if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try checkEncryptionHeaders(request) }
         try refuseCustomerKeys(request, operation)
-        if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try ObjectEncryption.refuseKMS { request.header($0) } }
+        if [.putObject, .copyObject, .createMultipartUpload].contains(operation) { try ObjectEncryption.checkManagedOptions { request.header($0) } }
         switch operation {
+        case .getObject, .headObject:
+            // Reads decrypt as the object says; S3 refuses the header there rather than ignore it.
+            if let method = request.header("x-amz-server-side-encryption") {
+                throw S3Error.invalidArgument("x-amz-server-side-encryption header is not supported for this operation.",
+                                              name: "x-amz-server-side-encryption", value: method)
+            }
         case .createBucket:
             // ACL headers are applied (AccessOperations.creationSettings).
             try refuseUnless(request, "x-amz-bucket-object-lock-enabled", accepting: ["false"])

@@ -5,6 +5,7 @@ sent with `requests` and a file field, as a page's form would)."""
 import hashlib
 import os
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
@@ -352,3 +353,16 @@ def test_large_file_streams_through_a_form(server, s3_client, v4, bucket):
     stored = s3_client.head_object(Bucket=bucket, Key="big.bin")
     assert stored["ContentLength"] == size
     assert stored["ETag"] == f'"{digest.hexdigest()}"'
+
+
+def test_form_sse_s3_field_encrypts_the_upload(s3_client, v4, server, bucket):
+    """`x-amz-server-side-encryption: AES256` as a form field seals the file as on PutObject."""
+    secret = (os.urandom(16).hex().encode() + b"-form-secret-") * 2000
+    presigned = v4.generate_presigned_post(bucket, "sealed.txt", Fields={"x-amz-server-side-encryption": "AES256"},
+                                           Conditions=[{"x-amz-server-side-encryption": "AES256"}])
+    r = post(presigned, secret)
+    assert r.status_code == 204, r.text
+    assert r.headers["x-amz-server-side-encryption"] == "AES256"
+    got = s3_client.get_object(Bucket=bucket, Key="sealed.txt")
+    assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == secret
+    assert secret[:64] not in Path(server.data_dir, "data.mdb").read_bytes()

@@ -471,7 +471,7 @@ def profile_report(data: Path, output: Path) -> None:
 
 def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path, connections: Optional[int] = None,
              rounds_count: Optional[int] = None, duration: Optional[float] = None, warmup: Optional[float] = None,
-             strict: bool = True) -> dict:
+             strict: bool = True, profile: bool = True) -> dict:
     """Probe and warm up each server, then `args.rounds` rounds of (ShareCore, baseline), each
     `args.duration` seconds, so that a change in the machine's other load hits both alike.
     The scaling table passes its own connections, rounds and durations, and `strict=False`:
@@ -535,7 +535,7 @@ def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path,
     log(f"  ratio {entry['ratio']:.3f} (rounds {', '.join(f'{r:.3f}' for r in entry['round_ratios'])})"
         + (f"; goal {load.goal_text}: {'met' if entry.get('met') else 'NOT met'}" if load.goal is not None else ""))
 
-    if load.name in args.profile:  # an extra ShareCore run under perf, after (and outside) the figures
+    if profile and load.name in args.profile:  # an extra ShareCore run under perf, after (and outside) the figures
         target = load.targets["sharecore"]
         if target.refill:
             target.refill(int(rates["sharecore"] * max(args.duration, 8) * 2) + 1000)
@@ -738,8 +738,10 @@ def populate_listing(work: Path, signer: Presigner, client, count: int) -> float
         attempts += 1
         if attempts > 40:
             raise BenchError(f"populating {LISTING_DIR}/: only {next_index} of {count} PUTs done after 40 runs of wrk")
+        # Presigned in slices (signing is about 3,000 URLs/s): a slice of 20,000 is more than
+        # 10 s of PUTs here; what is left of it is signed again for the next run.
         write_lines(paths, [signer.target("PUT", BUCKET, f"{LISTING_DIR}/{index:06}") for index in
-                            range(next_index, count)])
+                            range(next_index, min(next_index + 20_000, count))])
         result = run_wrk(signer.port, [f"paths={paths}", "method=PUT", "body=128", "prebuild=0"], 10, 1, 64)
         if result["status_errors"] or result["requests"] == 0:
             raise BenchError(f"populating {LISTING_DIR}/: {result['status_errors']} errors in "
@@ -747,7 +749,7 @@ def populate_listing(work: Path, signer: Presigner, client, count: int) -> float
         # One wrk thread takes the targets in order, so all but the last few of the first
         # `requests` were answered; the 64 before that point are sent again in the next run
         # (overwrites), and whatever is still missing is put one by one below.
-        next_index += max(result["requests"] - 64, 1)
+        next_index = min(next_index + max(result["requests"] - 64, 1), next_index + 20_000)
         log(f"  {min(next_index, count):,} of {count:,} objects")
     listed = set()
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{LISTING_DIR}/",
@@ -1316,7 +1318,7 @@ def main() -> int:
                     log(f"scaling: {name} at {connections} connections")
                     entry = run_load(by_name[name], args, sampler, sharecore.pid, work, connections=connections,
                                      rounds_count=args.scale_rounds, duration=args.scale_duration,
-                                     warmup=1, strict=False)
+                                     warmup=1, strict=False, profile=False)
                     results["scaling"].append(entry)
         if not only or "s3-list-page-1000-of-100000" in only:
             load, populated = listing_load(work, signers["sharecore"], clients["sharecore"], ports["nginx"],

@@ -1145,7 +1145,7 @@ def scaling_table(results: dict) -> list[str]:
     s = results["settings"]
     lines = ["", "### Scaling with connections (issue #14)", "",
              f"The 4 KiB loads above again at {', '.join(str(c) for c in s['scale_connections'])} connections (wrk, "
-             f"still one thread: on 2 cores the client takes about one of them), per point a 1 s warm-up of each "
+             f"still one thread, which can use at most one of the cores), per point a 1 s warm-up of each "
              f"server, then {s['scale_rounds']} rounds of {s['scale_duration']:g} s on ShareCore then on the "
              f"baseline; totals over the rounds, p99 the median of the rounds'. Socket errors and time-outs are "
              f"counted here instead of failing the run (a response with a status of 400 or more still fails it).",

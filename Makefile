@@ -170,7 +170,9 @@ bench: deps
 ## The server benchmarks (issue #5, Benchmarks/http/): `sharecore serve` (release build, default
 ## `full` durability) beside nginx (FileREST ranged GETs and Put Range) and moto_server (S3) on
 ## loopback, the same wrk load for both in one run, plus the server's peak RSS while streaming
-## 2 GiB; writes Benchmarks/results/http.json and regenerates the "Server benchmarks" tables of
+## 2 GiB; issue #14's rows (S3 4 KiB GETs against nginx's static files, an S3 listing page of
+## 1,000 in a 100,000-object directory against nginx's autoindex, the 1/8/64/256-connection
+## scaling table); writes Benchmarks/results/http.json and regenerates the "Server benchmarks" tables of
 ## docs/PERFORMANCE.md. Installs nginx and wrk (apt) and moto[server], boto3 and the Azure SDK
 ## (pip) when missing. BENCH_HTTP_ARGS='--only s3-get-4KiB --skip-memory --duration 3' for a
 ## partial run (figures printed, the doc left alone); '--profile s3-get-4KiB' adds a perf profile.

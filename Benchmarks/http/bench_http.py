@@ -19,8 +19,14 @@ Then:
   2. FileREST ranged GETs (4 KiB at random offsets, 4 MiB in order) of a 1 GiB file and 4 MiB
      Put Ranges, against nginx serving the same file (GET with Range) and storing the same 4 MiB
      bodies (WebDAV PUT);
-  3. S3 PUT and GET of 4 KiB and 4 MiB objects against moto_server.
-Every load is wrk (one thread, 8 connections) with Benchmarks/http/wrk_load.lua: the same
+  3. S3 PUT and GET of 4 KiB and 4 MiB objects against moto_server, and S3 4 KiB GETs against
+     nginx serving the same bytes as 4 KiB static files (issue #14);
+  4. the scaling table (issue #14): the 4 KiB FileREST GET, S3 GET and S3 PUT loads again at 1,
+     8, 64 and 256 connections, each beside its baseline;
+  5. an S3 ListObjectsV2 page of 1,000 keys in a directory of 100,000 objects (put first through
+     S3 by wrk), several pages in turn on one connection, against nginx's JSON autoindex of a
+     directory of 1,000 files (and, for scale, of 100,000).
+Every load is wrk (one thread, 8 connections unless said otherwise) with Benchmarks/http/wrk_load.lua: the same
 client, the same requests, for both servers; a 2 s warm-up of each, then 3 rounds of 4 s on
 ShareCore and 4 s on the baseline, alternating, so that a change in the machine's other load
 hits both alike. FileREST
@@ -189,8 +195,18 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {work}/nginx/www;
-        # Ranged GETs of files/data.bin; WebDAV PUTs into upload/ (body to a temporary file,
-        # then renamed over the target; no fsync).
+        # Ranged GETs of files/data.bin; GETs of the 4 KiB static files small/NNNN.bin; WebDAV
+        # PUTs into upload/ (body to a temporary file, then renamed over the target; no fsync).
+        # list-1000/ and list-100000/: JSON directory listings (autoindex) of 1,000 and
+        # 100,000 empty files, the baselines of an S3 listing page.
+        location /list-1000/ {{
+            autoindex on;
+            autoindex_format json;
+        }}
+        location /list-100000/ {{
+            autoindex on;
+            autoindex_format json;
+        }}
         location /upload/ {{
             dav_methods PUT;
             create_full_put_path on;
@@ -288,6 +304,13 @@ class Presigner:
         self.auth.add_auth(signed)
         return signed.url.split(f":{self.port}", 1)[1]
 
+    def bucket_target(self, bucket: str, query: dict[str, str]) -> str:
+        """A presigned GET of the bucket itself with `query` (ListObjectsV2's parameters)."""
+        from botocore.awsrequest import AWSRequest
+        signed = AWSRequest(method="GET", url=f"http://127.0.0.1:{self.port}/{bucket}", params=query)
+        self.auth.add_auth(signed)
+        return signed.url.split(f":{self.port}", 1)[1]
+
 
 def s3_client(port: int, access_key: str, secret_key: str):
     import boto3
@@ -339,6 +362,14 @@ class Load:
     goal: Optional[float] = None  # ShareCore / baseline requests per second
     goal_text: str = ""
     targets: dict[str, Target] = field(default_factory=dict)
+    # wrk connections for this load (default: --connections).
+    connections: Optional[int] = None
+    # False when responses have no fixed size (listings): the probe checks the content instead.
+    check_bytes: bool = True
+    # Titles of the targets beside ShareCore and the baseline (shown in the tables, no ratio).
+    extra_titles: dict[str, str] = field(default_factory=dict)
+    # Checks run once after the measured rounds (that PUTs stored their bodies, for instance).
+    after: Optional[Callable[[], None]] = None
 
 
 def run_wrk(port: int, lua_args: list[str], seconds: float, threads: int, connections: int) -> dict:
@@ -366,6 +397,8 @@ def check_wrk(load: Load, system: str, result: dict, phase: str) -> None:
                          f"(status_errors = responses with a status of 400 or above)\n" + "\n".join(result["output"]))
     if result["requests"] == 0:
         raise BenchError(f"{load.name} on {system} ({phase}): no request completed")
+    if not load.check_bytes:
+        return
     # wrk counts the bytes of the responses still arriving when the time is up, not their requests.
     body = load.payload if load.method == "GET" else 0
     low = result["requests"] * body
@@ -391,6 +424,7 @@ def summarize(load: Load, rounds: list[dict]) -> dict:
         "requests_per_s": round(requests / seconds, 1),
         "mb_per_s": round(requests * load.payload / seconds / 1e6, 2),
         "rounds_requests_per_s": [round(result["requests"] / (result["duration_us"] / 1e6), 1) for result in rounds],
+        "latency_mean_us": round(median([result["latency_mean_us"] for result in rounds]), 1),
         "latency_p50_us": median([result["latency_p50_us"] for result in rounds]),
         "latency_p90_us": median([result["latency_p90_us"] for result in rounds]),
         "latency_p99_us": median([result["latency_p99_us"] for result in rounds]),
@@ -435,39 +469,59 @@ def profile_report(data: Path, output: Path) -> None:
     log(f"  profile: {output.relative_to(REPO)}")
 
 
-def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path) -> dict:
+def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path, connections: Optional[int] = None,
+             rounds_count: Optional[int] = None, duration: Optional[float] = None, warmup: Optional[float] = None,
+             strict: bool = True, profile: bool = True) -> dict:
     """Probe and warm up each server, then `args.rounds` rounds of (ShareCore, baseline), each
-    `args.duration` seconds, so that a change in the machine's other load hits both alike."""
+    `args.duration` seconds, so that a change in the machine's other load hits both alike.
+    The scaling table passes its own connections, rounds and durations, and `strict=False`:
+    socket errors and time-outs are then counted in the figures instead of failing the run
+    (a baseline may refuse connections under a load it cannot take)."""
+    connections = connections or load.connections or args.connections
+    rounds_count = rounds_count or args.rounds
+    duration = duration or args.duration
+    warmup = warmup or args.warmup
     entry: dict = {"name": load.name, "front": load.front, "title": load.title, "method": load.method,
                    "payload_bytes": load.payload, "baseline": load.baseline,
-                   "baseline_title": load.baseline_title, "goal": load.goal, "goal_text": load.goal_text}
+                   "baseline_title": load.baseline_title, "goal": load.goal, "goal_text": load.goal_text,
+                   "connections": connections, "extra_titles": load.extra_titles}
+
+    def checked(system: str, result: dict, phase: str) -> None:
+        if strict:
+            check_wrk(load, system, result, phase)
+        elif result["status_errors"] or result["requests"] == 0:  # a wrong answer always fails
+            check_wrk(load, system, result, phase)
+
     rates: dict[str, float] = {}
     for system, target in load.targets.items():
         target.probe()
         if target.refill:
-            target.refill(2000)
-        warm = run_wrk(target.port, target.lua_args, args.warmup, args.threads, args.connections)
-        check_wrk(load, system, warm, "warm-up")
+            target.refill(2000 + 20 * connections)
+        warm = run_wrk(target.port, target.lua_args, warmup, args.threads, connections)
+        checked(system, warm, "warm-up")
         rates[system] = warm["requests"] / (warm["duration_us"] / 1e6)
     sampler.enter(load.name, reset_high_water_mark=True)
     rounds: dict[str, list[dict]] = {system: [] for system in load.targets}
     made: dict[str, int] = {}
-    for number in range(args.rounds):
+    for number in range(rounds_count):
         for system, target in load.targets.items():
             if target.refill:  # fresh keys for every round, 60% more than the warm-up's rate needs
-                made[system] = target.refill(int(rates[system] * args.duration * 1.6) + 1000)
-            result = run_wrk(target.port, target.lua_args, args.duration, args.threads, args.connections)
-            check_wrk(load, system, result, f"round {number + 1}")
+                made[system] = target.refill(int(rates[system] * duration * 1.6) + 1000 + 20 * connections)
+            result = run_wrk(target.port, target.lua_args, duration, args.threads, connections)
+            checked(system, result, f"round {number + 1}")
             if target.refill and result["requests"] > made[system]:
                 entry.setdefault("wrapped", []).append(system)
             rounds[system].append(result)
     sampler.enter("between")
+    if load.after:
+        load.after()
     for system in load.targets:
         entry[system] = summarize(load, rounds[system])
         figures = entry[system]
         log(f"  {system:10} {figures['requests_per_s']:>10,.1f} req/s {figures['mb_per_s']:>9,.1f} MB/s  "
             f"p50 {figures['latency_p50_us'] / 1000:.2f} ms  p99 {figures['latency_p99_us'] / 1000:.2f} ms  "
-            f"(rounds: {', '.join(f'{value:,.0f}' for value in figures['rounds_requests_per_s'])} req/s)")
+            f"(rounds: {', '.join(f'{value:,.0f}' for value in figures['rounds_requests_per_s'])} req/s)"
+            + (f"  errors {figures['errors']}" if any(figures["errors"].values()) else ""))
     peak = sampler.peaks.get(load.name, {})
     entry["sharecore"]["peak_rss_mib"] = round(max(peak.get("VmRSS", 0), peak.get("VmHWM", 0)) / 1024, 1)
     entry["sharecore"]["peak_rss_anon_mib"] = round(peak.get("RssAnon", 0) / 1024, 1)
@@ -481,14 +535,14 @@ def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path)
     log(f"  ratio {entry['ratio']:.3f} (rounds {', '.join(f'{r:.3f}' for r in entry['round_ratios'])})"
         + (f"; goal {load.goal_text}: {'met' if entry.get('met') else 'NOT met'}" if load.goal is not None else ""))
 
-    if load.name in args.profile:  # an extra ShareCore run under perf, after (and outside) the figures
+    if profile and load.name in args.profile:  # an extra ShareCore run under perf, after (and outside) the figures
         target = load.targets["sharecore"]
         if target.refill:
             target.refill(int(rates["sharecore"] * max(args.duration, 8) * 2) + 1000)
         seconds = max(args.duration, 8)
         profiler = profile_start(sharecore_pid, seconds, work / f"perf-{load.name}.data")
         if profiler:
-            run_wrk(target.port, target.lua_args, seconds, args.threads, args.connections)
+            run_wrk(target.port, target.lua_args, seconds, args.threads, connections)
             profiler.wait()
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             profile_report(work / f"perf-{load.name}.data", RESULTS.parent / f"profile-{load.name}.txt")
@@ -529,7 +583,7 @@ def filerest_loads(args, work: Path, ports: dict, data_file: Path, sas_get: str,
     whole = size_text(size)
     for block, mode, name, title, goal, goal_text in (
         (4 * KiB, "random", "filerest-get-4KiB-random",
-         f"Get File, 4 KiB ranges at random aligned offsets of a {whole} file", None, ""),
+         f"Get File, 4 KiB ranges at random aligned offsets of a {whole} file", 0.4, "≥ 40% of nginx (issue #14)"),
         (4 * MiB, "sequential", "filerest-get-4MiB-sequential",
          f"Get File, 4 MiB ranges in order through a {whole} file", 0.5, "≥ 50% of nginx"),
     ):
@@ -567,7 +621,7 @@ def filerest_loads(args, work: Path, ports: dict, data_file: Path, sas_get: str,
     return loads
 
 
-def s3_loads(args, work: Path, signers: dict[str, Presigner], clients: dict) -> list[Load]:
+def s3_loads(args, work: Path, signers: dict[str, Presigner], clients: dict, nginx_port: int) -> list[Load]:
     small_count, large_count = 256, 16
     log("preparing S3 objects (256 × 4 KiB and 16 × 4 MiB per server)")
     for system, client in clients.items():
@@ -580,6 +634,7 @@ def s3_loads(args, work: Path, signers: dict[str, Presigner], clients: dict) -> 
             if status != 200:
                 raise BenchError(f"S3 PUT {key} on {system} answered {status}: {answer[:300]!r}")
     loads = []
+    stored_checks: list[tuple[str, list[int]]] = []
     for size, label, count in ((4 * KiB, "4KiB", small_count), (4 * MiB, "4MiB", large_count)):
         prefix = "get-4k" if size == 4 * KiB else "get-4m"
         width = 4 if size == 4 * KiB else 2
@@ -617,12 +672,164 @@ def s3_loads(args, work: Path, signers: dict[str, Presigner], clients: dict) -> 
                     return count
                 put.targets[system] = Target(signer.port, [f"paths={put_paths}", "method=PUT", f"body={size}",
                                                            "prebuild=0"], probe, refill)
+                stored_checks.append((system, generation))
             else:
                 write_lines(put_paths, [signer.target("PUT", BUCKET, f"put-4m/{index:02}") for index in range(64)])
                 put.targets[system] = Target(signer.port, [f"paths={put_paths}", "method=PUT", f"body={size}",
                                                            "prebuild=64"], probe)
-        loads += [put, get]
+        if size == 4 * KiB:
+            put.after = lambda: check_stored_puts(clients, stored_checks, 4 * KiB)
+            loads += [put, get, s3_get_against_nginx(work, get, nginx_port, small_count)]
+        else:
+            loads += [put, get]
     return loads
+
+
+def check_stored_puts(clients: dict, checks: list[tuple[str, list[int]]], size: int) -> None:
+    """After the 4 KiB PUT load: the first keys of the last round hold the body wrk sent (until
+    wrk_load.lua sent its body with targets that are not prebuilt, these PUTs were empty)."""
+    for system, generation in checks:
+        client = clients[system]
+        listed = client.list_objects_v2(Bucket=BUCKET, Prefix=f"put-4k/{generation[0]}/", MaxKeys=3)
+        keys = [item["Key"] for item in listed.get("Contents", [])]
+        if not keys:
+            raise BenchError(f"s3-put-4KiB on {system}: no object under put-4k/{generation[0]}/")
+        for key in keys:
+            stored = len(client.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+            if stored != size:
+                raise BenchError(f"s3-put-4KiB on {system}: {key} holds {stored} bytes, not the {size} sent")
+
+
+def s3_get_against_nginx(work: Path, get: Load, nginx_port: int, count: int) -> Load:
+    """S3 GetObject of 4 KiB objects (the same ShareCore target as `s3-get-4KiB`) against nginx
+    serving the same bytes as 4 KiB static files, one per object, picked at random (issue #14)."""
+    small = work / "nginx" / "www" / "small"
+    small.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        (small / f"{index:04}.bin").write_bytes(pattern(4 * KiB, index))
+    paths = write_lines(work / "nginx-small.paths", [f"/small/{index:04}.bin" for index in range(count)])
+    load = Load("s3-get-4KiB-nginx", "S3-nginx",
+                f"GetObject of 4 KiB objects, {count} keys picked at random, against nginx serving the same bytes "
+                f"as {count} static 4 KiB files picked at random", "GET", 4 * KiB, "nginx",
+                "nginx: GET of a 4 KiB static file (the same bytes)", 0.3, "≥ 30% of nginx (issue #14)")
+    load.targets["sharecore"] = get.targets["sharecore"]
+    load.targets["nginx"] = Target(
+        nginx_port, [f"paths={paths}", "random=1"],
+        lambda: expect(nginx_port, "GET", "/small/0000.bin", {}, b"", {200}, 4 * KiB, "nginx static 4 KiB GET",
+                       pattern(4 * KiB, 0)))
+    return load
+
+
+LISTING_FILES = 100_000
+LISTING_PAGE = 1_000
+LISTING_DIR = "list-100000"
+
+
+def populate_listing(work: Path, signer: Presigner, client, count: int) -> float:
+    """`count` objects `list-100000/NNNNNN` (128 bytes each) in the bucket, through S3 PUTs
+    (presigned, 64 connections of wrk, keys in order), then counted back with ListObjectsV2.
+    Returns the seconds the PUTs took."""
+    ensure_bucket(client)
+    paths = work / "listing-put.paths"
+    started = time.monotonic()
+    next_index = 0
+    attempts = 0
+    while next_index < count:
+        attempts += 1
+        if attempts > 40:
+            raise BenchError(f"populating {LISTING_DIR}/: only {next_index} of {count} PUTs done after 40 runs of wrk")
+        # Presigned in slices (signing is about 3,000 URLs/s): a slice of 20,000 is more than
+        # 10 s of PUTs here; what is left of it is signed again for the next run.
+        write_lines(paths, [signer.target("PUT", BUCKET, f"{LISTING_DIR}/{index:06}") for index in
+                            range(next_index, min(next_index + 20_000, count))])
+        result = run_wrk(signer.port, [f"paths={paths}", "method=PUT", "body=128", "prebuild=0"], 10, 1, 64)
+        if result["status_errors"] or result["requests"] == 0:
+            raise BenchError(f"populating {LISTING_DIR}/: {result['status_errors']} errors in "
+                             f"{result['requests']} PUTs")
+        # One wrk thread takes the targets in order, so all but the last few of the first
+        # `requests` were answered; the 64 before that point are sent again in the next run
+        # (overwrites), and whatever is still missing is put one by one below.
+        next_index = min(next_index + max(result["requests"] - 64, 1), next_index + 20_000)
+        log(f"  {min(next_index, count):,} of {count:,} objects")
+    listed = set()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{LISTING_DIR}/",
+                                                                   PaginationConfig={"PageSize": 1000}):
+        listed.update(item["Key"] for item in page.get("Contents", []))
+    missing = [key for key in (f"{LISTING_DIR}/{index:06}" for index in range(count)) if key not in listed]
+    if missing:
+        log(f"  {len(missing)} objects missing after wrk: put one by one")
+    for key in missing:
+        status, answer, _ = request(signer.port, "PUT", signer.target("PUT", BUCKET, key), {}, b"x" * 128)
+        if status != 200:
+            raise BenchError(f"S3 PUT {key} answered {status}: {answer[:300]!r}")
+    seconds = time.monotonic() - started
+    if len(listed) + len(missing) != count:
+        raise BenchError(f"populating {LISTING_DIR}/: {len(listed)} objects listed, expected {count}")
+    return seconds
+
+
+def listing_load(work: Path, signer: Presigner, client, nginx_port: int,
+                 files: int = LISTING_FILES) -> tuple[Load, dict]:
+    """One ListObjectsV2 page of 1,000 keys in a directory of 100,000 (several start-after
+    markers in turn, one connection), against nginx's JSON autoindex of a directory holding
+    1,000 files (the page's size: what a server that reads only the page's entries costs) and,
+    for scale, of a directory holding all 100,000."""
+    log(f"S3 listing: {files:,} objects in {LISTING_DIR}/ through presigned PUTs")
+    put_seconds = populate_listing(work, signer, client, files)
+    log(f"  {files:,} PUTs in {put_seconds:.1f} s")
+    for name, count in (("list-1000", LISTING_PAGE), ("list-100000", files)):
+        folder = work / "nginx" / "www" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for index in range(count):
+            os.close(os.open(folder / f"{index:06}", os.O_CREAT | os.O_WRONLY, 0o644))
+    # The first page and 7 more after markers spread through the directory, the last one ending
+    # at its last key (for 100,000: after 4,999, 19,999, 33,332, 49,999, 66,665, 81,249, 98,999).
+    starts = [None, *(min(int(files * share), files - LISTING_PAGE) - 1
+                      for share in (0.05, 0.2, 0.33333, 0.5, 0.66666, 0.8125)), files - LISTING_PAGE - 1]
+    queries = []
+    for start in starts:
+        query = {"list-type": "2", "prefix": f"{LISTING_DIR}/", "delimiter": "/", "max-keys": str(LISTING_PAGE)}
+        if start is not None:
+            query["start-after"] = f"{LISTING_DIR}/{start:06}"
+        queries.append(query)
+    for query in queries:  # every page holds the 1,000 keys after its marker
+        page = client.list_objects_v2(Bucket=BUCKET, Prefix=query["prefix"], Delimiter="/", MaxKeys=LISTING_PAGE,
+                                      StartAfter=query.get("start-after", ""))
+        keys = [item["Key"] for item in page.get("Contents", [])]
+        first = int(query["start-after"].rsplit("/", 1)[1]) + 1 if "start-after" in query else 0
+        if keys != [f"{LISTING_DIR}/{index:06}" for index in range(first, first + LISTING_PAGE)]:
+            raise BenchError(f"S3 listing page after {query.get('start-after')}: {len(keys)} keys, not the 1,000 "
+                             f"expected")
+    sc_paths = write_lines(work / "listing.paths", [signer.bucket_target(BUCKET, query) for query in queries])
+
+    def probe_sharecore() -> None:
+        status, data, _ = request(signer.port, "GET", sc_paths.read_text().splitlines()[1])
+        if status != 200 or data.count(b"<Key>") != LISTING_PAGE:
+            raise BenchError(f"probe of the S3 listing page: {status}, {data.count(b'<Key>')} keys")
+
+    def probe_nginx(folder: str, count: int) -> Callable[[], None]:
+        def probe() -> None:
+            status, data, _ = request(nginx_port, "GET", f"/{folder}/")
+            entries = json.loads(data) if status == 200 else []
+            if len(entries) != count:
+                raise BenchError(f"probe of nginx's autoindex of {folder}/: {status}, {len(entries)} entries")
+        return probe
+
+    load = Load("s3-list-page-1000-of-100000", "S3-nginx",
+                f"ListObjectsV2, one page of {LISTING_PAGE:,} keys (`max-keys=1000`, `delimiter=/`) in a directory of "
+                f"{LISTING_FILES:,} objects, {len(starts)} pages (the first and `start-after` markers through the "
+                f"directory) in turn, one connection", "GET", 0, "nginx",
+                f"nginx: JSON autoindex of a directory of {LISTING_PAGE:,} empty files (the page's size)",
+                None, "≤ 2 ms per page (issue #14)", connections=1, check_bytes=False,
+                extra_titles={"nginx_all": f"nginx: JSON autoindex of a directory of {LISTING_FILES:,} empty files "
+                                           f"(the whole directory, for scale)"})
+    load.targets["sharecore"] = Target(signer.port, [f"paths={sc_paths}"], probe_sharecore)
+    one = write_lines(work / "nginx-list-1000.paths", ["/list-1000/"])
+    every = write_lines(work / "nginx-list-100000.paths", ["/list-100000/"])
+    load.targets["nginx"] = Target(nginx_port, [f"paths={one}"], probe_nginx("list-1000", LISTING_PAGE))
+    load.targets["nginx_all"] = Target(nginx_port, [f"paths={every}"], probe_nginx("list-100000", files))
+    return load, {"objects": files, "put_seconds": round(put_seconds, 1), "put_connections": 64,
+                  "object_bytes": 128, "pages": len(starts)}
 
 
 # --- peak memory -----------------------------------------------------------------------------
@@ -743,7 +950,7 @@ def ratio_text(entry: dict, value: Optional[float] = None) -> str:
     value = entry.get("ratio") if value is None else value
     if value is None:
         return "–"
-    return f"{value * 100:.0f}%" if entry["front"] == "FileREST" else f"{value:.2f}×"
+    return f"{value * 100:.0f}%" if entry["front"] == "FileREST" or entry["baseline"] == "nginx" else f"{value:.2f}×"
 
 
 def ratio_with_rounds(entry: dict) -> str:
@@ -830,6 +1037,10 @@ def render(results: dict) -> str:
          "The same wrk requests against both: presigned (SigV4 query) URLs made by botocore's signer before the "
          "load, path style, bucket `s3-bench`. GETs pick one of the pre-written objects at random; 4 KiB PUTs "
          "each create a new key; 4 MiB PUTs go in turn to 64 keys."),
+        ("S3-nginx", "### S3 small GETs and a listing page against nginx (issue #14)",
+         "The S3 requests are the presigned ones of the S3 table. nginx serves the same 4 KiB objects as static "
+         "files (`sendfile`), one file per object, picked at random like the keys. For the listing, "
+         + LISTING_TEXT),
     ):
         rows = [entry for entry in results["loads"] if entry["front"] == front]
         if not rows:
@@ -838,11 +1049,12 @@ def render(results: dict) -> str:
                   "| workload | server | requests/s | MB/s | p50 | p90 | p99 | ShareCore / baseline | goal | status |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
         for entry in rows:
-            for system in ("sharecore", entry["baseline"]):
+            for system in ("sharecore", entry["baseline"], *entry.get("extra_titles", {})):
                 figures = entry[system]
                 label = (f"ShareCore (peak RSS {figures['peak_rss_mib']:.0f} MiB, of which RssAnon "
                          f"{figures.get('peak_rss_anon_mib', 0):.0f} MiB)" if system == "sharecore"
-                         else entry["baseline_title"])
+                         else entry["baseline_title"] if system == entry["baseline"]
+                         else entry["extra_titles"][system])
                 first = system == "sharecore"
                 lines.append(
                     f"| {entry['name'] if first else ''} | {label} | {rate(figures['requests_per_s'])} | "
@@ -855,7 +1067,14 @@ def render(results: dict) -> str:
             note = f"- `{entry['name']}`: {entry['title']}."
             if entry.get("wrapped"):
                 note += f" (More requests than prepared keys on {', '.join(entry['wrapped'])}: the last ones overwrote.)"
+            if entry["name"] == LISTING_LOAD:
+                names = {"sharecore": "ShareCore", "nginx": "nginx, 1,000 files", "nginx_all": "nginx, 100,000 files"}
+                note += (" Time per listing (one connection, so 1 / requests per second): "
+                         + "; ".join(f"{names[system]} {page_ms(entry[system]):.2f} ms" for system in names
+                                     if system in entry)
+                         + ". The MB/s column is 0: listings have no fixed size.")
             lines.append(note)
+    lines += issue14_goals(results) + scaling_table(results)
     if memory:
         lines += ["", f"### Peak resident memory of `sharecore serve` streaming {size_text(memory['size'])}", "",
                   "Sampled from `/proc/<pid>/status` every 20 ms; VmHWM reset (`/proc/<pid>/clear_refs`) at the start "
@@ -872,6 +1091,81 @@ def render(results: dict) -> str:
                              f"{phase} | {part[phase + '_mib_s']:,.1f} | {part[phase]['peak_rss_mib']:.1f} MiB | "
                              f"{part[phase]['peak_rss_anon_mib']:.1f} MiB | {part[phase]['peak_rss_file_mib']:.1f} MiB |")
     return "\n".join(lines) + "\n"
+
+
+LISTING_LOAD = "s3-list-page-1000-of-100000"
+LISTING_TEXT = (f"{LISTING_FILES:,} objects of 128 bytes `list-100000/000000` to `list-100000/099999` are put "
+                "first through S3 (presigned PUTs, wrk with 64 connections, `full` durability); one wrk connection "
+                "then asks in turn for 8 ListObjectsV2 pages (`prefix=list-100000/`, `delimiter=/`, "
+                "`max-keys=1000`: the first page and pages after `start-after` markers spread through the "
+                "directory), each checked beforehand to hold the 1,000 keys after its marker. There is no "
+                "paged listing in nginx: its baseline is the JSON autoindex of a directory holding 1,000 empty "
+                "files (the page's size: what a server that reads only the page's entries costs, from the "
+                "file system's directory and `stat`s), and, for scale, of a directory holding 100,000 (nginx "
+                "reads, sorts and returns them all). The issue's goal (≤ 2 ms per page) is absolute; the raw-LMDB "
+                "cursor scan of `make bench` (workload 8) is a different process and run, so it is not the "
+                "ratio's baseline here.")
+
+
+def page_ms(figures: dict) -> float:
+    return 1000 / figures["requests_per_s"] if figures["requests_per_s"] else float("inf")
+
+
+def issue14_goals(results: dict) -> list[str]:
+    """The goals of issue #14 that the server benchmarks measure, each from this run."""
+    loads = {entry["name"]: entry for entry in results["loads"]}
+    rows = []
+    for name, goal in (("filerest-get-4KiB-random", "FileREST 4 KiB random ranged GET ≥ 40% of nginx (ranged GET of the same file)"),
+                       ("s3-get-4KiB-nginx", "S3 4 KiB GET ≥ 30% of nginx serving a 4 KiB static file"),
+                       ("s3-put-4KiB", "S3 4 KiB PUT ≥ 10× moto_server (`full` durability)")):
+        entry = loads.get(name)
+        if entry:
+            rows.append(f"| {goal} | {rate(entry['sharecore']['requests_per_s'])} ops/s | "
+                        f"{rate(entry[entry['baseline']]['requests_per_s'])} ops/s ({entry['baseline']}) | "
+                        f"{ratio_with_rounds(entry)} | {status_text(entry)} |")
+    entry = loads.get(LISTING_LOAD)
+    if entry:
+        ours = page_ms(entry["sharecore"])
+        rows.append(f"| An S3 listing page of 1,000 keys in a 100,000-file directory ≤ 2 ms | {ours:.2f} ms per page | "
+                    f"{page_ms(entry['nginx']):.2f} ms (nginx autoindex of 1,000 files); "
+                    f"{page_ms(entry['nginx_all']):.2f} ms (of 100,000) | {ratio_with_rounds(entry)} of nginx's "
+                    f"1,000-file listing rate | {'**met**' if ours <= 2 else '**not met**'} |")
+    if not rows:
+        return []
+    return ["", "### Goals of issue #14 measured here", "",
+            "| goal (issue #14) | ShareCore | baseline | ShareCore / baseline | status |",
+            "|---|---:|---:|---:|---|", *rows]
+
+
+def scaling_table(results: dict) -> list[str]:
+    """Requests/s and p99 of the 4 KiB loads at each connection count (issue #14)."""
+    entries = results.get("scaling") or []
+    if not entries:
+        return []
+    s = results["settings"]
+    lines = ["", "### Scaling with connections (issue #14)", "",
+             f"The 4 KiB loads above again at {', '.join(str(c) for c in s['scale_connections'])} connections (wrk, "
+             f"still one thread, which can use at most one of the cores), per point a 1 s warm-up of each "
+             f"server, then {s['scale_rounds']} rounds of {s['scale_duration']:g} s on ShareCore then on the "
+             f"baseline; totals over the rounds, p99 the median of the rounds'. Socket errors and time-outs are "
+             f"counted here instead of failing the run (a response with a status of 400 or more still fails it).",
+             "", "| load | connections | ShareCore requests/s | ShareCore p99 | baseline | baseline requests/s | "
+             "baseline p99 | ShareCore / baseline | errors (ShareCore / baseline) |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---|"]
+    previous = None
+    for entry in entries:
+        ours, theirs = entry["sharecore"], entry[entry["baseline"]]
+
+        def errors(figures: dict) -> str:
+            counted = {name: value for name, value in figures["errors"].items() if value}
+            return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counted.items()) or "0"
+        lines.append(f"| {entry['name'] if entry['name'] != previous else ''} | {entry['connections']} | "
+                     f"{rate(ours['requests_per_s'])} | {latency(ours['latency_p99_us'])} | "
+                     f"{entry['baseline'] if entry['name'] != previous else ''} | {rate(theirs['requests_per_s'])} | "
+                     f"{latency(theirs['latency_p99_us'])} | {ratio_with_rounds(entry)} | "
+                     f"{errors(ours)} / {errors(theirs)} |")
+        previous = entry["name"]
+    return lines
 
 
 def update_doc(results: dict) -> None:
@@ -903,7 +1197,10 @@ def without_bin(arguments: list[str]) -> list[str]:
 
 
 ALL_LOADS = ("filerest-get-4KiB-random", "filerest-get-4MiB-sequential", "filerest-put-range-4MiB",
-             "s3-put-4KiB", "s3-get-4KiB", "s3-put-4MiB", "s3-get-4MiB")
+             "s3-put-4KiB", "s3-get-4KiB", "s3-get-4KiB-nginx", "s3-put-4MiB", "s3-get-4MiB",
+             "s3-list-page-1000-of-100000", "scaling")
+# The scaling table (issue #14): these loads again, at each of --scale-connections.
+SCALING_LOADS = ("filerest-get-4KiB-random", "s3-get-4KiB-nginx", "s3-put-4KiB")
 
 
 def main() -> int:
@@ -919,6 +1216,13 @@ def main() -> int:
     parser.add_argument("--get-size", type=parse_size, default=1 << 30, help="the FileREST/nginx file (default 1GiB)")
     parser.add_argument("--memory-size", type=parse_size, default=2 << 30, help="the streamed file (default 2GiB)")
     parser.add_argument("--skip-memory", action="store_true", help="no streaming-memory runs")
+    parser.add_argument("--listing-files", type=int, default=LISTING_FILES,
+                        help=f"objects in the listed directory (default {LISTING_FILES:,}; at least 2,000)")
+    parser.add_argument("--scale-connections", default="1,8,64,256",
+                        help="the scaling table's connection counts (default 1,8,64,256)")
+    parser.add_argument("--scale-duration", type=float, default=3, help="seconds per scaling round and server "
+                        "(default 3)")
+    parser.add_argument("--scale-rounds", type=int, default=2, help="scaling rounds per point (default 2)")
     parser.add_argument("--only", default="", help=f"comma-separated loads, of: {', '.join(ALL_LOADS)}")
     parser.add_argument("--profile", default="", help="comma-separated loads to record with `perf` on sharecore "
                         "(writes Benchmarks/results/profile-<load>.txt)")
@@ -926,6 +1230,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (data, logs)")
     args = parser.parse_args()
     args.profile = {name for name in args.profile.split(",") if name}
+    args.scale_connections = [int(count) for count in args.scale_connections.split(",") if count]
     only = [name for name in args.only.split(",") if name]
     unknown = [name for name in [*only, *args.profile] if name not in ALL_LOADS]
     if unknown:
@@ -937,7 +1242,8 @@ def main() -> int:
 
     complete = (not only and not args.skip_memory and args.duration == 4 and args.rounds == 3 and args.warmup == 2
                 and args.get_size == 1 << 30 and args.memory_size == 2 << 30 and args.threads == 1
-                and args.connections == 8)
+                and args.connections == 8 and args.scale_connections == [1, 8, 64, 256]
+                and args.scale_duration == 3 and args.scale_rounds == 2 and args.listing_files == LISTING_FILES)
     for tool in ("wrk", "nginx", "moto_server"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} not found (make bench-http installs it)")
@@ -963,8 +1269,10 @@ def main() -> int:
                      "warmup": args.warmup,
                      "threads": args.threads, "connections": args.connections, "get_size": args.get_size,
                      "memory_size": args.memory_size},
-        "loads": [],
+        "loads": [], "scaling": [],
     }
+    results["settings"].update({"scale_connections": args.scale_connections, "scale_duration": args.scale_duration,
+                                "scale_rounds": args.scale_rounds})
     failed = False
     try:
         file_port, s3_port, nginx_port, moto_port = free_ports(4)
@@ -993,13 +1301,29 @@ def main() -> int:
             results["memory"] = memory_runs(args, ports, sampler, signers["sharecore"], clients["sharecore"])
 
         loads: list[Load] = []
-        if not only or any(name.startswith("filerest-") for name in only):
+        wanted = set(only) | (set(SCALING_LOADS) if "scaling" in only else set())
+        if not only or any(name.startswith("filerest-") for name in wanted):
             loads += prepare_filerest(args, work, ports)
-        if not only or any(name.startswith("s3-") for name in only):
-            loads += s3_loads(args, work, signers, clients)
+        if not only or any(name.startswith("s3-") and name != "s3-list-page-1000-of-100000" for name in wanted):
+            loads += s3_loads(args, work, signers, clients, ports["nginx"])
         for load in loads:
             if only and load.name not in only:
                 continue
+            log(f"{load.name}: {load.title}")
+            results["loads"].append(run_load(load, args, sampler, sharecore.pid, work))
+        if not only or "scaling" in only:
+            by_name = {load.name: load for load in loads}
+            for name in SCALING_LOADS:
+                for connections in args.scale_connections:
+                    log(f"scaling: {name} at {connections} connections")
+                    entry = run_load(by_name[name], args, sampler, sharecore.pid, work, connections=connections,
+                                     rounds_count=args.scale_rounds, duration=args.scale_duration,
+                                     warmup=1, strict=False, profile=False)
+                    results["scaling"].append(entry)
+        if not only or "s3-list-page-1000-of-100000" in only:
+            load, populated = listing_load(work, signers["sharecore"], clients["sharecore"], ports["nginx"],
+                                           args.listing_files)
+            results["listing"] = populated
             log(f"{load.name}: {load.title}")
             results["loads"].append(run_load(load, args, sampler, sharecore.pid, work))
         if sharecore.poll() is not None:

@@ -30,7 +30,7 @@ function setup(thread)
 end
 
 local method, targets, pick_random, range_mode, block, size, range_header, headers
-local prebuilt, prebuilt_index, request_index, offset_index, block_count
+local prebuilt, prebuilt_index, request_index, offset_index, block_count, request_body
 
 local function body_of(length)
     -- 64 KiB of seeded pseudo-random bytes, repeated: the same bytes for every server and run.
@@ -110,16 +110,15 @@ function init(args)
     request_index = (thread_id - 1) % #targets
     offset_index = (thread_id - 1) * 1024
     local body_length = tonumber(options.body or "0")
-    local body = nil
     if body_length > 0 then
-        body = body_of(body_length)
+        request_body = body_of(body_length)
     end
     math.randomseed(os.time() * 100 + thread_id)
-    local count = tonumber(options.prebuild or (body and "16" or "0"))
+    local count = tonumber(options.prebuild or (request_body and "16" or "0"))
     if count > 0 then
         prebuilt = {}
         for i = 1, count do
-            prebuilt[i] = format_one(body)
+            prebuilt[i] = format_one(request_body)
         end
         prebuilt_index = 0
     end
@@ -130,7 +129,8 @@ function request()
         prebuilt_index = prebuilt_index % #prebuilt + 1
         return prebuilt[prebuilt_index]
     end
-    return format_one(nil)
+    -- Not prebuilt (a new target each time): the body is the same bytes for every request.
+    return format_one(request_body)
 end
 
 function done(summary, latency, requests)

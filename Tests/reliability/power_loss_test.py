@@ -29,6 +29,12 @@ that was acknowledged or in flight (never anything else):
 Client and shim times share CLOCK_MONOTONIC (Python's time.monotonic), so "acknowledged before"
 compares the time the client saw success with the time of the log record.
 
+In `fast` the test also counts, without failing on it, what `full` would have kept and the cut
+lost: the keys that hold something other than their last write acknowledged by the cut itself
+(or a write in flight), and the snapshots acknowledged by the cut that are gone. The summary
+says how many cuts lost an acknowledged write: the price of `fast`'s one sync per commit
+(docs/PERFORMANCE.md, issue #14).
+
     python3 Tests/reliability/power_loss_test.py --durability full --runs 1 --cuts 3
 """
 
@@ -199,8 +205,10 @@ def load(args, run, shim, work, server_log):
     return data, log_path, ledger, ready
 
 
-def verify_cut(args, image, ledger, cut, horizon, label):
-    """Checks the store in `image` and reads every key back; the failures, as messages."""
+def verify_cut(args, image, ledger, cut, horizon, label, lost=None):
+    """Checks the store in `image` and reads every key back; the failures, as messages. When
+    `lost` is a dict (fast), it also counts there the acknowledged writes ("writes") and
+    snapshots ("snapshots") the cut lost against the cut itself as the horizon (full's promise)."""
     check = subprocess.run([args.binary, "check", "--data", image], capture_output=True, text=True)
     if check.returncode != 0:
         return [f"{label}: sharecore check failed:\n{check.stdout}{check.stderr}"]
@@ -215,10 +223,15 @@ def verify_cut(args, image, ledger, cut, horizon, label):
                 found = crash_test.read_back(server, key, key.startswith("f"))
                 if "*" not in allowed and found not in allowed:
                     failures.append(f"{label}: {key} holds {found}, expected one of {sorted(allowed)}")
+                elif lost is not None:
+                    promised = ledger.allowed(key, cut, cut)
+                    lost["writes"] += "*" not in promised and found not in promised
             _, snapshots = ledger.acknowledged_by(horizon)
             listed = {share.snapshot for share in server.files().list_shares(include_snapshots=True)
                       if share.name == BUCKET and share.snapshot}
             failures += [f"{label}: acknowledged snapshot {s} is gone" for s in snapshots if s not in listed]
+            if lost is not None:
+                lost["snapshots"] += sum(1 for s in ledger.acknowledged_by(cut)[1] if s not in listed)
         finally:
             server.kill()
     return failures
@@ -271,12 +284,19 @@ def power_cuts(args, run, data, log_path, ledger, ready, work):
                     k, d = apply(f, log, earlier, args.rng)
                     kept, dropped = kept + k, dropped + d
             label = f"run {run} cut at record {index}/{len(records)} (+{cut - ready:.2f} s)"
-            found = verify_cut(args, image, ledger, cut, horizon, label)
+            lost = {"writes": 0, "snapshots": 0} if args.durability == "fast" else None
+            found = verify_cut(args, image, ledger, cut, horizon, label, lost)
             writes, snapshots = ledger.acknowledged_by(horizon)
             print(f"{label}: {writes} writes and {len(snapshots)} snapshots acknowledged by the durable "
                   f"horizon (+{horizon - ready:.2f} s); {unsynced} unsynced writes replayed torn "
                   f"({kept} pages kept, {dropped} dropped); "
-                  + ("check sound, everything read back" if not found else f"{len(found)} FAILURE(S)"), flush=True)
+                  + ("check sound, everything read back" if not found else f"{len(found)} FAILURE(S)")
+                  + (f"; acknowledged by the cut but lost (fast): {lost['writes']} writes, "
+                     f"{lost['snapshots']} snapshots" if lost is not None else ""), flush=True)
+            if lost is not None:
+                args.totals["lost_writes"] += lost["writes"]
+                args.totals["lost_snapshots"] += lost["snapshots"]
+                args.totals["cuts_losing"] += bool(lost["writes"] or lost["snapshots"])
             args.totals["cuts"] += 1
             args.totals["writes"] += writes
             args.totals["snapshots"] += len(snapshots)
@@ -301,7 +321,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     args.rng = random.Random(args.seed)
-    args.totals = {"cuts": 0, "writes": 0, "snapshots": 0}
+    args.totals = {"cuts": 0, "writes": 0, "snapshots": 0, "cuts_losing": 0, "lost_writes": 0, "lost_snapshots": 0}
     work = tempfile.mkdtemp(prefix="sharecore-powerloss-")
     print(f"power-loss test: {args.runs} runs x {args.cuts} cuts, durability {args.durability}, "
           f"seed {args.seed}, in {work}", flush=True)
@@ -321,6 +341,10 @@ def main():
     print(f"power-loss test: durability {args.durability}, seed {args.seed}: {totals['cuts']} power cuts, "
           f"{totals['writes']} acknowledged writes and {totals['snapshots']} snapshots checked "
           f"(summed over the cuts), " + ("nothing lost, store sound" if not failures else f"{len(failures)} failure(s)"))
+    if args.durability == "fast":
+        print(f"power-loss test: durability fast: {totals['cuts_losing']} of {totals['cuts']} cuts lost a write or "
+              f"snapshot acknowledged before the cut ({totals['lost_writes']} writes, {totals['lost_snapshots']} "
+              f"snapshots in all; allowed in fast, where the horizon is the last fdatasync; full keeps them)")
     if not args.keep and not failures:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failures else 0)

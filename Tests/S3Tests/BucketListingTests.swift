@@ -472,6 +472,35 @@ import ShareCore
         await f.finish()
     }
 
+    /// In a case-sensitive share directories are streamed in name order: a directory `d` must
+    /// still come after the names between `d` and `d/` (`d!`, `d-1`, `d.txt`), on every page
+    /// and after every marker, and long names sharing their first 240 bytes (stored in hash
+    /// order) in byte order.
+    @Test func streamedDirectoriesSortAfterNamesBelowSlash() async throws {
+        let f = try await Fixture.make(caseSensitive: true)
+        let long = String(repeating: "L", count: 240)
+        let all = ["d/inner", "d/z/deep", "d!", "d-1", "d-1/x", "d.txt", "d0", "d", "e/", "c-/", "c-1",
+                   "a/b-", "a/b/c", "a/b.c", "a-", long + "c", long + "a", long + "b/x", long + "bb", "top"]
+            .filter { $0 != "d" && $0 != "d-1" }
+        try await populate(f.share, all)
+        let expected = binarySorted(all).map { "K:" + $0 }
+        for pageSize in [1, 2, 3, 5, 1000] {
+            #expect(try await listAll(f.share, pageSize: pageSize) == expected, "page size \(pageSize)")
+        }
+        for after in ["d", "d-", "d-1", "d-1/", "d-1/x", "d.", "d/", "d/inner", "d/z", "a/b", "a/b-", "c-", long, long + "b"] {
+            let rest = expected.filter { Array($0.dropFirst(2).utf8).lexicographicallyPrecedes(Array(after.utf8)) == false
+                && $0.dropFirst(2) != after }
+            #expect(try await listAll(f.share, pageSize: 2, after: after) == rest, "after '\(after)'")
+        }
+        for prefix in ["d", "d-", "d/", "a/b", long] {
+            for delimiter in [nil, "/", "-"] as [String?] {
+                #expect(try await listAll(f.share, prefix: prefix, delimiter: delimiter, pageSize: 2)
+                        == reference(all, prefix: prefix, delimiter: delimiter), "prefix '\(prefix)' delimiter \(delimiter ?? "none")")
+            }
+        }
+        await f.finish()
+    }
+
     // MARK: Buckets on directories, snapshots, errors
 
     @Test func directoryBucketListsRelativeKeys() async throws {

@@ -328,6 +328,9 @@ public struct DirectoryNamePage: Sendable {
     public var entries: [DirectoryName]
     /// Pass back as `marker` to continue after this page; nil when the listing is complete.
     public var nextMarker: String?
+    /// Whether the share compares names case-sensitively. Its listings are then in the byte
+    /// order of the names' UTF-8, except among names whose first 240 bytes are equal.
+    public var caseSensitive = false
 }
 
 /// Proleptic Gregorian dates and day counts since 1970-01-01 (Howard Hinnant's algorithms),

@@ -78,7 +78,7 @@ public struct Share: Sendable {
     ///   - maxResults: entries per page (1 to 5,000).
     public func list(_ path: String = "", prefix: String = "", marker: String? = nil,
                      maxResults: Int = 5000) async throws -> DirectoryPage {
-        let (entries, next) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { view, entry in
+        let (entries, next, _) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { view, entry in
             guard let info = try view.nodeInfo(entry.nodeId) else {
                 throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
             }
@@ -92,17 +92,23 @@ public struct Share: Sendable {
     /// are valid for the other), at the cost of reading the directory alone, not every
     /// entry's node. For callers that need the properties of only some entries (an S3 page
     /// sorts a whole directory but returns at most 1,000 objects).
-    public func listNames(_ path: String = "", prefix: String = "", marker: String? = nil,
+    ///
+    /// With `from`, the listing starts at the first name whose key is at or after `from`'s (a
+    /// seek: in a case-sensitive share, the first name at or after `from` in byte order), so a
+    /// caller that knows where to resume reads only from there.
+    public func listNames(_ path: String = "", prefix: String = "", marker: String? = nil, from: String? = nil,
                           maxResults: Int = 5000) async throws -> DirectoryNamePage {
-        let (entries, next) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { _, entry in
+        let (entries, next, caseSensitive) = try listPage(path, prefix: prefix, marker: marker, from: from,
+                                                          maxResults: maxResults) { _, entry in
             DirectoryName(name: entry.name, kind: entry.kind)
         }
-        return DirectoryNamePage(entries: entries, nextMarker: next)
+        return DirectoryNamePage(entries: entries, nextMarker: next, caseSensitive: caseSensitive)
     }
 
-    /// One page of directory `path`, each entry made by `make` (see `list`).
-    private func listPage<T>(_ path: String, prefix: String, marker: String?, maxResults: Int,
-                             _ make: (View, DirentRecord) throws -> T) throws -> (entries: [T], next: String?) {
+    /// One page of directory `path`, each entry made by `make` (see `list`), starting at the
+    /// key of name `seek` when given.
+    private func listPage<T>(_ path: String, prefix: String, marker: String?, from seek: String? = nil, maxResults: Int,
+                             _ make: (View, DirentRecord) throws -> T) throws -> (entries: [T], next: String?, caseSensitive: Bool) {
         let p = try SharePath(path)
         guard (1...5000).contains(maxResults) else {
             throw ShareCoreError(.invalidArgument, "maxResults \(maxResults) is outside 1 to 5000")
@@ -125,7 +131,12 @@ public struct Share: Sendable {
             entries.reserveCapacity(maxResults)
             var lastName = ""
             var next: String?
-            let from = start.map { KeyOrder.max($0, prefixKey) }
+            var from = start.map { KeyOrder.max($0, prefixKey) }
+            if let seek {
+                // The folded name's bytes alone sort before every full key of that name.
+                let seekKey = NameFolding.prefixBytes(seek, caseSensitive: view.share.caseSensitive)
+                from = KeyOrder.max(from ?? prefixKey, seekKey)
+            }
             // Name keys are compared where they lie in the map, not copied per entry.
             try view.childrenInPlace(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
                 // A marker names the last entry returned: resume after it, so that a name
@@ -144,7 +155,7 @@ public struct Share: Sendable {
                 lastName = entry.name
                 return true
             }
-            return (entries, next)
+            return (entries, next, view.share.caseSensitive)
         }
     }
 

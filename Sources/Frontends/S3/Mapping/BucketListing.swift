@@ -36,13 +36,21 @@ struct ListingPage: Sendable {
 ///
 /// How: a depth-first walk that orders each directory's children by their name bytes with `/`
 /// appended to directory names. Every key below a child starts with that child's sort key and
-/// no name contains `/`, so this yields global binary order. The engine lists a directory in
-/// *folded* name order (and `/` sorts after `-` and `.`), so each directory visited is read
-/// completely and sorted: a page costs a full read of every directory on the path to it
-/// (the directory holding the page's first key and its ancestors, plus those the page walks
-/// through), i.e. O(n log n) for a directory of n entries. For a directory of a million
-/// entries every page reads all of them; the walk never reads a subtree that the prefix,
-/// the marker or a rolled-up common prefix excludes, and stops as soon as the page is full.
+/// no name contains `/`, so this yields global binary order.
+///
+/// In a case-sensitive share (every bucket CreateBucket makes) the engine lists names in byte
+/// order already, so a directory is *streamed*: the listing seeks to the marker's name, reads
+/// names in pages only as far as the page needs, and holds each directory back until the
+/// names that sort between `name` and `name/` (those continuing with a byte below `/`, such as
+/// `name-2` or `name.txt`) have gone by. A page then costs what it returns, not the size of the
+/// directory. (Names whose first 240 bytes are equal are stored in hash order; such a run is
+/// sorted before it is used.)
+///
+/// In a case-insensitive share the engine lists in *folded* name order, so each directory
+/// visited is read completely and sorted: a page costs a full read of every directory on the
+/// path to it, O(n log n) for a directory of n entries. Either way the walk never reads a
+/// subtree that the prefix, the marker or a rolled-up common prefix excludes, and stops as soon
+/// as the page is full.
 /// Directories are read as names only (`Share.listNames`); the properties are looked up for
 /// the objects the page returns (at most `maxKeys + 1`), so a page reads the directory's
 /// entries but not every entry's node. An object deleted between the two reads is left out,
@@ -126,6 +134,7 @@ private struct Walker {
             let component = rest.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest
             namePrefix = String(decoding: component, as: UTF8.self)
         }
+        if try await stream(directory: path, relative: relative, isBase: isBase, namePrefix: namePrefix) { return }
         var children: [(sortKey: [UInt8], entry: DirectoryName)] = []
         var seen = 0
         var marker: String?
@@ -161,21 +170,122 @@ private struct Walker {
 
         for child in children {
             if isFull { return }
-            let key = relative + child.sortKey
-            let matches = key.starts(with: prefix)
-            let childPath = path.isEmpty ? child.entry.name : path + "/" + child.entry.name
-            guard child.entry.kind == .directory else {
-                try await consider(key: key, path: childPath, isDirectory: false)
-                continue
-            }
-            // Every key below starts with `key`: if `key` already holds a delimiter after the
-            // prefix, the whole subtree is one common prefix and is not read.
-            if matches, let rolled = commonPrefix(of: key) {
-                addCommonPrefix(rolled)
-                continue
-            }
-            try await walk(directory: childPath, relative: key, isBase: false)
+            try await visit(child.entry, sortKey: child.sortKey, in: path, relative: relative)
         }
+    }
+
+    /// Lists child `entry` of directory `path` (whose keys start with `relative`): a file is
+    /// considered, a directory walked (or rolled up into a common prefix).
+    mutating func visit(_ entry: DirectoryName, sortKey: [UInt8], in path: String, relative: [UInt8]) async throws {
+        let key = relative + sortKey
+        let childPath = path.isEmpty ? entry.name : path + "/" + entry.name
+        guard entry.kind == .directory else {
+            try await consider(key: key, path: childPath, isDirectory: false)
+            return
+        }
+        // Every key below starts with `key`: if `key` already holds a delimiter after the
+        // prefix, the whole subtree is one common prefix and is not read.
+        if key.starts(with: prefix), let rolled = commonPrefix(of: key) {
+            addCommonPrefix(rolled)
+            return
+        }
+        try await walk(directory: childPath, relative: key, isBase: false)
+    }
+
+    /// Whether child `sortKey` of a directory whose keys start with `relative` can yield an
+    /// entry: inside the prefix, and not a file or subtree entirely at or before the marker.
+    func mayYield(_ sortKey: [UInt8], relative: [UInt8]) -> Bool {
+        let key = relative + sortKey
+        if !key.starts(with: prefix) && !prefix.starts(with: key) { return false }
+        if let after, !after.lexicographicallyPrecedes(key), !after.starts(with: key) { return false }
+        return true
+    }
+
+    /// Walks directory `path` by streaming its names in byte order (see ``BucketListing``);
+    /// false, having listed nothing, when the share is not case-sensitive (the caller then
+    /// reads and sorts the directory).
+    mutating func stream(directory path: String, relative: [UInt8], isBase: Bool, namePrefix: String) async throws -> Bool {
+        // Where the marker points inside this directory: its component after `relative`.
+        var seek: [UInt8]?
+        if let after, after.count > relative.count, after.starts(with: relative) {
+            let rest = after[relative.count...]
+            seek = Array(rest.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest)
+        }
+        let pageSize = 1000
+        var page: DirectoryNamePage
+        do {
+            page = try await share.listNames(path, prefix: namePrefix, from: seek.map { String(decoding: $0, as: UTF8.self) },
+                                             maxResults: pageSize)
+        } catch let error as ShareCoreError
+                    where !isBase && [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
+            return true  // removed or replaced since its parent was read: nothing to list
+        }
+        guard page.caseSensitive else { return false }
+        // Directories held back until every name sorting before `name/` has gone by, in order.
+        var pending: [(sortKey: [UInt8], entry: DirectoryName)] = []
+        func hold(_ entry: DirectoryName, _ sortKey: [UInt8]) {
+            let at = pending.firstIndex { sortKey.lexicographicallyPrecedes($0.sortKey) } ?? pending.count
+            pending.insert((sortKey, entry), at: at)
+        }
+        // The seek starts at the marker's name; a directory whose name is a shorter piece of it,
+        // followed there by a byte below `/`, sorts after the marker all the same (`d/` > `d-x`).
+        if let seek {
+            for cut in seek.indices.dropFirst() where seek[cut] < UInt8(ascii: "/") {
+                let name = String(decoding: seek[..<cut], as: UTF8.self)
+                let sortKey = Array(seek[..<cut]) + [UInt8(ascii: "/")]
+                guard name.hasPrefix(namePrefix), mayYield(sortKey, relative: relative) else { continue }
+                let childPath = path.isEmpty ? name : path + "/" + name
+                if let info = try? await share.info(childPath), info.isDirectory {
+                    hold(DirectoryName(name: name, kind: .directory), sortKey)
+                }
+            }
+        }
+        var seen = 0
+        var run: [DirectoryName] = []  // names sharing their first 240 bytes, stored in hash order
+        func release(_ names: [DirectoryName]) async throws {
+            for entry in names {
+                var sortKey = Array(entry.name.utf8)
+                if entry.kind == .directory { sortKey.append(UInt8(ascii: "/")) }
+                guard mayYield(sortKey, relative: relative) else { continue }
+                while let first = pending.first, first.sortKey.lexicographicallyPrecedes(sortKey) {
+                    pending.removeFirst()
+                    if isFull { return }
+                    try await visit(first.entry, sortKey: first.sortKey, in: path, relative: relative)
+                }
+                if isFull { return }
+                if entry.kind == .directory {
+                    hold(entry, sortKey)
+                } else {
+                    try await visit(entry, sortKey: sortKey, in: path, relative: relative)
+                }
+            }
+        }
+        while true {
+            for entry in page.entries {
+                seen += 1
+                let bytes = Array(entry.name.utf8)
+                if let last = run.last, bytes.count >= 240, last.name.utf8.count >= 240,
+                   bytes.prefix(240).elementsEqual(last.name.utf8.prefix(240)) {
+                    run.append(entry)
+                    continue
+                }
+                try await release(run.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) })
+                run = [entry]
+                if isFull { return true }
+            }
+            guard let next = page.nextMarker, !isFull else { break }
+            page = try await share.listNames(path, prefix: namePrefix, marker: next, maxResults: pageSize)
+        }
+        try await release(run.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) })
+        for held in pending {
+            if isFull { return true }
+            try await visit(held.entry, sortKey: held.sortKey, in: path, relative: relative)
+        }
+        if seen == 0, seek == nil, !isBase, namePrefix.isEmpty {
+            // A complete listing found nothing: the directory is empty, an object itself.
+            try await consider(key: relative, path: path, isDirectory: true)
+        }
+        return true
     }
 
     /// Adds the object `key` at `path` (which may roll up into a common prefix) when it is

@@ -221,7 +221,7 @@ public struct NodeInfo: Hashable, Sendable {
     /// The last copy that made this file, until its content changes (see ``CopyInfo``).
     public var copy: CopyInfo? = nil
     /// An opaque ETag a front set when it committed staged content as this file
-    /// (``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:records:)``; S3 keeps its multipart
+    /// (``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:encryption:records:)``; S3 keeps its multipart
     /// ETag here); nil otherwise; cleared whenever the content changes, kept by copies (same content).
     public var objectETag: String? = nil
     /// An opaque checksum of the whole content kept for a front (e.g. S3's
@@ -308,7 +308,7 @@ public struct DirectoryPage: Sendable {
     public var nextMarker: String?
 }
 
-/// An entry of a listing of names (``Share/listNames(_:prefix:marker:maxResults:)``).
+/// An entry of a listing of names (``Share/listNames(_:prefix:marker:from:maxResults:)``).
 public struct DirectoryName: Hashable, Sendable {
     /// The child's name as given when it was created or renamed.
     public var name: String

@@ -10,7 +10,7 @@ extension Share {
     /// the extended state with the file by one small write, unless the file changed meanwhile,
     /// so the next call is one lookup. After in-order writes (Create File, then Put Range from
     /// offset 0 on) the first call therefore reads the file once and the next ones read
-    /// nothing; a streaming upload (``upload(_:from:properties:overwrite:finalize:createParents:)``) hashes
+    /// nothing; a streaming upload (``upload(_:from:properties:overwrite:finalize:createParents:encryption:)``) hashes
     /// while it streams, so its file needs no read at all. Copies and restores carry the state.
     /// A file that keeps changing while it is read is `conditionNotMet` after a few attempts.
     public func contentMD5(_ path: String) async throws -> [UInt8] {

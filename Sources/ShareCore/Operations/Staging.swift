@@ -53,7 +53,7 @@ extension ShareStore {
     /// copied. The MD5 is computed by reading the range. A later change of the source does not
     /// change the staged content.
     ///
-    /// Errors: as ``stage(_:record:key:from:maxSize:payload:)``, plus the source's
+    /// Errors: as ``stage(_:record:key:from:maxSize:payload:encryption:customerKey:)``, plus the source's
     /// `resourceNotFound`, `notAFile`, `shareNotFound`, `snapshotNotFound`, a lease error when
     /// `source` presents a lease id that does not fit, and `invalidRange` for a range past its end.
     public func stageCopy(_ table: RecordTable, record: [UInt8], key: [UInt8], from source: Share, _ path: String,

@@ -7,7 +7,7 @@
 /// staged content keyed by part number. Staged content is durable, holds its chunks like a
 /// file's extents do (so ``ShareStore/check(verifiers:)`` counts it), is invisible in the share
 /// and outside its quota, and goes away with its record (``RecordWriter/delete(_:_:)``) or its
-/// share. ``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:records:)``
+/// share. ``Share/commitStaged(_:record:keys:to:properties:objectETag:createParents:encryption:records:)``
 /// turns it into a file in one transaction, without copying bytes.
 public struct StagedContent: Sendable, Hashable {
     /// The key the front gave it, unique within its record.

@@ -55,6 +55,27 @@ public struct Share: Sendable {
         }
     }
 
+    /// The properties of the items at `paths`, all read in one transaction (a consistent view;
+    /// nil for a path where nothing is), each file's with its content MD5 when it is known
+    /// without reading any content (nil otherwise: ``contentMD5(_:hashingAtMost:)`` computes it).
+    /// For a caller that needs many items at once, such as a listing page's objects.
+    public func infos(_ paths: [String]) async throws -> [(info: NodeInfo, md5: [UInt8]?)?] {
+        let parsed = try paths.map { try SharePath($0) }
+        return try read { view in
+            try parsed.map { p -> (info: NodeInfo, md5: [UInt8]?)? in
+                let node: NodeRecord
+                do {
+                    node = try view.resolve(p)
+                } catch let error as ShareCoreError where [.resourceNotFound, .parentNotFound, .notADirectory].contains(error.code) {
+                    return nil
+                }
+                let kept = node.md5.flatMap { $0.count == node.info.size ? $0 : nil }
+                let empty = node.info.kind == .file && node.info.size == 0
+                return (node.info, kept?.finalize() ?? (empty ? MD5().finalize() : nil))
+            }
+        }
+    }
+
     /// Whether something exists at `path` (the share itself must exist).
     public func exists(_ path: String) async throws -> Bool {
         let p = try SharePath(path)

@@ -8,6 +8,8 @@ struct ListedObject: Sendable {
     let info: NodeInfo
     /// Whether the object is an empty directory (size 0, key ending in `/`).
     let isDirectory: Bool
+    /// The file's content MD5 when the store knew it without reading content (its ETag).
+    var md5: [UInt8]? = nil
 }
 
 /// One page of a bucket listing, in S3 order.
@@ -51,10 +53,11 @@ struct ListingPage: Sendable {
 /// path to it, O(n log n) for a directory of n entries. Either way the walk never reads a
 /// subtree that the prefix, the marker or a rolled-up common prefix excludes, and stops as soon
 /// as the page is full.
-/// Directories are read as names only (`Share.listNames`); the properties are looked up for
-/// the objects the page returns (at most `maxKeys + 1`), so a page reads the directory's
-/// entries but not every entry's node. An object deleted between the two reads is left out,
-/// as if the listing had come after the deletion.
+/// Directories are read as names only (`Share.listNames`); the properties (with the content
+/// MD5 when known, the ETag) of the objects the page returns are read afterwards, all in one
+/// transaction (`Share.infos`), so a page reads the directory's entries but not every entry's
+/// node. An object deleted or replaced between the two reads makes the page walk again; after
+/// three tries it is left out, as if the listing had come after the deletion.
 enum BucketListing {
     /// One page of the bucket rooted at `base` of `share`, in S3 order.
     /// - Parameters:
@@ -78,18 +81,43 @@ enum BucketListing {
             _ = try await share.list(String(baseText), maxResults: 1)
             return ListingPage(objects: [], commonPrefixes: [], isTruncated: false, nextMarker: nil)
         }
-        var walker = Walker(share: share, prefix: Array(prefix.utf8),
-                            delimiter: delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
-                            after: after.map { Array($0.utf8) }, limit: maxKeys + 1)
-        try await walker.walk(directory: String(baseText), relative: [], isBase: true)
+        // The walk finds the page's objects; their properties are then read in one transaction.
+        // An object removed or replaced in between makes the page walk again (a page that left
+        // it out could end short and look complete); after a few tries it is left out.
+        var entries: [Walker.Entry] = []
+        var found: [(info: NodeInfo, md5: [UInt8]?)?] = []
+        for attempt in 1...3 {
+            var walker = Walker(share: share, prefix: Array(prefix.utf8),
+                                delimiter: delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
+                                after: after.map { Array($0.utf8) }, limit: maxKeys + 1)
+            try await walker.walk(directory: String(baseText), relative: [], isBase: true)
+            entries = walker.entries
+            let paths = entries.compactMap { entry -> String? in
+                if case .object(_, let path, _) = entry { return path }
+                return nil
+            }
+            let infos = try await share.infos(paths)
+            var next = 0
+            found = entries.map { entry in
+                guard case .object(_, _, let isDirectory) = entry else { return nil }
+                defer { next += 1 }
+                return infos[next].flatMap { $0.info.isDirectory == isDirectory ? $0 : nil }
+            }
+            let complete = zip(entries, found).allSatisfy { entry, info in
+                if case .object = entry { return info != nil }
+                return true
+            }
+            if complete || attempt == 3 { break }
+        }
 
-        var page = ListingPage(objects: [], commonPrefixes: [], isTruncated: walker.entries.count > maxKeys,
+        var page = ListingPage(objects: [], commonPrefixes: [], isTruncated: entries.count > maxKeys,
                                nextMarker: nil)
-        for entry in walker.entries.prefix(maxKeys) {
+        for (entry, info) in zip(entries, found).prefix(maxKeys) {
             switch entry {
-            case .object(let key, let info, let isDirectory):
+            case .object(let key, _, let isDirectory):
+                guard let info else { continue }  // gone since the walk (third try)
                 let text = String(decoding: key, as: UTF8.self)
-                page.objects.append(ListedObject(key: text, info: info, isDirectory: isDirectory))
+                page.objects.append(ListedObject(key: text, info: info.info, isDirectory: isDirectory, md5: info.md5))
                 page.nextMarker = text
             case .commonPrefix(let bytes):
                 let text = String(decoding: bytes, as: UTF8.self)
@@ -104,7 +132,8 @@ enum BucketListing {
 /// The state of one page's walk. All keys are UTF-8 bytes, compared bytewise.
 private struct Walker {
     enum Entry {
-        case object(key: [UInt8], info: NodeInfo, isDirectory: Bool)
+        /// An object at `path` of the share, its properties read after the walk.
+        case object(key: [UInt8], path: String, isDirectory: Bool)
         case commonPrefix([UInt8])
     }
 
@@ -289,8 +318,7 @@ private struct Walker {
     }
 
     /// Adds the object `key` at `path` (which may roll up into a common prefix) when it is
-    /// listed, with its properties read now; left out when it is gone or no longer of its
-    /// kind (removed or replaced since its directory was read).
+    /// listed; its properties are read for the whole page afterwards.
     mutating func consider(key: [UInt8], path: String, isDirectory: Bool) async throws {
         guard key.starts(with: prefix) else { return }
         if let rolled = commonPrefix(of: key) {
@@ -298,14 +326,7 @@ private struct Walker {
             return
         }
         if let after, !after.lexicographicallyPrecedes(key) { return }
-        let info: NodeInfo
-        do {
-            info = try await share.info(path)
-        } catch let error as ShareCoreError where [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
-            return
-        }
-        guard (info.kind == .directory) == isDirectory else { return }
-        entries.append(.object(key: key, info: info, isDirectory: isDirectory))
+        entries.append(.object(key: key, path: path, isDirectory: isDirectory))
     }
 
     /// The common prefix `key` (which starts with the prefix) rolls up into: `key` up to the end

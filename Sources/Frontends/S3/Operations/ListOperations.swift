@@ -157,6 +157,8 @@ enum ListOperations {
     /// An object's ETag in a listing; a file deleted since it was listed keeps an empty ETag.
     static func etag(_ object: ListedObject, _ bucket: ResolvedBucket) async throws -> String {
         if object.isDirectory { return ObjectHeaders.emptyETag }
+        if let etag = object.info.objectETag { return "\"" + etag + "\"" }
+        if let md5 = object.md5 { return "\"" + ObjectHeaders.hex(md5) + "\"" }
         let path = bucket.base.isEmpty ? object.key : bucket.base + "/" + object.key
         do {
             return try await ObjectHeaders.etag(object.info, share: bucket.share, path: path)

@@ -505,9 +505,36 @@ enum AuthTestSupport {
         ("k=1&k-x=2&k.y=3&k0=4", "k=1&k-x=2&k.y=3&k0=4"),
         ("k=%c3%bc~!*'()&l=a=b&m=a:b/c", "k=%C3%BC~%21%2A%27%28%29&l=a%3Db&m=a%3Ab%2Fc"),
         ("", ""),
+        ("a=%zz&b=100%&c=%4", "a=%25zz&b=100%25&c=%254"),
+        ("&&x=1&&", "x=1"),
+        ("%FF=%fe", "%FF=%FE"),
     ])
     func canonicalQuery(query: String, expected: String) {
         #expect(SigV4.canonicalQuery(query) == expected)
+    }
+
+    @Test("query values are decoded strictly, names matched ignoring case")
+    func queryValues() {
+        let query = SigV4Query("X-Amz-Date=1&x%2Damz-expires=60&a=b+c%2B&bad=%zz+1&bin=%FF&flag&A=second")
+        #expect(query.value("x-amz-date") == "1")
+        #expect(query.value("X-AMZ-EXPIRES") == "60")
+        #expect(query.value("a") == "b c+")
+        // A malformed escape or bytes that are not UTF-8: the text as it came, `+` a space.
+        #expect(query.value("bad") == "%zz 1")
+        #expect(query.value("bin") == "%FF")
+        #expect(query.value("flag") == "")
+        #expect(query.value("A") == "b c+")  // the first of the name, ignoring case
+        #expect(query.value("missing") == nil)
+        #expect(query.contains(anyOf: ["x-amz-expires"]))
+        #expect(!query.contains(anyOf: ["x-amz-signature"]))
+    }
+
+    @Test("an escaped presigned parameter name still counts as credentials")
+    func escapedCredentialName() {
+        let head = T.head(.get, "/bucket/key?X%2DAmz-Signature=abc")
+        #expect(S3Authentication.hasCredentials(head, query: SigV4Query("X%2DAmz-Signature=abc")))
+        let error = T.s3Error { _ = try SigV4.verify(head, secrets: T.exampleSecrets, now: T.exampleDate) }
+        #expect(error?.code == "AuthorizationQueryParametersError")
     }
 
     @Test("timestamps")

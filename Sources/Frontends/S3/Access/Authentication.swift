@@ -18,21 +18,19 @@ struct S3Authentication: Sendable {
     /// anonymous; any credentials present must verify.
     static func authenticate(_ head: HTTPRequest, store: ShareStore, configuration: S3Configuration) throws -> S3Authentication {
         let identities = try S3Identities.load(store, configuration)
-        guard hasCredentials(head) else {
+        let query = SigV4Query(SigV4.splitTarget(head.path ?? "/").query)
+        guard hasCredentials(head, query: query) else {
             return S3Authentication(auth: try anonymousAuth(head), requester: nil, identities: identities)
         }
-        let auth = try SigV4.verify(head, secrets: identities.secrets)
+        let auth = try SigV4.verify(head, query: query, secrets: identities.secrets)
         return S3Authentication(auth: auth, requester: identities.signing(auth.accessKey), identities: identities)
     }
 
-    /// Whether the request carries any credentials (a header or query signature, any version).
-    static func hasCredentials(_ head: HTTPRequest) -> Bool {
+    /// Whether the request carries any credentials (a header or query signature, any version);
+    /// `query` is its query, parameter names decoded as S3 reads them.
+    static func hasCredentials(_ head: HTTPRequest, query: SigV4Query) -> Bool {
         if let header = head.headerFields[values: .authorization].first, !header.isEmpty { return true }
-        let query = SigV4.splitTarget(head.path ?? "/").query
-        let names = query.split(separator: "&").map { item in
-            (item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "").lowercased()
-        }
-        return names.contains { ["x-amz-algorithm", "x-amz-credential", "x-amz-signature", "awsaccesskeyid", "signature"].contains($0) }
+        return query.contains(anyOf: ["x-amz-algorithm", "x-amz-credential", "x-amz-signature", "awsaccesskeyid", "signature"])
     }
 
     /// The stand-in signature of an anonymous request: its `x-amz-content-sha256` (a hash is

@@ -80,24 +80,22 @@ enum SigV4 {
     /// malformed credentials `AuthorizationHeaderMalformed` or
     /// `AuthorizationQueryParametersError`; Signature Version 2 `InvalidRequest`; no
     /// `x-amz-content-sha256` on a header-signed request `InvalidRequest`.
-    static func verify(_ head: HTTPRequest, secrets: [String: String], now: Date = Date()) throws -> SigV4Auth {
-        let (_, rawQuery) = splitTarget(head.path ?? "/")
-        let query = queryParameters(rawQuery)
-        func queryValue(_ name: String) -> String? {
-            let lower = name.lowercased()
-            return query.first { $0.name.lowercased() == lower }?.value
-        }
-        let presignedNames = ["x-amz-algorithm", "x-amz-credential", "x-amz-signature"]
-        let hasPresigned = query.contains { presignedNames.contains($0.name.lowercased()) }
+    ///
+    /// `query` is the request's query when the caller has parsed it already.
+    static func verify(_ head: HTTPRequest, query: SigV4Query? = nil, secrets: [String: String],
+                       now: Date = Date()) throws -> SigV4Auth {
+        let query = query ?? SigV4Query(splitTarget(head.path ?? "/").query)
+        func queryValue(_ name: String) -> String? { query.value(name) }
+        let hasPresigned = query.contains(anyOf: ["x-amz-algorithm", "x-amz-credential", "x-amz-signature"])
         let authorizations = head.headerFields[values: .authorization]
         if let header = authorizations.first, !header.isEmpty {
             if hasPresigned {
                 throw S3Error.invalidArgument(oneMechanism, name: "Authorization", value: header)
             }
-            return try verifyHeader(header, head, secrets: secrets, now: now)
+            return try verifyHeader(header, head, query: query, secrets: secrets, now: now)
         }
         if hasPresigned {
-            return try verifyPresigned(head, query: queryValue, secrets: secrets, now: now)
+            return try verifyPresigned(head, query: query, secrets: secrets, now: now)
         }
         if queryValue("AWSAccessKeyId") != nil, queryValue("Signature") != nil {
             throw S3Error.invalidRequest(version2)
@@ -107,7 +105,8 @@ enum SigV4 {
 
     // MARK: Authorization header
 
-    private static func verifyHeader(_ header: String, _ head: HTTPRequest, secrets: [String: String], now: Date) throws -> SigV4Auth {
+    private static func verifyHeader(_ header: String, _ head: HTTPRequest, query: SigV4Query, secrets: [String: String],
+                                     now: Date) throws -> SigV4Auth {
         let scheme = header.prefix { $0 != " " }
         switch scheme {
         case "AWS4-HMAC-SHA256": break
@@ -161,7 +160,7 @@ enum SigV4 {
         try checkSigned(head, signedHeaders: signedHeaders)
 
         let key = signingKey(secret: secret, date: String(timestamp.prefix(8)), region: region)
-        let canonical = canonicalRequest(head, signedHeaders: signedHeaders, payloadHash: payloadHash)
+        let canonical = canonicalRequest(head, signedHeaders: signedHeaders, payloadHash: payloadHash, query: query)
         let toSign = stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical)
         guard signaturesEqual(signature(key: key, toSign), provided) else {
             throw S3Error.sigV4Mismatch(accessKey: accessKey, stringToSign: toSign, provided: provided, canonicalRequest: canonical)
@@ -172,10 +171,10 @@ enum SigV4 {
 
     // MARK: Presigned URL
 
-    private static func verifyPresigned(_ head: HTTPRequest, query: (String) -> String?, secrets: [String: String],
+    private static func verifyPresigned(_ head: HTTPRequest, query: SigV4Query, secrets: [String: String],
                                         now: Date) throws -> SigV4Auth {
         func parameterError(_ message: String) -> S3Error { S3Error.authorizationQueryParametersError(message) }
-        let values = presignedParameters.map(query)
+        let values = presignedParameters.map(query.value)
         guard values.allSatisfy({ $0 != nil }), let algorithmName = values[0], let credential = values[1],
               let provided = values[2], let timestamp = values[3], let signedList = values[4], let expiresText = values[5]
         else {
@@ -206,7 +205,7 @@ enum SigV4 {
         let payload = try contentHash.map { try payloadMode(checking: $0) } ?? .unsigned
         let key = signingKey(secret: secret, date: String(timestamp.prefix(8)), region: region)
         let canonical = canonicalRequest(head, signedHeaders: signedHeaders, payloadHash: payloadHash,
-                                         excludingQuery: ["x-amz-signature"])
+                                         excludingQuery: ["x-amz-signature"], query: query)
         let toSign = stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical)
         guard signaturesEqual(signature(key: key, toSign), provided) else {
             throw S3Error.sigV4Mismatch(accessKey: accessKey, stringToSign: toSign, provided: provided, canonicalRequest: canonical)
@@ -273,18 +272,6 @@ enum SigV4 {
     }
 
     private static func noDate() -> S3Error { S3Error.accessDenied("AWS authentication requires a valid Date or x-amz-date header") }
-
-    /// Query parameters, names and values decoded (a `+` is a space).
-    private static func queryParameters(_ rawQuery: String) -> [(name: String, value: String)] {
-        rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { item in
-            let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                let text = s.replacingOccurrences(of: "+", with: " ")
-                return RequestTarget.percentDecode(text) ?? text
-            }
-            return (decode(kv[0]), kv.count > 1 ? decode(kv[1]) : "")
-        }
-    }
 
     /// A field name from a constant.
     static func fieldName(_ name: String) -> HTTPField.Name {

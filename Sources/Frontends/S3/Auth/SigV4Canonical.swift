@@ -43,21 +43,9 @@ extension SigV4 {
 
     /// The canonical query string of a raw query (the text after `?`): each parameter decoded
     /// (`+` as a space, as S3 reads it) and encoded again, sorted by name then value, joined by
-    /// `&`; `acl` becomes `acl=`. Parameters whose name equals one of `excluding` (ignoring case)
-    /// are left out (the presigned signature itself).
+    /// `&`; parameters whose lower-cased name is in `excluding` are left out (see ``SigV4Query``).
     static func canonicalQuery(_ rawQuery: String, excluding: Set<String> = []) -> String {
-        var pairs: [(name: String, value: String)] = []
-        for item in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = queryDecode(kv[0])
-            if excluding.contains(String(decoding: name, as: UTF8.self).lowercased()) { continue }
-            let value = kv.count > 1 ? queryDecode(kv[1]) : []
-            pairs.append((uriEncode(name), uriEncode(value)))
-        }
-        pairs.sort { a, b in
-            a.name != b.name ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
-        }
-        return pairs.map { $0.name + "=" + $0.value }.joined(separator: "&")
+        SigV4Query(rawQuery).canonical(excluding: excluding)
     }
 
     /// The value of header `name` (lowercase) as a signature covers it: every field of that name,
@@ -77,12 +65,13 @@ extension SigV4 {
 
     /// The canonical request: method, URI, query, `name:value` lines of the signed headers, the
     /// signed header list and the payload hash, joined by newlines.
+    /// `query` is the request's query when the caller has parsed it already.
     static func canonicalRequest(_ head: HTTPRequest, signedHeaders: [String], payloadHash: String,
-                                 excludingQuery: Set<String> = []) -> String {
+                                 excludingQuery: Set<String> = [], query: SigV4Query? = nil) -> String {
         let (rawPath, rawQuery) = splitTarget(head.path ?? "/")
         var s = head.method.rawValue + "\n"
         s += canonicalURI(rawPath) + "\n"
-        s += canonicalQuery(rawQuery, excluding: excludingQuery) + "\n"
+        s += (query ?? SigV4Query(rawQuery)).canonical(excluding: excludingQuery) + "\n"
         for name in signedHeaders {
             s += name + ":" + (canonicalHeaderValue(name, in: head) ?? "") + "\n"
         }
@@ -293,7 +282,7 @@ extension SigV4 {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    private static func isUnreserved(_ b: UInt8) -> Bool {
+    static func isUnreserved(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
@@ -307,34 +296,6 @@ extension SigV4 {
         out.unicodeScalars.append("%")
         out.unicodeScalars.append(digits[Int(b >> 4)])
         out.unicodeScalars.append(digits[Int(b & 0xF)])
-    }
-
-    /// Decodes a query component: `+` is a space, `%XX` a byte, a stray `%` itself.
-    private static func queryDecode(_ text: Substring) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// Percent-encodes every byte but the unreserved ones.
-    private static func uriEncode(_ bytes: [UInt8]) -> String {
-        var out = ""
-        for b in bytes {
-            if isUnreserved(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { appendEscape(b, to: &out) }
-        }
-        return out
     }
 
     /// Trims spaces and tabs at the ends and makes each inner run of them one space.

@@ -10,11 +10,10 @@ import ShareCore
 
 let accessKey = "devstoreaccount1"
 let secret = "fuzz-secret"
-let service: S3Service = {
-    let store = FuzzStore.open()
-    populate(store)
-    return S3Service(store: store, configuration: S3Configuration(accessKey: accessKey, secretKey: secret))
-}()
+// A new store every 1,000 executions, so that objects the inputs put do not pile up.
+let services = RenewedFront(every: 1_000) { store in
+    S3Service(store: store, configuration: S3Configuration(accessKey: accessKey, secretKey: secret))
+}
 
 @_cdecl("FuzzS3_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
@@ -30,7 +29,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = SigV4.sign(&wire.head, accessKey: accessKey, secret: secret, payloadHash: payload ?? "UNSIGNED-PAYLOAD")
     }
     let request = wire.frontRequest(pieceSize: Int(wire.instructions["piece"] ?? "") ?? 4096)
-    let front = service
+    let front = services.next()
     runBlocking { await drain(await front.respond(to: request)) }
     return 0
 }

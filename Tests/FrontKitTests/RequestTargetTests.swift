@@ -1,0 +1,42 @@
+import Testing
+@testable import FrontKit
+
+/// `RequestTarget`: the path split into decoded segments and the query into decoded pairs,
+/// every front's first step on a request.
+@Suite struct RequestTargetTests {
+    @Test("segments are split at every slash and decoded; an empty first and last one dropped")
+    func segments() throws {
+        let target = try #require(RequestTarget("/acct/share/dir%20one//file%C3%A9.txt/?x=1"))
+        #expect(target.rawPath == "/acct/share/dir%20one//file%C3%A9.txt/")
+        #expect(target.segments == ["acct", "share", "dir one", "", "fileé.txt"])
+        #expect(try #require(RequestTarget("/")).segments == [])
+        #expect(try #require(RequestTarget("")).segments == [])
+        #expect(try #require(RequestTarget("//")).segments == [""])  // one empty segment between the two
+        #expect(try #require(RequestTarget("/a%2Fb")).segments == ["a/b"])
+        #expect(try #require(RequestTarget("/naïve/ü")).segments == ["naïve", "ü"])
+    }
+
+    @Test("query pairs are decoded in order; `+` stays `+`, empty items are skipped")
+    func query() throws {
+        let target = try #require(RequestTarget("/b?comp=list&&prefix=a%2Bb+c&marker=&flag&sig=x%3D%3D=y"))
+        #expect(target.query.map(\.name) == ["comp", "prefix", "marker", "flag", "sig"])
+        #expect(target.query.map(\.value) == ["list", "a+b+c", "", "", "x===y"])
+        #expect(target.value("prefix") == "a+b+c")
+        #expect(target.valueIgnoringCase("COMP") == "list")
+        #expect(target.value("missing") == nil)
+        #expect(try #require(RequestTarget("/b?")).query.isEmpty)
+        #expect(try #require(RequestTarget("/b?a=1?b=2")).value("a") == "1?b=2")
+    }
+
+    @Test("malformed escapes and escapes that are not UTF-8 make the target invalid")
+    func malformed() {
+        #expect(RequestTarget("/a%zz") == nil)
+        #expect(RequestTarget("/a%2") == nil)
+        #expect(RequestTarget("/a%FF") == nil)
+        #expect(RequestTarget("/a?x=%") == nil)
+        #expect(RequestTarget("/a?%C3=1") == nil)
+        #expect(RequestTarget.percentDecode("100%") == nil)
+        #expect(RequestTarget.percentDecode("a%20b") == "a b")
+        #expect(RequestTarget.percentDecode("plain") == "plain")
+    }
+}

@@ -82,4 +82,37 @@ import Testing
         await expectError(.notADirectory) { try await docs.listNames("f1") }
         try await t.finish()
     }
+
+    /// `infos`, which an S3 listing page reads its objects with: the same properties as `info`,
+    /// nil where nothing is (a missing name, a missing directory, a file on the way), MD5s only
+    /// where known, each directory resolved once however many paths it holds.
+    @Test func infosReadManyPathsInOneTransaction() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.createDirectory("a")
+        try await docs.createDirectory("a/b")
+        try await docs.upload("a/one", from: ByteChunks(chunks: [Array("hello".utf8)]))
+        try await docs.upload("a/b/two", from: ByteChunks(chunks: [Array("world".utf8)]))
+        try await docs.createFile("a/sparse", length: 10)
+        try await docs.createFile("top", length: 0)
+        let paths = ["a/one", "a/b/two", "a/missing", "a/b", "nowhere/x", "top/x", "a/sparse", "top", "", "a/b/two", "a/one/x"]
+        let infos = try await docs.infos(paths)
+        #expect(infos.count == paths.count)
+        for (path, found) in zip(paths, infos) {
+            switch path {
+            case "a/missing", "nowhere/x", "top/x", "a/one/x":
+                #expect(found == nil, "\(path)")
+            default:
+                #expect(found?.info == (try await docs.info(path)), "\(path)")
+            }
+        }
+        #expect(infos[0]?.md5 == MD5.digest(Array("hello".utf8)))
+        #expect(infos[1]?.md5 == MD5.digest(Array("world".utf8)))
+        #expect(infos[6]?.md5 == nil)  // zeros nobody wrote: not known without reading
+        #expect(infos[7]?.md5 == MD5().finalize())  // empty
+        #expect(infos[3]?.info.isDirectory == true)
+        await expectError(.invalidName) { try await docs.infos(["a//b"]) }
+        try await t.finish()
+    }
 }

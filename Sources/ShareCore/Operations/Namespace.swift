@@ -62,12 +62,32 @@ public struct Share: Sendable {
     public func infos(_ paths: [String]) async throws -> [(info: NodeInfo, md5: [UInt8]?)?] {
         let parsed = try paths.map { try SharePath($0) }
         return try read { view in
-            try parsed.map { p -> (info: NodeInfo, md5: [UInt8]?)? in
+            // Paths of a listing page share their directories: each directory is resolved once
+            // (its node id, or nil when it is missing or not a directory), not once per path.
+            var directories: [ArraySlice<String>: UInt64?] = [[]: Node.rootId]
+            return try parsed.map { p -> (info: NodeInfo, md5: [UInt8]?)? in
                 let node: NodeRecord
-                do {
-                    node = try view.resolve(p)
-                } catch let error as ShareCoreError where [.resourceNotFound, .parentNotFound, .notADirectory].contains(error.code) {
-                    return nil
+                if let name = p.components.last {
+                    let parentComponents = p.components.dropLast()
+                    let parentId: UInt64?
+                    if let known = directories[parentComponents] {
+                        parentId = known
+                    } else {
+                        do {
+                            let parent = try view.resolve(SharePath.root.appendingAll(parentComponents))
+                            parentId = parent.info.kind == .directory ? parent.info.id : nil
+                        } catch let error as ShareCoreError where [.resourceNotFound, .parentNotFound, .notADirectory].contains(error.code) {
+                            parentId = nil
+                        }
+                        directories[parentComponents] = .some(parentId)
+                    }
+                    guard let parentId, let entry = try view.dirent(parent: parentId, name: name) else { return nil }
+                    guard let found = try view.node(entry.nodeId) else {
+                        throw ShareCoreError(.dataCorrupted, "'\(p)' names node \(entry.nodeId), which is missing")
+                    }
+                    node = found
+                } else {
+                    node = try view.resolve(p)  // the root
                 }
                 let kept = node.md5.flatMap { $0.count == node.info.size ? $0 : nil }
                 let empty = node.info.kind == .file && node.info.size == 0

@@ -115,4 +115,24 @@ import Testing
         await expectError(.invalidName) { try await docs.infos(["a//b"]) }
         try await t.finish()
     }
+
+    /// The in-place ISO 8601 form (a listing formats one per entry): known values, and every
+    /// random time of years 1601 to 9839 reads back as itself.
+    @Test func iso8601MatchesPaddedForm() throws {
+        var values: [Int64] = [0, 1, 9_999_999, 10_000_000, -1, -10_000_000, FileTime.now().ticks]
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<2_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            values.append(Int64(x >> 2) % 2_600_000_000_000_000_000 - 116_444_736_000_000_000)  // 1601 to 9839
+        }
+        for ticks in values {
+            let text = FileTime(ticks: ticks).iso8601
+            let round = try #require(FileTime(iso8601: text), "\(text)")
+            #expect(round.ticks == ticks, "\(text)")
+        }
+        #expect(FileTime(ticks: 0).iso8601 == "1970-01-01T00:00:00.0000000Z")
+        #expect(FileTime(ticks: -116_444_736_000_000_000).iso8601 == "1601-01-01T00:00:00.0000000Z")
+        #expect(FileTime.padded(12_345, 1, 2, secondOfDay: 3_661, fraction: 5) == "12345-01-02T01:01:01.0000005Z")
+        #expect(FileTime(ticks: 17_649_386_291_234_567).iso8601 == "2025-12-05T12:43:49.1234567Z")
+    }
 }

@@ -47,6 +47,32 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
             secondOfDay += 86_400
         }
         let (y, m, d) = CivilCalendar.date(fromDays: day)
+        guard (0...9999).contains(y) else {
+            return FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction)
+        }
+        // Digits written in place (a listing formats a time per entry; the interpolated form
+        // below made a String per field).
+        var out = Array("0000-00-00T00:00:00.0000000Z".utf8)
+        func put(_ value: Int64, _ width: Int, at start: Int) {
+            var v = value
+            for index in stride(from: start + width - 1, through: start, by: -1) {
+                out[index] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            }
+        }
+        put(y, 4, at: 0)
+        put(m, 2, at: 5)
+        put(d, 2, at: 8)
+        put(secondOfDay / 3600, 2, at: 11)
+        put(secondOfDay / 60 % 60, 2, at: 14)
+        put(secondOfDay % 60, 2, at: 17)
+        put(fraction, 7, at: 20)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ISO 8601 text of broken-down fields by string padding (years outside 0-9999, and
+    /// the reference the in-place form is tested against).
+    static func padded(_ y: Int64, _ m: Int64, _ d: Int64, secondOfDay: Int64, fraction: Int64) -> String {
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s

@@ -113,6 +113,15 @@ import Testing
         #expect(infos[7]?.md5 == MD5().finalize())  // empty
         #expect(infos[3]?.info.isDirectory == true)
         await expectError(.invalidName) { try await docs.infos(["a//b"]) }
+        // A parent parsed once, then only each last name checked: bad names still refused.
+        await expectError(.invalidName) { try await docs.infos(["a/one", "a/bad|name"]) }
+        await expectError(.invalidName) { try await docs.infos(["a/one", "a/.."]) }
+        await expectError(.invalidName) { try await docs.infos(["a/one", "a/" + String(repeating: "x", count: 2_100)]) }
+        let deep = (0..<249).map { "d\($0)" }.joined(separator: "/")
+        #expect(try await docs.infos([deep + "/x"]).map { $0 == nil } == [true])
+        await expectError(.invalidName) { try await docs.infos([deep + "/x", deep + "/x/y"]) }
+        await expectError(.invalidName) { try await docs.infos([deep + "/x/y"]) }
+        #expect(try await docs.infos(["/a/one", "a/one/", "a/b/two"]).map { $0?.info.name } == ["one", "one", "two"])
         try await t.finish()
     }
 

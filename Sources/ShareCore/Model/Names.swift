@@ -91,6 +91,20 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible {
 
     private init(trusted: [String]) { components = trusted }
 
+    /// `text` parsed as ``init(_:)`` parses it, when `parent` is already the parsed form of the
+    /// text before its last `/` and `name` the text after it (not empty): only `name` and the
+    /// whole path's length and depth are checked again.
+    init(_ text: String, parent: SharePath, name: String) throws(ShareCoreError) {
+        if text.utf16.count > Names.maxPathLength {
+            throw ShareCoreError(.invalidName, "path '\(text)' is longer than \(Names.maxPathLength) characters")
+        }
+        if parent.components.count + 1 > Names.maxDepth {
+            throw ShareCoreError(.invalidName, "path '\(text)' nests deeper than \(Names.maxDepth) levels")
+        }
+        try Names.validateComponent(name)
+        components = parent.components + [name]
+    }
+
     /// The share's root directory.
     public static let root = SharePath(trusted: [])
 

@@ -60,7 +60,21 @@ public struct Share: Sendable {
     /// without reading any content (nil otherwise: ``contentMD5(_:hashingAtMost:)`` computes it).
     /// For a caller that needs many items at once, such as a listing page's objects.
     public func infos(_ paths: [String]) async throws -> [(info: NodeInfo, md5: [UInt8]?)?] {
-        let parsed = try paths.map { try SharePath($0) }
+        // Paths of a listing page share their directories: each parent is parsed and checked
+        // once, then only each path's last name.
+        var parents: [Substring: SharePath] = [:]
+        let parsed = try paths.map { text throws(ShareCoreError) -> SharePath in
+            guard !text.hasPrefix("/"), !text.hasSuffix("/"), let slash = text.lastIndex(of: "/") else {
+                return try SharePath(text)
+            }
+            let parentText = text[..<slash]
+            if let parent = parents[parentText] {
+                return try SharePath(text, parent: parent, name: String(text[text.index(after: slash)...]))
+            }
+            let path = try SharePath(text)
+            parents[parentText] = path.parent
+            return path
+        }
         return try read { view in
             // Paths of a listing page share their directories: each directory is resolved once
             // (its node id, or nil when it is missing or not a directory), not once per path.

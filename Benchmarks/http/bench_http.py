@@ -720,6 +720,29 @@ def s3_get_against_nginx(work: Path, get: Load, nginx_port: int, count: int) -> 
     return load
 
 
+def http_floor(work: Path, admin_port: int, nginx_port: int) -> Load:
+    """The HTTP stack alone (issue #14): `GET /healthz` on sharecore's admin port, which goes
+    through the same server code as every front (connection guard, metrics, the hop into Swift
+    concurrency) and does almost nothing (one read of the share table, a JSON body of about 80
+    bytes), against nginx serving a 4 KiB static file. Its ratio is the ceiling any request of a
+    front can reach against that baseline."""
+    www = work / "nginx" / "www"
+    www.mkdir(parents=True, exist_ok=True)
+    (www / "floor.bin").write_bytes(pattern(4 * KiB, 7))
+    load = Load("http-floor-healthz", "stack",
+                "`GET /healthz` on the admin port (one read of the share table, a JSON body of about 80 bytes) "
+                "against nginx serving a 4 KiB static file", "GET", 0, "nginx",
+                "nginx: GET of a 4 KiB static file", None, "", check_bytes=False)
+    load.targets["sharecore"] = Target(
+        admin_port, [f"paths={write_lines(work / 'floor-sharecore.paths', ['/healthz'])}"],
+        lambda: expect(admin_port, "GET", "/healthz", {}, b"", {200}, None, "sharecore /healthz"))
+    load.targets["nginx"] = Target(
+        nginx_port, [f"paths={write_lines(work / 'floor-nginx.paths', ['/floor.bin'])}"],
+        lambda: expect(nginx_port, "GET", "/floor.bin", {}, b"", {200}, 4 * KiB, "nginx static 4 KiB GET",
+                       pattern(4 * KiB, 7)))
+    return load
+
+
 LISTING_FILES = 100_000
 LISTING_PAGE = 1_000
 LISTING_DIR = "list-100000"
@@ -1037,6 +1060,11 @@ def render(results: dict) -> str:
          "The same wrk requests against both: presigned (SigV4 query) URLs made by botocore's signer before the "
          "load, path style, bucket `s3-bench`. GETs pick one of the pre-written objects at random; 4 KiB PUTs "
          "each create a new key; 4 MiB PUTs go in turn to 64 keys."),
+        ("stack", "### The HTTP stack alone against nginx (issue #14)",
+         "What a request costs before any front's work: `sharecore serve`'s admin port answers `GET /healthz` "
+         "through the same server code as the fronts (Hummingbird on SwiftNIO, the connection guard, the "
+         "metrics, the hop from the event loop into Swift concurrency and back) and does almost nothing itself. "
+         "Its ratio to nginx is the ceiling for the small-request goals of issue #14 on this HTTP stack."),
         ("S3-nginx", "### S3 small GETs and a listing page against nginx (issue #14)",
          "The S3 requests are the presigned ones of the S3 table. nginx serves the same 4 KiB objects as static "
          "files (`sendfile`), one file per object, picked at random like the keys. For the listing, "
@@ -1198,7 +1226,7 @@ def without_bin(arguments: list[str]) -> list[str]:
 
 ALL_LOADS = ("filerest-get-4KiB-random", "filerest-get-4MiB-sequential", "filerest-put-range-4MiB",
              "s3-put-4KiB", "s3-get-4KiB", "s3-get-4KiB-nginx", "s3-put-4MiB", "s3-get-4MiB",
-             "s3-list-page-1000-of-100000", "scaling")
+             "s3-list-page-1000-of-100000", "http-floor-healthz", "scaling")
 # The scaling table (issue #14): these loads again, at each of --scale-connections.
 SCALING_LOADS = ("filerest-get-4KiB-random", "s3-get-4KiB-nginx", "s3-put-4KiB")
 
@@ -1275,11 +1303,12 @@ def main() -> int:
                                 "scale_rounds": args.scale_rounds})
     failed = False
     try:
-        file_port, s3_port, nginx_port, moto_port = free_ports(4)
-        ports = {"file": file_port, "s3": s3_port, "nginx": nginx_port, "moto": moto_port}
+        file_port, s3_port, nginx_port, moto_port, admin_port = free_ports(5)
+        ports = {"file": file_port, "s3": s3_port, "nginx": nginx_port, "moto": moto_port, "admin": admin_port}
         sharecore = processes.start("sharecore", [args.bin, "serve", "--data", str(work / "data"), "--durability",
                                                   args.durability, "--file-port", str(file_port), "--s3-port",
-                                                  str(s3_port), "--log-level", "error"], work / "sharecore.log")
+                                                  str(s3_port), "--admin-port", str(admin_port), "--log-level",
+                                                  "error"], work / "sharecore.log")
         config = nginx_config(work, nginx_port)
         nginx = processes.start("nginx", ["nginx", "-p", str(work / "nginx"), "-c", str(config), "-e",
                                            str(work / "nginx" / "error.log")], work / "nginx.log")
@@ -1306,6 +1335,8 @@ def main() -> int:
             loads += prepare_filerest(args, work, ports)
         if not only or any(name.startswith("s3-") and name != "s3-list-page-1000-of-100000" for name in wanted):
             loads += s3_loads(args, work, signers, clients, ports["nginx"])
+        if not only or "http-floor-healthz" in wanted:
+            loads.append(http_floor(work, ports["admin"], ports["nginx"]))
         for load in loads:
             if only and load.name not in only:
                 continue

@@ -10,8 +10,9 @@ import ShareCore
 
 let accessKey = "devstoreaccount1"
 let secret = "fuzz-secret"
-// A new store every 1,000 executions, so that objects the inputs put do not pile up.
-let services = RenewedFront(every: 1_000) { store in
+// A new store every 100 executions, so that what the inputs put (objects, deep trees of
+// folders that later listings walk) does not pile up.
+let services = RenewedFront(every: 100) { store in
     S3Service(store: store, configuration: S3Configuration(accessKey: accessKey, secretKey: secret))
 }
 

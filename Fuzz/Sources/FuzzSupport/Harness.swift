@@ -78,7 +78,9 @@ public enum FuzzStore {
 /// `interval` executions. With one store for a whole run, what earlier inputs created
 /// (objects, uploads, versions) piles up: late in a run of 10⁶ executions every listing read
 /// thousands of objects and FuzzS3 fell from about 450 to under 100 executions a second. A
-/// bounded store also keeps what an input does closer to what replaying it alone does.
+/// bounded store also keeps what an input does closer to what replaying it alone does. (Every
+/// 1,000 was not enough for FuzzS3: one PUT of a key 250 folders deep makes every later
+/// listing in the window walk that tree, and the run slowed to 100 executions a second.)
 public final class RenewedFront<Front>: @unchecked Sendable {
     private let interval: Int
     private let make: (ShareStore) -> Front

@@ -457,6 +457,10 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
             ("sv=2026-10-06&sr=s&sp=r&" + sig, "se is mandatory. Cannot be empty"),
             ("sv=2026-10-06&sr=s&sp=r&se=2099-01-01&si=&" + sig, "si is optional but cannot be empty"),
             ("sr=s&sp=r&se=2099-01-01&" + sig, "sv is mandatory. Cannot be empty"),
+            // Blank is what Foundation's .whitespaces trims: spaces (any Zs) and tabs.
+            ("sv=2026-10-06&sr=s&sp=%20%09&se=2099-01-01&" + sig, "sp is mandatory. Cannot be empty"),
+            ("sv=2026-10-06&sr=s&sp=r&se=%C2%A0%E2%80%83&" + sig, "se is mandatory. Cannot be empty"),
+            ("sv=2026-10-06&sr=s&sp=r&se=2099-01-01&si=%20&" + sig, "si is optional but cannot be empty"),
         ]
         for (token, detail) in cases {
             let reply = try await h.send(.get, "docs/b.txt?" + token, sign: false)

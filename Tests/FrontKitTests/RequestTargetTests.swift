@@ -39,4 +39,20 @@ import Testing
         #expect(RequestTarget.percentDecode("a%20b") == "a b")
         #expect(RequestTarget.percentDecode("plain") == "plain")
     }
+
+    @Test("names compared ignoring case, ASCII without a copy, others as lowercased() does")
+    func ignoringCase() throws {
+        #expect(RequestTarget.lowercased("SiG", equals: "sig"))
+        #expect(RequestTarget.lowercased("sig", equals: "sig"))
+        #expect(!RequestTarget.lowercased("sigs", equals: "sig"))
+        #expect(!RequestTarget.lowercased("SIF", equals: "sig"))
+        #expect(!RequestTarget.lowercased("[", equals: "{"))  // not letters: no case
+        #expect(RequestTarget.lowercased("ÉTÉ", equals: "été"))
+        #expect(RequestTarget.lowercased("\u{212A}ey", equals: "key"))  // Kelvin sign, as lowercased()
+        let target = try #require(RequestTarget("/x?SV=2020&Sig=abc&%C3%89t%C3%A9=1"))
+        #expect(target.valueIgnoringCase("sv") == "2020")
+        #expect(target.valueIgnoringCase("SIG") == "abc")
+        #expect(target.valueIgnoringCase("été") == "1")
+        #expect(target.valueIgnoringCase("se") == nil)
+    }
 }

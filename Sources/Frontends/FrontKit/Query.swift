@@ -55,7 +55,17 @@ public struct RequestTarget: Sendable {
     /// The first value of query parameter `name`, compared ignoring case.
     public func valueIgnoringCase(_ name: String) -> String? {
         let lower = name.lowercased()
-        return query.first { $0.name.lowercased() == lower }?.value
+        return query.first { RequestTarget.lowercased($0.name, equals: lower) }?.value
+    }
+
+    /// Whether `text.lowercased() == lowered`, without making the lower-cased copy when `text`
+    /// is ASCII (a SAS check looks up each of its parameters among all of the query's).
+    static func lowercased(_ text: String, equals lowered: String) -> Bool {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() == lowered }
+        guard text.utf8.count == lowered.utf8.count else { return false }
+        return zip(text.utf8, lowered.utf8).allSatisfy { byte, other in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == other
+        }
     }
 
     /// Decodes `%XX` escapes as UTF-8; nil when malformed.

@@ -145,9 +145,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            return handler
+            ServerLogHandler(label: label, level: Logger.Level(rawValue: logLevel) ?? .info)
         }
         let logger = Logger(label: "sharecore")
         let tls = try tlsConfiguration()

@@ -102,11 +102,14 @@ struct FrontResponder: HTTPResponder {
 
     /// The request id a front put in its response (each protocol names its own header).
     static func requestId(_ fields: HTTPFields) -> String? {
-        for name in ["x-ms-request-id", "x-amz-request-id", "x-request-id"] {
-            if let field = HTTPField.Name(name), let value = fields[field] { return value }
+        for name in requestIdFields {
+            if let value = fields[name] { return value }
         }
         return nil
     }
+
+    /// The fields a front puts its request id in (names parsed once).
+    private static let requestIdFields = ["x-ms-request-id", "x-amz-request-id", "x-request-id"].compactMap { HTTPField.Name($0) }
 
     static func body(_ body: FrontKit.ResponseBody, sent: CoreMetrics.Counter,
                      failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {

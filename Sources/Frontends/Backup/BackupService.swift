@@ -51,7 +51,7 @@ public struct BackupService: HTTPFront {
     static let maxBody = 1 << 20
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.uuid()
         let fields = request.head.headerFields
         let clientRequestId = fields[.msClientRequestId]
         let correlation = fields[.msCorrelationRequestId] ?? requestId

@@ -54,7 +54,7 @@ public struct FileRESTService: HTTPFront {
     static let defaultPermissionKey = ShareStore.permissionKey(defaultPermission)
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.uuid()
         // Every line logged for this request carries its id (the x-ms-request-id the client sees).
         var logger = logger
         logger[metadataKey: "request-id"] = "\(requestId)"

@@ -47,7 +47,7 @@ public struct IISFilesService: HTTPFront {
         let method = request.head.method
         // IIS sends no request id of its own: this one is for correlating logs and answers
         // (`X-Request-Id`); every line logged for the request carries it.
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.uuid()
         var logger = logger
         logger[metadataKey: "request-id"] = "\(requestId)"
         var response: FrontResponse

@@ -79,9 +79,9 @@ struct Checker {
                 chunkLengths[id] = layout.length
                 var from = 0
                 while from < layout.length, let bad = layout.firstBadBlock(from, layout.length) {
-                    problems.append("chunk \(id): checksum mismatch in block \(bad) (bytes \(bad * Chunks.blockSize)...)")
-                    corruptChunks[id, default: []].append(bad * Chunks.blockSize..<(bad + 1) * Chunks.blockSize)
-                    from = (bad + 1) * Chunks.blockSize
+                    problems.append("chunk \(id): checksum mismatch in block \(bad) (bytes \(bad * layout.blockSize)...)")
+                    corruptChunks[id, default: []].append(bad * layout.blockSize..<(bad + 1) * layout.blockSize)
+                    from = (bad + 1) * layout.blockSize
                 }
             } catch let error as ShareCoreError {
                 problems.append("chunk \(id): \(error.message)")

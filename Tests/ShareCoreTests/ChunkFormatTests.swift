@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import ShareCore
+
+/// The chunk value formats: what the store writes (version 3, a checksum per 16 KiB block), and
+/// what stores written before it hold (version 1, per 64 KiB block), which must keep reading,
+/// verifying and passing `check` exactly as before.
+@Suite struct ChunkFormatTests {
+    /// Every chunk value in the store, by key.
+    private func chunkValues(_ store: ShareStore) async throws -> [([UInt8], [UInt8])] {
+        try await store.write { txn in
+            var values: [([UInt8], [UInt8])] = []
+            try txn.scan(.chunks, prefix: []) { k, v in
+                values.append((Array(k), Array(v)))
+                return true
+            }
+            return values
+        }
+    }
+
+    private func u32(_ bytes: [UInt8], _ at: Int) -> Int {
+        Int(bytes[at..<(at + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+    }
+
+    @Test func theStoreWritesVersion3WithAChecksumPer16KiB() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        let data = pattern(200_000, seed: 7)
+        try await docs.createFile("f", length: UInt64(data.count))
+        try await docs.write("f", at: 0, data)
+        let values = try await chunkValues(t.store)
+        #expect(values.count == 1)
+        let value = try #require(values.first?.1)
+        #expect(u32(value, 0) == 3)
+        #expect(u32(value, 4) == 200_000)
+        #expect(u32(value, 8) == 13)  // ceil(200,000 / 16,384)
+        let expectedCount = 12 + 13 * 8 + 200_000
+        #expect(value.count == expectedCount)
+        // The last block (bytes 196,608..<200,000) is short; its checksum is of those bytes.
+        let last = Array(value[(12 + 12 * 8)..<(12 + 13 * 8)]).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(last == XXH3.hash(Array(data[196_608...])))
+        #expect(try await docs.read("f") == data)
+        try await t.finish()
+    }
+
+    /// Rewrites every chunk of the store as a version 1 value (a checksum per 64 KiB block), as
+    /// a store written before version 3 holds it.
+    private func rewriteAsVersion1(_ store: ShareStore) async throws {
+        for (key, value) in try await chunkValues(store) {
+            let length = u32(value, 4)
+            let data = Array(value[(value.count - length)...])
+            let blocks = (length + 65_535) / 65_536
+            var old: [UInt8] = []
+            for field in [UInt32(1), UInt32(length), UInt32(blocks)] { withUnsafeBytes(of: field.bigEndian) { old += $0 } }
+            for b in 0..<blocks {
+                let hash = XXH3.hash(Array(data[(b * 65_536)..<min(length, (b + 1) * 65_536)]))
+                withUnsafeBytes(of: hash.bigEndian) { old += $0 }
+            }
+            old += data
+            let rewritten = old
+            try await store.write { txn in try txn.put(.chunks, key, rewritten) }
+        }
+    }
+
+    @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        let data = pattern(200_000, seed: 8)
+        try await docs.createFile("f", length: UInt64(data.count))
+        try await docs.write("f", at: 0, data)
+        try await rewriteAsVersion1(t.store)
+        let value = try #require(try await chunkValues(t.store).first?.1)
+        #expect(u32(value, 0) == 1 && u32(value, 8) == 4)
+
+        let store = try await t.reopen()
+        let reopened = store.share("docs")
+        #expect(try await reopened.read("f") == data)
+        #expect(try await reopened.read("f", range: 65_000..<70_000) == Array(data[65_000..<70_000]))
+        #expect(try await store.check().problems == [])
+        // A later write next to it stores a new chunk (version 3) beside the old one; both read.
+        let more = pattern(5_000, seed: 9)
+        try await reopened.write("f", at: 100_000, more)
+        var expected = data
+        expected.replaceSubrange(100_000..<105_000, with: more)
+        #expect(try await reopened.read("f") == expected)
+        #expect(try await store.check().problems == [])
+
+        // A damaged byte in a version 1 chunk is found at its 64 KiB block, by reads and check.
+        try await store.write { txn in
+            var key: [UInt8] = []
+            var old: [UInt8] = []
+            try txn.scan(.chunks, prefix: []) { k, v in
+                guard v.count > 4, v[3] == 1 else { return true }
+                key = Array(k)
+                old = Array(v)
+                return false
+            }
+            #expect(!old.isEmpty)
+            old[12 + 4 * 8 + 70_000] ^= 0xFF  // data byte 70,000: the second 64 KiB block
+            try txn.put(.chunks, key, old)
+        }
+        await expectError(.dataCorrupted) { try await reopened.read("f", range: 130_000..<130_001) }
+        #expect(try await reopened.read("f", range: 0..<65_536) == Array(data[0..<65_536]))
+        #expect(try await reopened.read("f", range: 131_072..<140_000) == Array(data[131_072..<140_000]))
+        let problems = try await store.check().problems
+        #expect(problems.contains { $0.contains("checksum mismatch in block 1 (bytes 65536...)") }, "\(problems)")
+        // The file uses the damaged block around the bytes written later.
+        #expect(problems.contains { $0.hasSuffix("its bytes 65536..<100000 fail their checksum") }, "\(problems)")
+        #expect(problems.contains { $0.hasSuffix("its bytes 105000..<131072 fail their checksum") }, "\(problems)")
+        await store.close()
+        try? FileManager.default.removeItem(atPath: t.path)
+    }
+
+    @Test func aMalformedHeaderIsRefused() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.createFile("f", length: 40_000)
+        try await docs.write("f", at: 0, pattern(40_000, seed: 10))
+        let (key, value) = try #require(try await chunkValues(t.store).first)
+        // Version 3 with version 1's block count (1 block of 64 KiB, not 3 of 16 KiB).
+        var wrong = value
+        wrong[11] = 1
+        wrong.removeSubrange(20..<36)
+        let malformed = wrong
+        try await t.store.write { txn in try txn.put(.chunks, key, malformed) }
+        await expectError(.dataCorrupted) { try await docs.read("f") }
+        #expect(try await t.store.check().problems.contains { $0.contains("malformed header") })
+        // An unknown version.
+        var unknown = value
+        unknown[3] = 4
+        let unknownVersion = unknown
+        try await t.store.write { txn in try txn.put(.chunks, key, unknownVersion) }
+        await expectError(.dataCorrupted) { try await docs.read("f") }
+        await t.store.close()
+        try? FileManager.default.removeItem(atPath: t.path)
+    }
+}

@@ -54,6 +54,8 @@ public final class ShareStore: Sendable {
     let options: StoreOptions
     /// The key content under ``ContentEncryption/storeKey`` is sealed with.
     let contentKey: StoreKey
+    /// What reads decoded from the last committed state (share records, resolved files).
+    let readMemo = ReadMemo()
     var extentSize: UInt64 { UInt64(options.extentSize) }
 
     private init(path: String, env: LMDBEnvironment, state: WriterState, options: StoreOptions, contentKey: StoreKey) {
@@ -162,18 +164,27 @@ public final class ShareStore: Sendable {
 
     /// A view of `share` (live, or at `snapshot`) inside `txn`, reading sealed content with the
     /// store's key and `customer`.
+    /// In a read-only transaction the share record (and snapshot) it is built from come from
+    /// ``readMemo`` when an earlier read of the same state decoded them.
     func view(_ txn: ReadTxn, share name: String, snapshot: String?, customer: CustomerKey? = nil) throws -> View {
-        let record = try loadShare(txn, name)
-        guard let snapshot else {
-            return View(txn: txn, share: record, epoch: record.liveEpoch, snapshot: nil, extentSize: extentSize,
-                        keys: keys(customer))
+        let key = ReadMemo.ViewKey(share: name, snapshot: snapshot)
+        if let known = readMemo.view(key, in: txn) {
+            return View(txn: txn, share: known.share, epoch: known.epoch, snapshot: snapshot, extentSize: extentSize,
+                        keys: keys(customer), memo: readMemo)
         }
-        let snap = try loadSnapshot(txn, share: record, name: snapshot)
-        var props = snap.share
-        props.id = record.id
-        props.caseSensitive = record.caseSensitive
-        return View(txn: txn, share: props, epoch: snap.epoch, snapshot: snapshot, extentSize: extentSize,
-                    keys: keys(customer))
+        let record = try loadShare(txn, name)
+        var props = record
+        var epoch = record.liveEpoch
+        if let snapshot {
+            let snap = try loadSnapshot(txn, share: record, name: snapshot)
+            props = snap.share
+            props.id = record.id
+            props.caseSensitive = record.caseSensitive
+            epoch = snap.epoch
+        }
+        readMemo.remember(ReadMemo.ViewValue(share: props, epoch: epoch), for: key, in: txn)
+        return View(txn: txn, share: props, epoch: epoch, snapshot: snapshot, extentSize: extentSize,
+                    keys: keys(customer), memo: readMemo)
     }
 
     /// Runs `body` against a read view on the calling thread.

@@ -22,6 +22,8 @@ struct View {
     let extentSize: UInt64
     /// The keys its reads of sealed content use.
     var keys = ContentKeys.none
+    /// Where a read view remembers the files its paths resolve to (nil: nothing is remembered).
+    var memo: ReadMemo?
 
     var shareId: UInt64 { share.id }
 
@@ -54,6 +56,30 @@ struct View {
     /// missing, `notADirectory` when a file stands on the way, `resourceNotFound` when the
     /// last component is missing.
     func resolve(_ path: SharePath) throws -> NodeRecord {
+        let id = try resolveId(path)
+        guard let node = try node(id) else {
+            throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(id), which is missing")
+        }
+        return node
+    }
+
+    /// Resolves `path` to the properties of a file, without decoding its saved MD5 state (what
+    /// a read needs). Errors as ``resolve(_:)``, and `notAFile` for a directory.
+    /// A read view remembers the answer in its ``memo`` for later reads of the same state.
+    func resolveFileInfo(_ path: SharePath) throws -> NodeInfo {
+        let key = ReadMemo.FileKey(share: shareId, epoch: epoch, path: path)
+        if let memo, let known = memo.file(key, in: txn) { return known }
+        let id = try resolveId(path)
+        guard let info = try nodeInfo(id) else {
+            throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(id), which is missing")
+        }
+        guard info.kind == .file else { throw ShareCoreError(.notAFile, "'\(path)' is a directory, not a file") }
+        memo?.remember(info, for: key, in: txn)
+        return info
+    }
+
+    /// The id of the node at `path`, with ``resolve(_:)``'s errors.
+    private func resolveId(_ path: SharePath) throws -> UInt64 {
         var current = Node.rootId
         for (i, component) in path.components.enumerated() {
             guard let entry = try dirent(parent: current, name: component) else {
@@ -67,10 +93,7 @@ struct View {
             }
             current = entry.nodeId
         }
-        guard let node = try node(current) else {
-            throw ShareCoreError(.dataCorrupted, "'\(path)' names node \(current), which is missing")
-        }
-        return node
+        return current
     }
 
     /// Resolves `path`, requiring a file.

@@ -154,10 +154,10 @@ extension Share {
         }
         let leaseId = self.leaseId
         return try read { view in
-            let node = try view.resolveFile(p)
-            if leaseId != nil { try LeaseMachine.authorize(node.info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
-            try Share.checkWithin(range, size: node.info.size, path: p)
-            return try view.readBytes(node: node.info.id, range)
+            let info = try view.resolveFileInfo(p)
+            if leaseId != nil { try LeaseMachine.authorize(info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
+            try Share.checkWithin(range, size: info.size, path: p)
+            return try view.readBytes(node: info.id, range)
         }
     }
 
@@ -170,10 +170,10 @@ extension Share {
             throw ShareCoreError(.invalidRange, "a read of \(range.count) bytes is over the \(Share.maxReadBytes)-byte limit per call")
         }
         return try read { view in
-            guard let node = try view.node(fileId), node.info.kind == .file else {
+            guard let info = try view.nodeInfo(fileId), info.kind == .file else {
                 throw ShareCoreError(.resourceNotFound, "file \(fileId) does not exist in share '\(view.share.name)'")
             }
-            try Share.checkWithin(range, size: node.info.size, path: SharePath.root.appending(node.info.name))
+            try Share.checkWithin(range, size: info.size, path: SharePath.root.appending(info.name))
             return try view.readBytes(node: fileId, range)
         }
     }

@@ -12,6 +12,10 @@ struct ReadTxn {
 
     func dbi(_ table: Table) -> MDB_dbi { dbis[table.rawValue] }
 
+    /// The id of the commit whose state a read-only transaction reads (`mdb_txn_id`): two read
+    /// transactions with the same id read the same state.
+    var snapshotId: Int { Int(mdb_txn_id(raw)) }
+
     /// The longest key LMDB stores (`mdb_env_get_maxkeysize` of the default build).
     static let maxKeyBytes = 511
 

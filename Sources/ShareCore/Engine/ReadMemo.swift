@@ -1,0 +1,91 @@
+import Synchronization
+
+/// What reads decode from one committed state of the store, remembered until a write commits:
+/// the share records views are built from and the files that paths resolve to.
+///
+/// Every read-only LMDB transaction reads the state of one commit, named by its transaction id
+/// (`mdb_txn_id`, ``ReadTxn/snapshotId``), which only grows within a process. A read whose id is
+/// the memo's reads exactly the state the memo was filled from, so what the memo holds is what
+/// the read would find and decode again; the first read of a newer state empties it. So a run of
+/// reads with no write between them (a read-mostly workload, a download in pieces) loads each
+/// share record and resolves each path once, while any write makes the next read start afresh.
+/// Writes never use it (a write transaction sees its own uncommitted changes). At most
+/// ``limit`` entries of each kind are kept; past that the memo starts again empty.
+final class ReadMemo: Sendable {
+    /// A view's share and snapshot name.
+    struct ViewKey: Hashable, Sendable {
+        let share: String
+        let snapshot: String?
+    }
+
+    /// What a view is built from: the share as the view sees it, and its epoch.
+    struct ViewValue: Sendable {
+        let share: ShareRecord
+        let epoch: UInt64
+    }
+
+    /// A path as resolved in one view of one share.
+    struct FileKey: Hashable, Sendable {
+        let share: UInt64
+        let epoch: UInt64
+        let path: SharePath
+    }
+
+    private struct State: Sendable {
+        var snapshotId = 0
+        var views: [ViewKey: ViewValue] = [:]
+        var files: [FileKey: NodeInfo] = [:]
+
+        /// Forgets everything when `id` names a newer state; false when `id` is older than the
+        /// memo's (a read that began before the last one filled it), which must not use it.
+        mutating func align(_ id: Int) -> Bool {
+            if id > snapshotId {
+                snapshotId = id
+                views.removeAll(keepingCapacity: true)
+                files.removeAll(keepingCapacity: true)
+            }
+            return id == snapshotId
+        }
+    }
+
+    /// The most views and the most files remembered.
+    static let limit = 1024
+
+    private let state = Mutex(State())
+
+    /// The view remembered for `key` in the state `txn` reads, if any.
+    func view(_ key: ViewKey, in txn: ReadTxn) -> ViewValue? {
+        guard txn.isReadOnly else { return nil }
+        let id = txn.snapshotId
+        return state.withLock { $0.align(id) ? $0.views[key] : nil }
+    }
+
+    /// Remembers `value` for `key` in the state `txn` reads.
+    func remember(_ value: ViewValue, for key: ViewKey, in txn: ReadTxn) {
+        guard txn.isReadOnly else { return }
+        let id = txn.snapshotId
+        state.withLock {
+            guard $0.align(id) else { return }
+            if $0.views.count >= Self.limit { $0.views.removeAll(keepingCapacity: true) }
+            $0.views[key] = value
+        }
+    }
+
+    /// The file remembered for `key` in the state `txn` reads, if any.
+    func file(_ key: FileKey, in txn: ReadTxn) -> NodeInfo? {
+        guard txn.isReadOnly else { return nil }
+        let id = txn.snapshotId
+        return state.withLock { $0.align(id) ? $0.files[key] : nil }
+    }
+
+    /// Remembers that `key` resolves to the file `info` in the state `txn` reads.
+    func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) {
+        guard txn.isReadOnly else { return }
+        let id = txn.snapshotId
+        state.withLock {
+            guard $0.align(id) else { return }
+            if $0.files.count >= Self.limit { $0.files.removeAll(keepingCapacity: true) }
+            $0.files[key] = info
+        }
+    }
+}

@@ -115,7 +115,7 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
         try await h.finish()
     }
 
-    @Test func largeFilesStreamInChunksOfAtMostFourMiB() async throws {
+    @Test func largeFilesStreamInPiecesOf128KiB() async throws {
         let content = (0..<(9 * MiB + 5)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let h = try await setUp(Array(content.prefix(4 * MiB)))
         let share = h.store.share("docs")
@@ -138,7 +138,7 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
         var collected: [UInt8] = []
         var pieces = 0
         while let piece = try await iterator.next() {
-            #expect(piece.count <= 4 * MiB)
+            #expect(piece.count <= ResponseBody.streamPieceBytes)
             collected += piece
             pieces += 1
             if pieces == 1 {
@@ -148,7 +148,9 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
                 try await share.createFile("f", length: UInt64(content.count))
             }
         }
-        #expect(pieces == 3)
+        // 9 MiB + 4 bytes in 128 KiB pieces: 72 whole ones and the last 4 bytes.
+        #expect(ResponseBody.streamPieceBytes == 128 * 1024)
+        #expect(pieces == 73)
         #expect(collected == Array(content.dropFirst()))
         try await h.finish()
     }

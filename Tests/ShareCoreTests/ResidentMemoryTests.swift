@@ -44,6 +44,15 @@ private func mappedResidentBytes(of file: String) -> Int? {
         // 48 MiB were read; had the pages stayed mapped, the mapping would have grown by that much.
         #expect(after - before < 8 << 20, "the map grew by \(after - before) bytes while reading \(total) bytes")
 
+        // So do the 128 KiB pieces the servers stream downloads in.
+        let streamed = 128 << 10
+        for at in stride(from: 0, to: total, by: streamed) {
+            let bytes = try await share.read("f", range: UInt64(at)..<UInt64(at + streamed))
+            #expect(bytes.first == UInt8(at / piece + 1) && bytes.last == bytes.first)
+        }
+        let afterPieces = try #require(mappedResidentBytes(of: dataFile))
+        #expect(afterPieces - before < 8 << 20, "the map grew by \(afterPieces - before) bytes while reading \(total) bytes in 128 KiB pieces")
+
         // Reading again works (the pages come back from the page cache).
         #expect(try await share.read("f", range: 0..<UInt64(piece)) == pieces[0])
         #expect(try await share.read("f", range: 100..<200) == Array(pieces[0][100..<200]))

@@ -1,12 +1,21 @@
 import ShareCore
 
 extension ResponseBody {
+    /// The bytes a streamed file body reads from the engine at a time (128 KiB).
+    ///
+    /// Below the mmap threshold `sharecore serve` fixes for glibc (256 KiB, the memory bound of
+    /// issue #10), so a piece and the server's copy of it come from the heap, whose pages stay
+    /// mapped from one piece (and one request) to the next. With 4 MiB pieces every buffer was
+    /// a fresh `mmap` that the kernel zeroed page by page on first touch, and those page faults
+    /// were 56% of a 4 MiB GET's time. Smaller pieces also hold less memory per download.
+    public static let streamPieceBytes = 128 << 10
+
     /// Bytes `span` of file `fileId` of `share`, read from the engine in pieces of at most
-    /// `pieceBytes` (4 MiB) only as the client pulls them, so memory stays flat whatever the size.
+    /// `pieceBytes` only as the client pulls them, so memory stays flat whatever the size.
     /// Reading by id keeps every piece on the same file even if its path is renamed or replaced
     /// during the download.
     public static func fileContent(_ share: Share, fileId: UInt64, span: Range<UInt64>,
-                                   pieceBytes: Int = ShareStore.maxRangeBytes) -> ResponseBody {
+                                   pieceBytes: Int = streamPieceBytes) -> ResponseBody {
         .stream(length: Int(span.count), chunks: ResponseChunks {
             var next = span.lowerBound
             return ResponseChunks.Iterator {
@@ -19,16 +28,15 @@ extension ResponseBody {
         })
     }
 
-    /// Like ``fileContent(_:fileId:span:pieceBytes:)``, but reads the first piece (at most
-    /// `firstPieceBytes`) before it returns, so that stored data failing its checksum there is
+    /// Like ``fileContent(_:fileId:span:pieceBytes:)``, but reads the first piece before it
+    /// returns, so that stored data failing its checksum there is
     /// thrown before any status line is sent: a small damaged file gets an error response in
     /// the protocol's format instead of a 200 cut short. A failure further on can only end the
     /// connection (the status is out by then). Every `dataCorrupted` error is rethrown naming
     /// the share, `path` and the offset read.
     public static func verifiedFileContent(_ share: Share, fileId: UInt64, path: String, span: Range<UInt64>,
-                                           firstPieceBytes: Int = 256 << 10,
-                                           pieceBytes: Int = ShareStore.maxRangeBytes) async throws -> ResponseBody {
-        let firstEnd = min(span.upperBound, span.lowerBound + UInt64(firstPieceBytes))
+                                           pieceBytes: Int = streamPieceBytes) async throws -> ResponseBody {
+        let firstEnd = min(span.upperBound, span.lowerBound + UInt64(pieceBytes))
         let first = try await piece(share, fileId: fileId, path: path, span.lowerBound..<firstEnd)
         return .stream(length: Int(span.count), chunks: ResponseChunks {
             var pending: [UInt8]? = first.isEmpty ? nil : first

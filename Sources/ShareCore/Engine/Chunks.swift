@@ -281,8 +281,10 @@ enum Chunks {
         if count >= releaseThreshold, txn.isReadOnly { releaseMappedPages(start, count) }
     }
 
-    /// Reads at least this large drop the mapped pages they touched afterwards.
-    static let releaseThreshold = 1 << 20
+    /// Reads at least this large drop the mapped pages they touched afterwards: 64 KiB, so that
+    /// the servers' streamed downloads, read 128 KiB at a time, drop theirs too (a run of a
+    /// fragmented file may give a piece in two parts).
+    static let releaseThreshold = 64 << 10
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Tells the kernel this process no longer needs the mapped pages of `[start, start+count)`.

@@ -46,7 +46,7 @@ enum DataOperations {
             response.head.headerFields.set("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())
             response.body = .bytes(bytes)
         } else if !span.isEmpty {
-            response.body = try await .verifiedFileContent(share, fileId: info.id, path: path, span: span, pieceBytes: chunkBytes)
+            response.body = try await .verifiedFileContent(share, fileId: info.id, path: path, span: span)
         }
         if structured {
             response.body = StructuredMessage.encode(response.body, contentLength: UInt64(span.count))
@@ -67,11 +67,11 @@ enum DataOperations {
         return requested.clipped(to: size)
     }
 
-    /// A response body reading `span` of file `fileId` at most ``chunkBytes`` per engine read,
-    /// as the client pulls it. Reading by id keeps every piece on the same file even if its
-    /// path is renamed or replaced during the download.
+    /// A response body reading `span` of file `fileId` a piece at a time
+    /// (``ResponseBody/streamPieceBytes``), as the client pulls it. Reading by id keeps every
+    /// piece on the same file even if its path is renamed or replaced during the download.
     static func stream(_ share: Share, fileId: UInt64, span: Range<UInt64>) -> ResponseBody {
-        .fileContent(share, fileId: fileId, span: span, pieceBytes: chunkBytes)
+        .fileContent(share, fileId: fileId, span: span)
     }
 
     /// The headers Get File returns besides the length and range: content headers (with the

@@ -71,6 +71,25 @@ enum AuthTestSupport {
 
     // MARK: The examples of the AWS documentation (sig-v4-header-based-auth, sigv4-query-string-auth)
 
+    /// Signing keys are derived once per secret, day, region and service, and each of those
+    /// gives its own key: a remembered key never stands in for another scope's.
+    @Test func signingKeysAreRememberedPerScope() {
+        func derived(_ secret: String, _ date: String, _ region: String, _ service: String) -> [UInt8] {
+            var key = SigV4.hmac(Array(("AWS4" + secret).utf8), date)
+            for part in [region, service, "aws4_request"] { key = SigV4.hmac(key, part) }
+            return key
+        }
+        let scopes = [("s1", "20240101", "r1", "s3"), ("s2", "20240101", "r1", "s3"), ("s1", "20240102", "r1", "s3"),
+                      ("s1", "20240101", "r2", "s3"), ("s1", "20240101", "r1", "iam")]
+        for _ in 0..<2 {
+            for (secret, date, region, service) in scopes {
+                #expect(SigV4.signingKey(secret: secret, date: date, region: region, service: service)
+                    == derived(secret, date, region, service))
+            }
+        }
+        #expect(Set(scopes.map { SigV4.signingKey(secret: $0.0, date: $0.1, region: $0.2, service: $0.3) }).count == 5)
+    }
+
     @Test("the GET Object example: canonical request, string to sign and signature")
     func getObjectExample() throws {
         let head = T.head(.get, "/test.txt", [

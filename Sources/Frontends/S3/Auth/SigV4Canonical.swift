@@ -3,6 +3,7 @@ import Foundation
 import FrontKit
 import HTTPTypes
 import ShareCore
+import Synchronization
 
 /// The pieces of AWS Signature Version 4 that both sides compute: the canonical request, the
 /// string to sign, the signing key and the signatures of chunks and trailers.
@@ -100,12 +101,18 @@ extension SigV4 {
 
     // MARK: Keys and signatures
 
-    /// The signing key of a secret for a day (`yyyyMMdd`), region and service.
+    /// The signing key of a secret for a day (`yyyyMMdd`), region and service. Derived once per
+    /// day and scope (four HMACs) and then taken from ``SigningKeys``, as clients do: every
+    /// request of a day signed with one key would derive the same bytes again.
     static func signingKey(secret: String, date: String, region: String, service: String = "s3") -> [UInt8] {
+        let scope = SigningKeys.Scope(secret: secret, date: date, region: region, service: service)
+        if let known = SigningKeys.shared.key(scope) { return known }
         var key = hmac(Array(("AWS4" + secret).utf8), date)
         key = hmac(key, region)
         key = hmac(key, service)
-        return hmac(key, "aws4_request")
+        key = hmac(key, "aws4_request")
+        SigningKeys.shared.remember(key, for: scope)
+        return key
     }
 
     /// The lowercase hex HMAC-SHA256 of `text` under `key`: a signature.
@@ -312,5 +319,35 @@ extension SigV4 {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Signing keys already derived, by secret, day, region and service: at most ``limit``, the whole
+/// set dropped when full (a day's keys are few: one per access key, region and service in use).
+final class SigningKeys: Sendable {
+    /// What a signing key is derived from.
+    struct Scope: Hashable, Sendable {
+        let secret: String
+        let date: String
+        let region: String
+        let service: String
+    }
+
+    /// The keys of this process.
+    static let shared = SigningKeys()
+    /// The most keys kept.
+    static let limit = 256
+
+    private let keys = Mutex<[Scope: [UInt8]]>([:])
+
+    /// The key derived for `scope` earlier, if any.
+    func key(_ scope: Scope) -> [UInt8]? { keys.withLock { $0[scope] } }
+
+    /// Keeps `key` as the one of `scope`.
+    func remember(_ key: [UInt8], for scope: Scope) {
+        keys.withLock {
+            if $0.count >= Self.limit { $0.removeAll(keepingCapacity: true) }
+            $0[scope] = key
+        }
     }
 }

@@ -44,9 +44,11 @@ private func mappedResidentBytes(of file: String) -> Int? {
         // 48 MiB were read; had the pages stayed mapped, the mapping would have grown by that much.
         #expect(after - before < 8 << 20, "the map grew by \(after - before) bytes while reading \(total) bytes")
 
-        // So do the 128 KiB pieces the servers stream downloads in.
+        // So do the 128 KiB pieces the servers stream downloads in, in any order (downloads run
+        // side by side): here from the last piece to the first, where the pages the kernel maps
+        // around each fault include pages of pieces already read and given back.
         let streamed = 128 << 10
-        for at in stride(from: 0, to: total, by: streamed) {
+        for at in stride(from: 0, to: total, by: streamed).reversed() {
             let bytes = try await share.read("f", range: UInt64(at)..<UInt64(at + streamed))
             #expect(bytes.first == UInt8(at / piece + 1) && bytes.last == bytes.first)
         }

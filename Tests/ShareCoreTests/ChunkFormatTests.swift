@@ -18,17 +18,23 @@ import Testing
         }
     }
 
+    /// A fresh store whose share `docs` holds file `f` of `data`.
+    private func storeWithFile(_ data: [UInt8]) async throws -> (TempStore, Share) {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.createFile("f", length: UInt64(data.count))
+        try await docs.write("f", at: 0, data)
+        return (t, docs)
+    }
+
     private func u32(_ bytes: [UInt8], _ at: Int) -> Int {
         Int(bytes[at..<(at + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
     }
 
     @Test func theStoreWritesVersion3WithAChecksumPer16KiB() async throws {
-        let t = try await TempStore.make()
-        try await t.store.createShare("docs")
-        let docs = t.store.share("docs")
         let data = pattern(200_000, seed: 7)
-        try await docs.createFile("f", length: UInt64(data.count))
-        try await docs.write("f", at: 0, data)
+        let (t, docs) = try await storeWithFile(data)
         let values = try await chunkValues(t.store)
         #expect(values.count == 1)
         let value = try #require(values.first?.1)
@@ -64,12 +70,8 @@ import Testing
     }
 
     @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
-        let t = try await TempStore.make()
-        try await t.store.createShare("docs")
-        let docs = t.store.share("docs")
         let data = pattern(200_000, seed: 8)
-        try await docs.createFile("f", length: UInt64(data.count))
-        try await docs.write("f", at: 0, data)
+        let (t, docs) = try await storeWithFile(data)
         try await rewriteAsVersion1(t.store)
         let value = try #require(try await chunkValues(t.store).first?.1)
         #expect(u32(value, 0) == 1 && u32(value, 8) == 4)
@@ -114,11 +116,7 @@ import Testing
     }
 
     @Test func aMalformedHeaderIsRefused() async throws {
-        let t = try await TempStore.make()
-        try await t.store.createShare("docs")
-        let docs = t.store.share("docs")
-        try await docs.createFile("f", length: 40_000)
-        try await docs.write("f", at: 0, pattern(40_000, seed: 10))
+        let (t, docs) = try await storeWithFile(pattern(40_000, seed: 10))
         let (key, value) = try #require(try await chunkValues(t.store).first)
         // Version 3 with version 1's block count (1 block of 64 KiB, not 3 of 16 KiB).
         var wrong = value

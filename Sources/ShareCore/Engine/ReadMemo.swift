@@ -54,38 +54,33 @@ final class ReadMemo: Sendable {
     private let state = Mutex(State())
 
     /// The view remembered for `key` in the state `txn` reads, if any.
-    func view(_ key: ViewKey, in txn: ReadTxn) -> ViewValue? {
-        guard txn.isReadOnly else { return nil }
-        let id = txn.snapshotId
-        return state.withLock { $0.align(id) ? $0.views[key] : nil }
-    }
+    func view(_ key: ViewKey, in txn: ReadTxn) -> ViewValue? { value(\.views, key, in: txn) }
 
     /// Remembers `value` for `key` in the state `txn` reads.
-    func remember(_ value: ViewValue, for key: ViewKey, in txn: ReadTxn) {
-        guard txn.isReadOnly else { return }
-        let id = txn.snapshotId
-        state.withLock {
-            guard $0.align(id) else { return }
-            if $0.views.count >= Self.limit { $0.views.removeAll(keepingCapacity: true) }
-            $0.views[key] = value
-        }
-    }
+    func remember(_ value: ViewValue, for key: ViewKey, in txn: ReadTxn) { remember(value, \.views, key, in: txn) }
 
     /// The file remembered for `key` in the state `txn` reads, if any.
-    func file(_ key: FileKey, in txn: ReadTxn) -> NodeInfo? {
-        guard txn.isReadOnly else { return nil }
-        let id = txn.snapshotId
-        return state.withLock { $0.align(id) ? $0.files[key] : nil }
-    }
+    func file(_ key: FileKey, in txn: ReadTxn) -> NodeInfo? { value(\.files, key, in: txn) }
 
     /// Remembers that `key` resolves to the file `info` in the state `txn` reads.
-    func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) {
+    func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) { remember(info, \.files, key, in: txn) }
+
+    private func value<Key, Value>(_ table: WritableKeyPath<State, [Key: Value]>, _ key: Key, in txn: ReadTxn) -> Value?
+        where Key: Hashable & Sendable, Value: Sendable
+    {
+        guard txn.isReadOnly else { return nil }
+        let id = txn.snapshotId
+        return state.withLock { $0.align(id) ? $0[keyPath: table][key] : nil }
+    }
+
+    private func remember<Key, Value>(_ value: Value, _ table: WritableKeyPath<State, [Key: Value]>, _ key: Key,
+                                      in txn: ReadTxn) where Key: Hashable & Sendable, Value: Sendable {
         guard txn.isReadOnly else { return }
         let id = txn.snapshotId
         state.withLock {
             guard $0.align(id) else { return }
-            if $0.files.count >= Self.limit { $0.files.removeAll(keepingCapacity: true) }
-            $0.files[key] = info
+            if $0[keyPath: table].count >= Self.limit { $0[keyPath: table].removeAll(keepingCapacity: true) }
+            $0[keyPath: table][key] = value
         }
     }
 }

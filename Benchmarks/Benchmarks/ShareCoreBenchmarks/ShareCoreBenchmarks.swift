@@ -222,7 +222,7 @@ func randomRead(size: Int, count: Int) {
         let c = Context()
         let r = Recorder(workload: workload, system: system.rawValue, durability: "-",
                          unit: "\(sizeLabel(size)) read at a random aligned offset, written 1 GiB file")
-        register(benchName(workload, system), iterations: count, recorder: r, setup: {
+        register(benchName(workload, system), iterations: count, recorder: r, syncs: false, setup: {
             try await openPreparedFile(c, system)
         }, iteration: { b in
             let offset = c.rng.below(slots) * size
@@ -248,7 +248,7 @@ func sequentialRead(passes: Int) {
         let c = Context()
         let r = Recorder(workload: workload, system: system.rawValue, durability: "-",
                          unit: "4 MiB read, in order, whole 1 GiB file (\(passes) passes)")
-        register(benchName(workload, system), iterations: pieces * passes, recorder: r, setup: {
+        register(benchName(workload, system), iterations: pieces * passes, recorder: r, syncs: false, setup: {
             try await openPreparedFile(c, system)
         }, iteration: { b in
             let offset = (c.index % pieces) * size
@@ -275,7 +275,7 @@ func listRanges(count: Int) {
         let c = Context()
         let r = Recorder(workload: workload, system: system.rawValue, durability: "-",
                          unit: "List Ranges of a file of 10,000 runs")
-        register(benchName(workload, system), iterations: count, recorder: r, setup: {
+        register(benchName(workload, system), iterations: count, recorder: r, syncs: false, setup: {
             if system == .shareCore {
                 c.dir = try await Prepared.fragmentedShareCore()
                 c.store = try await ShareStore.open(at: c.dir, options: StoreOptions(durability: .fast))
@@ -459,7 +459,7 @@ func listDirectory(count: Int) {
         let c = Context()
         let r = Recorder(workload: workload, system: system.rawValue, durability: "-",
                          unit: "whole listing of 100,000 entries in pages of 5,000 (one read transaction per page)")
-        register(benchName(workload, system), iterations: count, recorder: r, setup: {
+        register(benchName(workload, system), iterations: count, recorder: r, syncs: false, setup: {
             if system == .shareCore {
                 c.dir = try await Prepared.share100kShareCore()
                 c.store = try await ShareStore.open(at: c.dir, options: StoreOptions(durability: .fast))

@@ -157,11 +157,40 @@ final class Recorder: @unchecked Sendable {
 /// memory of the whole workload are in the JSON figures and the report.
 let standardMetrics: [BenchmarkMetric] = [.wallClock, .throughput, .cpuTotal, .peakMemoryResident]
 
+/// What `swift package benchmark baseline check` flags, by how a workload spends its time.
+///
+/// Measured by checking runs of `make bench` against each other, all of the same code, on this
+/// shared 2-core VM (six runs, 2026-12-04): the workloads whose operations each wait for an
+/// `fdatasync` (every write workload: `full` syncs data and meta page, `fast` the data pages)
+/// moved by up to 3.5× in wall clock at p50, raw LMDB's as much as ShareCore's, because that time
+/// is the virtual disk's; the wall clock of the workloads that do not sync (reads, List Ranges,
+/// the listing) by up to 38% at p50 and 62% at p90 (raw LMDB's own cursor scan); peak memory by
+/// at most 7%. CPU time is not checked: the process's CPU time advances in 10 ms ticks, so the
+/// CPU time of an operation shorter than that reads as 0 or 10 ms and flipped between runs. So
+/// ShareCore's workloads are checked on their peak memory (p50 +20%) and their wall clock: those
+/// that do not sync at p50 +50% and p90 +80% (and throughput at p50 −50%), those that sync only
+/// for a slowdown the disk cannot explain (p50 +400%). Raw LMDB's benchmarks (`reference`) are
+/// the same run's yardstick, not code of this repository: recorded in the baseline, not checked.
+func thresholds(syncs: Bool, reference: Bool = false) -> [BenchmarkMetric: BenchmarkThresholds] {
+    let unchecked = BenchmarkThresholds(relative: BenchmarkThresholds.Relative.none)
+    var checked = Dictionary(uniqueKeysWithValues: standardMetrics.map { ($0, unchecked) })
+    guard !reference else { return checked }
+    checked[.peakMemoryResident] = .init(relative: [.p50: 20.0])
+    if syncs {
+        checked[.wallClock] = .init(relative: [.p50: 400.0])
+    } else {
+        checked[.wallClock] = .init(relative: [.p50: 50.0, .p90: 80.0])
+        checked[.throughput] = .init(relative: [.p50: 50.0])
+    }
+    return checked
+}
+
 /// One benchmark whose every iteration is one measured operation (or one batch of them).
 /// `setup` runs once in the benchmark's own process before the iterations, `teardown` after;
-/// the recorder's figures are saved after teardown.
+/// the recorder's figures are saved after teardown. `syncs`: whether each operation waits for
+/// a sync (every write workload), which decides what the regression check compares.
 func register(_ name: String, iterations: Int, recorder: Recorder,
-              maxSeconds: Int = 900,
+              maxSeconds: Int = 900, syncs: Bool = true,
               setup: @escaping () async throws -> Void,
               iteration: @escaping (Benchmark) async throws -> Void,
               teardown: @escaping () async throws -> Void) {
@@ -178,11 +207,7 @@ func register(_ name: String, iterations: Int, recorder: Recorder,
             scalingFactor: .one,
             maxDuration: .seconds(maxSeconds),
             maxIterations: iterations,
-            thresholds: [
-                // Disk timing on a shared 2-core machine is noisy: flag only large moves.
-                .wallClock: .init(relative: [.p50: 25.0, .p90: 35.0]),
-                .throughput: .init(relative: [.p50: 25.0]),
-            ]
+            thresholds: thresholds(syncs: syncs, reference: name.hasSuffix(" · \(System.lmdb.rawValue)"))
         ),
         closure: { benchmark in
             try await iteration(benchmark)

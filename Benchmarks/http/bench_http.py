@@ -1021,7 +1021,7 @@ def render(results: dict) -> str:
         f"is of those totals, with the lowest and highest of the rounds' own ratios in brackets; p50, p90 "
         f"and p99 are wrk's per-request latencies, the median of the rounds'. ShareCore's peak RSS during a "
         f"workload is VmRSS with VmHWM reset at its start, so it includes the map pages that earlier "
-        f"workloads left mapped (reads under 1 MiB leave the pages they touch mapped: see the engine benchmarks' reads); "
+        f"workloads left mapped (reads under 64 KiB leave the pages they touch mapped: see the engine benchmarks' reads); "
         f"RssAnon is the process's own memory.",
         "",
         "### Goals",

@@ -279,8 +279,9 @@ def generate(figures, meta):
     w3 = ["w3-rand-read-4KiB", "w3-rand-read-1MiB", "w3-seq-read-4MiB"]
     section("3. Reads from a fully written 1 GiB file",
             "Each read is one read transaction returning a new array (ShareCore verifies the xxh3 of every "
-            "64 KiB block it touches, and after a read of 1 MiB or more drops the map pages it touched from the "
-            "process, see ARCHITECTURE.md). Raw LMDB copies the slice of the 4 MiB value out of the map. "
+            "16 KiB block it touches (64 KiB in chunks written before 2026-12-04), and after a read of 64 KiB or "
+            "more unmaps the pages of the chunk it read, which leave the process's resident set and stay in the "
+            "page cache, see ARCHITECTURE.md). Raw LMDB copies the slice of the 4 MiB value out of the map. "
             "The file is in the page cache (it was just written), so these are CPU and memory figures. "
             "Peak RSS counts the pages of the map the process has mapped (RssFile): the kernel maps whole "
             "page-cache folios (here up to about 1 MiB) on a fault, so even 4 KiB reads map far more than "

@@ -71,7 +71,7 @@ import Testing
 
     @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
         let data = pattern(200_000, seed: 8)
-        let (t, docs) = try await storeWithFile(data)
+        let (t, _) = try await storeWithFile(data)
         try await rewriteAsVersion1(t.store)
         let value = try #require(try await chunkValues(t.store).first?.1)
         #expect(u32(value, 0) == 1 && u32(value, 8) == 4)

@@ -28,6 +28,57 @@ import Testing
         #expect(String(decoding: bytes.dropFirst(3), as: UTF8.self) == #"<?xml version="1.0" encoding="utf-8"?>"#)
     }
 
+    @Test("raw text and decimal elements")
+    func rawElements() {
+        var writer = XMLWriter()
+        writer.element("Size", decimal: 0)
+        writer.element("Size", decimal: UInt64.max)
+        writer.element("ETag", text: Array("\"abc\"".utf8))
+        writer.element("Empty", text: [UInt8]())
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(text == #"<?xml version="1.0" encoding="utf-8"?><Size>0</Size><Size>18446744073709551615</Size>"#
+            + #"<ETag>"abc"</ETag><Empty />"#)
+    }
+
+    @Test("a long document is kept and sent in pieces, the same bytes")
+    func pieces() async throws {
+        var writer = XMLWriter()
+        var expected = Array(#"<?xml version="1.0" encoding="utf-8"?><List>"#.utf8)
+        writer.open("List")
+        for index in 0..<20_000 {
+            writer.element("Key", "key-\(index)&")
+            expected += Array("<Key>key-\(index)&amp;</Key>".utf8)
+        }
+        writer.close("List")
+        expected += Array("</List>".utf8)
+        #expect(writer.bytes == expected)
+        #expect(writer.count == expected.count)
+        guard case .stream(let length, let chunks) = writer.body else {
+            Issue.record("a \(expected.count)-byte document should be sent in pieces")
+            return
+        }
+        #expect(length == expected.count)
+        var iterator = chunks.makeIterator()
+        var sent: [UInt8] = []
+        var pieces = 0
+        while let piece = try await iterator.next() {
+            // Each piece stays well below glibc's mmap threshold (256 KiB).
+            #expect(!piece.isEmpty && piece.count <= XMLWriter.pieceBytes + 1024)
+            sent += piece
+            pieces += 1
+        }
+        #expect(sent == expected)
+        #expect(pieces >= expected.count / (XMLWriter.pieceBytes + 1024))
+        // A short document is one buffer.
+        var short = XMLWriter()
+        short.element("Key", "k")
+        guard case .bytes(let bytes) = short.body else {
+            Issue.record("a short document should be one buffer")
+            return
+        }
+        #expect(bytes == short.bytes)
+    }
+
     @Test("escape on its own")
     func escape() {
         #expect(XMLWriter.escape("a<b & 'c'", attribute: false) == "a&lt;b &amp; 'c'")

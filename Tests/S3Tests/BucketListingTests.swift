@@ -472,6 +472,37 @@ import ShareCore
         await f.finish()
     }
 
+    /// The objects of a page carry their properties and known MD5 exactly as the engine reads
+    /// them (a streamed directory reads them with its names, a sorted one after the walk), on
+    /// every page, and an empty directory's too.
+    @Test func pagesCarryEachObjectsProperties() async throws {
+        for caseSensitive in [true, false] {
+            let f = try await Fixture.make(caseSensitive: caseSensitive)
+            try await f.share.createDirectory("d")
+            try await f.share.createDirectory("d/empty")
+            for index in 0..<30 {
+                try await f.share.upload("d/f\(index)", from: ByteChunks(chunks: [Array("content \(index)".utf8)]))
+            }
+            try await f.share.createFile("d/sparse", length: 100)
+            var after: String?
+            var seen: [String] = []
+            repeat {
+                let page = try await BucketListing.page(f.share, base: "", prefix: "d/", delimiter: nil, after: after, maxKeys: 7)
+                for object in page.objects {
+                    let path = object.isDirectory ? String(object.key.dropLast()) : object.key
+                    let expected = try #require(try await f.share.infos([path]).first ?? nil)
+                    #expect(object.info == expected.info, "\(object.key)")
+                    #expect(object.md5 == expected.md5, "\(object.key)")
+                }
+                seen += page.objects.map(\.key)
+                after = page.isTruncated ? page.nextMarker : nil
+            } while after != nil
+            #expect(seen.count == 32, "case-sensitive: \(caseSensitive)")
+            #expect(seen.contains("d/empty/"))
+            await f.finish()
+        }
+    }
+
     /// In a case-sensitive share directories are streamed in name order: a directory `d` must
     /// still come after the names between `d` and `d/` (`d!`, `d-1`, `d.txt`), on every page
     /// and after every marker, and long names sharing their first 240 bytes (stored in hash

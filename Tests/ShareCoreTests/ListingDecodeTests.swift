@@ -125,6 +125,45 @@ import Testing
         try await t.finish()
     }
 
+    /// `listNames(withProperties:)`, which an S3 page of a case-sensitive directory reads its
+    /// objects with: per entry the same properties and known MD5 as `infos` gives for its path,
+    /// in the same order and pages as without them; nothing read without the flag.
+    @Test func listNamesWithPropertiesMatchInfos() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs", options: ShareOptions(caseSensitive: true))
+        let docs = t.store.share("docs")
+        try await docs.createDirectory("d")
+        try await docs.createDirectory("d/sub")
+        try await docs.upload("d/hello", from: ByteChunks(chunks: [Array("hello".utf8)]))
+        try await docs.upload("d/Hello", from: ByteChunks(chunks: [Array("other".utf8)]))
+        try await docs.createFile("d/sparse", length: 10)  // zeros nobody wrote: MD5 not known
+        try await docs.createFile("d/empty", length: 0)
+        let blue: Metadata = ["colour": "blue"]
+        try await docs.setMetadata("d/hello", blue)
+        var listed: [DirectoryName] = []
+        var marker: String?
+        repeat {
+            let page = try await docs.listNames("d", marker: marker, maxResults: 2, withProperties: true)
+            listed += page.entries
+            marker = page.nextMarker
+        } while marker != nil
+        #expect(listed.map(\.name) == ["Hello", "empty", "hello", "sparse", "sub"])
+        let expected = try await docs.infos(listed.map { "d/" + $0.name })
+        #expect(listed.map(\.properties) == expected)
+        #expect(listed[0].properties?.md5 == MD5.digest(Array("other".utf8)))
+        #expect(listed[1].properties?.md5 == MD5().finalize())
+        #expect(listed[2].properties?.info.metadata == blue)
+        #expect(listed[3].properties?.md5 == nil)
+        #expect(listed[4].properties?.info.isDirectory == true)
+        let seeked = try await docs.listNames("d", from: "h", maxResults: 1, withProperties: true)
+        #expect(seeked.entries.map(\.name) == ["hello"])
+        #expect(seeked.entries.first?.properties == expected[2])
+        let plain = try await docs.listNames("d")
+        #expect(plain.entries.map(\.name) == listed.map(\.name))
+        #expect(plain.entries.allSatisfy { $0.properties == nil })
+        try await t.finish()
+    }
+
     /// The in-place ISO 8601 form (a listing formats one per entry): known values, and every
     /// random time of years 1601 to 9839 reads back as itself.
     @Test func iso8601MatchesPaddedForm() throws {

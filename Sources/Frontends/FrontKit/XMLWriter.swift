@@ -4,8 +4,19 @@
 /// entry, and appending escaped text scalar by scalar to a `String` was a quarter of an S3
 /// listing page's time (issue #14's profile). Text without a character to escape is copied
 /// whole.
+///
+/// A long document (a listing page of 1,000 objects is about 300 KB) is kept in pieces of about
+/// ``pieceBytes``, not in one array: an array past glibc's mmap threshold (256 KiB in
+/// `sharecore serve`) is a fresh mapping each time, zeroed page by page as it is written, and
+/// then copied once more into a response buffer of the same size. ``body`` sends the pieces as
+/// they are.
 public struct XMLWriter: Sendable {
+    /// The size a piece is closed at (after the element that reaches it).
+    public static let pieceBytes = 64 * 1024
+    /// The piece being written.
     private var buffer: [UInt8] = []
+    /// The pieces before it, in order.
+    private var done: [[UInt8]] = []
 
     /// A document starting with the XML declaration (and, with `byteOrderMark`, the UTF-8 BOM
     /// that Azure Storage puts before it).
@@ -36,12 +47,32 @@ public struct XMLWriter: Sendable {
         append("</")
         append(name)
         append(">")
+        if buffer.count >= Self.pieceBytes { endPiece() }
     }
 
     /// `<name>value</name>`, or `<name />` for an empty value.
     public mutating func element(_ name: String, _ value: String, _ attributes: KeyValuePairs<String, String> = [:]) {
         open(name, attributes)
         appendEscaped(value, attribute: false)
+        close(name)
+    }
+
+    /// `<name>bytes</name>` for UTF-8 `bytes` that hold nothing to escape (digits, hex, times),
+    /// copied as they are; `<name />` when empty.
+    public mutating func element(_ name: String, text bytes: some Collection<UInt8>) {
+        if bytes.isEmpty {
+            empty(name)
+            return
+        }
+        open(name)
+        buffer.append(contentsOf: bytes)
+        close(name)
+    }
+
+    /// `<name>value</name>` in decimal.
+    public mutating func element(_ name: String, decimal value: UInt64) {
+        open(name)
+        appendDecimal(value)
         close(name)
     }
 
@@ -57,8 +88,31 @@ public struct XMLWriter: Sendable {
         append(" />")
     }
 
-    /// The document as UTF-8.
-    public var bytes: [UInt8] { buffer }
+    /// The document as UTF-8, in one array.
+    public var bytes: [UInt8] {
+        if done.isEmpty { return buffer }
+        var all: [UInt8] = []
+        all.reserveCapacity(count)
+        for piece in done { all += piece }
+        return all + buffer
+    }
+
+    /// The document's length in bytes.
+    public var count: Int { done.reduce(buffer.count) { $0 + $1.count } }
+
+    /// The document as a response body: its bytes, or for a long document its pieces one by one.
+    public var body: ResponseBody {
+        if done.isEmpty { return .bytes(buffer) }
+        let pieces = buffer.isEmpty ? done : done + [buffer]
+        return .stream(length: count, chunks: ResponseChunks {
+            var next = 0
+            return ResponseChunks.Iterator {
+                guard next < pieces.count else { return nil }
+                defer { next += 1 }
+                return pieces[next]
+            }
+        })
+    }
 
     /// Escapes `&`, `<`, `>` (and quotes in attributes).
     public static func escape(_ value: String, attribute: Bool) -> String {
@@ -74,6 +128,18 @@ public struct XMLWriter: Sendable {
 
     private mutating func append(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+    }
+
+    /// Closes the current piece and starts the next.
+    private mutating func endPiece() {
+        done.append(buffer)
+        buffer = []
+        buffer.reserveCapacity(Self.pieceBytes + 4096)
+    }
+
+    private mutating func appendDecimal(_ value: UInt64) {
+        // A decimal UInt64 has at most 20 digits: a small string, never on the heap.
+        buffer.append(contentsOf: String(value).utf8)
     }
 
     private mutating func appendAttribute(_ key: String, _ value: String) {

@@ -334,17 +334,37 @@ public struct DirectoryPage: Sendable {
     public var nextMarker: String?
 }
 
-/// An entry of a listing of names (``Share/listNames(_:prefix:marker:from:maxResults:)``).
+/// An entry of a listing of names (``Share/listNames(_:prefix:marker:from:maxResults:withProperties:)``).
 public struct DirectoryName: Hashable, Sendable {
     /// The child's name as given when it was created or renamed.
     public var name: String
     /// Whether the child is a file or a directory.
     public var kind: NodeKind
+    /// The child's properties, read in the listing's transaction, when the listing was asked
+    /// for them (`withProperties`); nil otherwise.
+    public var properties: ListedProperties?
 
-    /// A name and its kind.
-    public init(name: String, kind: NodeKind) {
+    /// A name and its kind (and its properties, when read).
+    public init(name: String, kind: NodeKind, properties: ListedProperties? = nil) {
         self.name = name
         self.kind = kind
+        self.properties = properties
+    }
+}
+
+/// The properties of an item as a listing page that returns it needs them
+/// (``Share/infos(_:)``, ``Share/listNames(_:prefix:marker:from:maxResults:withProperties:)``).
+public struct ListedProperties: Hashable, Sendable {
+    /// The item's properties.
+    public var info: NodeInfo
+    /// A file's content MD5 when the store knows it without reading any content (an empty
+    /// file's always); nil otherwise (``Share/contentMD5(_:hashingAtMost:)`` computes it).
+    public var md5: [UInt8]?
+
+    /// Properties and a known MD5.
+    public init(info: NodeInfo, md5: [UInt8]?) {
+        self.info = info
+        self.md5 = md5
     }
 }
 

@@ -237,6 +237,14 @@ struct NodeRecord: Sendable, Hashable {
         self.md5 = md5
     }
 
+    /// Its properties with the content MD5 when it is known without reading content: the
+    /// saved state when it covers the whole file, or the empty content's.
+    var listed: ListedProperties {
+        let kept = md5.flatMap { $0.count == info.size ? $0 : nil }
+        let empty = info.kind == .file && info.size == 0
+        return ListedProperties(info: info, md5: kept?.finalize() ?? (empty ? MD5().finalize() : nil))
+    }
+
     /// Decodes only a stored node's properties, skipping its saved MD5 state (what a listing
     /// returns), straight into the `NodeInfo` without a `NodeRecord` around it to copy from.
     static func info(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) -> NodeInfo {

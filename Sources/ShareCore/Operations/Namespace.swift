@@ -59,7 +59,7 @@ public struct Share: Sendable {
     /// nil for a path where nothing is), each file's with its content MD5 when it is known
     /// without reading any content (nil otherwise: ``contentMD5(_:hashingAtMost:)`` computes it).
     /// For a caller that needs many items at once, such as a listing page's objects.
-    public func infos(_ paths: [String]) async throws -> [(info: NodeInfo, md5: [UInt8]?)?] {
+    public func infos(_ paths: [String]) async throws -> [ListedProperties?] {
         // Paths of a listing page share their directories: each parent is parsed and checked
         // once, then only each path's last name.
         var parents: [Substring: SharePath] = [:]
@@ -79,7 +79,7 @@ public struct Share: Sendable {
             // Paths of a listing page share their directories: each directory is resolved once
             // (its node id, or nil when it is missing or not a directory), not once per path.
             var directories: [ArraySlice<String>: UInt64?] = [[]: Node.rootId]
-            return try parsed.map { p -> (info: NodeInfo, md5: [UInt8]?)? in
+            return try parsed.map { p -> ListedProperties? in
                 let node: NodeRecord
                 if let name = p.components.last {
                     let parentComponents = p.components.dropLast()
@@ -103,9 +103,7 @@ public struct Share: Sendable {
                 } else {
                     node = try view.resolve(p)  // the root
                 }
-                let kept = node.md5.flatMap { $0.count == node.info.size ? $0 : nil }
-                let empty = node.info.kind == .file && node.info.size == 0
-                return (node.info, kept?.finalize() ?? (empty ? MD5().finalize() : nil))
+                return node.listed
             }
         }
     }
@@ -151,11 +149,20 @@ public struct Share: Sendable {
     /// With `from`, the listing starts at the first name whose key is at or after `from`'s (a
     /// seek: in a case-sensitive share, the first name at or after `from` in byte order), so a
     /// caller that knows where to resume reads only from there.
+    ///
+    /// With `withProperties`, each entry also carries its properties and known content MD5
+    /// (as ``infos(_:)`` gives them), read in the same transaction: for a caller that returns
+    /// the entries it lists, such as an S3 page of a case-sensitive directory, and should then
+    /// ask for no more entries than it needs.
     public func listNames(_ path: String = "", prefix: String = "", marker: String? = nil, from: String? = nil,
-                          maxResults: Int = 5000) async throws -> DirectoryNamePage {
+                          maxResults: Int = 5000, withProperties: Bool = false) async throws -> DirectoryNamePage {
         let (entries, next, caseSensitive) = try listPage(path, prefix: prefix, marker: marker, from: from,
-                                                          maxResults: maxResults) { _, entry in
-            DirectoryName(name: entry.name, kind: entry.kind)
+                                                          maxResults: maxResults) { view, entry in
+            guard withProperties else { return DirectoryName(name: entry.name, kind: entry.kind) }
+            guard let node = try view.node(entry.nodeId) else {
+                throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
+            }
+            return DirectoryName(name: entry.name, kind: entry.kind, properties: node.listed)
         }
         return DirectoryNamePage(entries: entries, nextMarker: next, caseSensitive: caseSensitive)
     }

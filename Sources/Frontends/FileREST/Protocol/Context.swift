@@ -59,10 +59,9 @@ struct OperationContext: Sendable {
     func xml(_ status: HTTPResponse.Status = .ok, _ document: XMLWriter, _ extra: HTTPFields = [:]) -> FrontResponse {
         var fields = baseHeaders()
         for field in extra { fields[field.name] = field.value }
-        let bytes = document.bytes
         fields[.contentType] = "application/xml"
-        fields[.contentLength] = String(bytes.count)
-        return FrontResponse(status: status, headers: fields, body: .bytes(bytes))
+        fields[.contentLength] = String(document.count)
+        return FrontResponse(status: status, headers: fields, body: document.body)
     }
 
     /// The key reported for files and directories that have no permission of their own.

@@ -53,11 +53,14 @@ struct ListingPage: Sendable {
 /// path to it, O(n log n) for a directory of n entries. Either way the walk never reads a
 /// subtree that the prefix, the marker or a rolled-up common prefix excludes, and stops as soon
 /// as the page is full.
-/// Directories are read as names only (`Share.listNames`); the properties (with the content
-/// MD5 when known, the ETag) of the objects the page returns are read afterwards, all in one
-/// transaction (`Share.infos`), so a page reads the directory's entries but not every entry's
-/// node. An object deleted or replaced between the two reads makes the page walk again; after
-/// three tries it is left out, as if the listing had come after the deletion.
+/// A streamed directory is read with its entries' properties (with the content MD5 when
+/// known, the ETag) in the same transaction, no more entries at a time than the page still
+/// needs, so a file on the page costs one node lookup beside its directory entry. A directory
+/// read whole is read as names only (`Share.listNames`), and the properties of the objects the
+/// page returns from it (and of empty directories) are read afterwards, all in one transaction
+/// (`Share.infos`), so such a page reads the directory's entries but not every entry's node.
+/// An object deleted or replaced between the two reads makes the page walk again; after three
+/// tries it is left out, as if the listing had come after the deletion.
 enum BucketListing {
     /// One page of the bucket rooted at `base` of `share`, in S3 order.
     /// - Parameters:
@@ -85,39 +88,48 @@ enum BucketListing {
         // An object removed or replaced in between makes the page walk again (a page that left
         // it out could end short and look complete); after a few tries it is left out.
         var entries: [Walker.Entry] = []
-        var found: [(info: NodeInfo, md5: [UInt8]?)?] = []
+        var infos: [ListedProperties?] = []  // of the entries read by path, in order
+        let caseSensitive = try await share.store.shareInfo(share.name, snapshot: share.snapshot).caseSensitive
         for attempt in 1...3 {
-            var walker = Walker(share: share, prefix: Array(prefix.utf8),
+            var walker = Walker(share: share, caseSensitive: caseSensitive, prefix: Array(prefix.utf8),
                                 delimiter: delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
                                 after: after.map { Array($0.utf8) }, limit: maxKeys + 1)
             try await walker.walk(directory: String(baseText), relative: [], isBase: true)
             entries = walker.entries
             let paths = entries.compactMap { entry -> String? in
-                if case .object(_, let path, _) = entry { return path }
+                if case .object(_, .path(let path), _) = entry { return path }
                 return nil
             }
-            let infos = try await share.infos(paths)
+            infos = paths.isEmpty ? [] : try await share.infos(paths)
             var next = 0
-            found = entries.map { entry in
-                guard case .object(_, _, let isDirectory) = entry else { return nil }
-                defer { next += 1 }
-                return infos[next].flatMap { $0.info.isDirectory == isDirectory ? $0 : nil }
-            }
-            let complete = zip(entries, found).allSatisfy { entry, info in
-                if case .object = entry { return info != nil }
-                return true
+            var complete = true
+            for case .object(_, .path, let isDirectory) in entries {
+                if infos[next]?.info.isDirectory != isDirectory { complete = false }
+                next += 1
             }
             if complete || attempt == 3 { break }
         }
 
         var page = ListingPage(objects: [], commonPrefixes: [], isTruncated: entries.count > maxKeys,
                                nextMarker: nil)
-        for (entry, info) in zip(entries, found).prefix(maxKeys) {
+        page.objects.reserveCapacity(min(maxKeys, entries.count))
+        var next = 0
+        for entry in entries.prefix(maxKeys) {
             switch entry {
-            case .object(let key, _, let isDirectory):
-                guard let info else { continue }  // gone since the walk (third try)
+            case .object(let key, let source, let isDirectory):
+                let properties: ListedProperties
+                switch source {
+                case .read(let read):
+                    properties = read
+                case .path:
+                    defer { next += 1 }
+                    // Gone or replaced since the walk (third try): left out.
+                    guard let read = infos[next], read.info.isDirectory == isDirectory else { continue }
+                    properties = read
+                }
                 let text = String(decoding: key, as: UTF8.self)
-                page.objects.append(ListedObject(key: text, info: info.info, isDirectory: isDirectory, md5: info.md5))
+                page.objects.append(ListedObject(key: text, info: properties.info, isDirectory: isDirectory,
+                                                 md5: properties.md5))
                 page.nextMarker = text
             case .commonPrefix(let bytes):
                 let text = String(decoding: bytes, as: UTF8.self)
@@ -132,12 +144,22 @@ enum BucketListing {
 /// The state of one page's walk. All keys are UTF-8 bytes, compared bytewise.
 private struct Walker {
     enum Entry {
-        /// An object at `path` of the share, its properties read after the walk.
-        case object(key: [UInt8], path: String, isDirectory: Bool)
+        /// An object, with its properties or where to read them after the walk.
+        case object(key: [UInt8], source: Source, isDirectory: Bool)
         case commonPrefix([UInt8])
     }
 
+    /// Where an object's properties come from.
+    enum Source {
+        /// Read with its directory's listing.
+        case read(ListedProperties)
+        /// To be read after the walk from this path of the share.
+        case path(String)
+    }
+
     let share: Share
+    /// Whether the share compares names case-sensitively: its directories are then streamed.
+    let caseSensitive: Bool
     let prefix: [UInt8]
     /// Nil or non-empty.
     let delimiter: [UInt8]?
@@ -164,21 +186,18 @@ private struct Walker {
             namePrefix = String(decoding: component, as: UTF8.self)
         }
         if try await stream(directory: path, relative: relative, isBase: isBase, namePrefix: namePrefix) { return }
-        var children: [(sortKey: [UInt8], entry: DirectoryName)] = []
+        var children: [(key: [UInt8], entry: DirectoryName)] = []
         var seen = 0
         var marker: String?
         do {
             repeat {
                 let page = try await share.listNames(path, prefix: namePrefix, marker: marker, maxResults: 5000)
                 for entry in page.entries {
-                    var sortKey = Array(entry.name.utf8)
-                    if entry.kind == .directory { sortKey.append(UInt8(ascii: "/")) }
                     // Drop before sorting what cannot yield an entry: outside the prefix, or a
                     // file or subtree entirely at or before the marker.
-                    let key = relative + sortKey
-                    if !key.starts(with: prefix) && !prefix.starts(with: key) { continue }
-                    if let after, !after.lexicographicallyPrecedes(key), !after.starts(with: key) { continue }
-                    children.append((sortKey, entry))
+                    let key = Self.key(of: entry, in: relative)
+                    guard mayYield(key) else { continue }
+                    children.append((key, entry))
                 }
                 seen += page.entries.count
                 marker = page.nextMarker
@@ -192,26 +211,26 @@ private struct Walker {
         if seen == 0 {
             // Without a name prefix the listing is complete, so the directory is empty and is an
             // object itself. (With one, its own key is shorter than the prefix: not listed.)
-            if !isBase, namePrefix.isEmpty { try await consider(key: relative, path: path, isDirectory: true) }
+            if !isBase, namePrefix.isEmpty { consider(key: relative, source: .path(path), isDirectory: true) }
             return
         }
-        children.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+        children.sort { $0.key.lexicographicallyPrecedes($1.key) }
 
         for child in children {
             if isFull { return }
-            try await visit(child.entry, sortKey: child.sortKey, in: path, relative: relative)
+            try await visit(child.entry, key: child.key, in: path)
         }
     }
 
     /// Lists child `entry` of directory `path` (whose keys start with `relative`): a file is
     /// considered, a directory walked (or rolled up into a common prefix).
-    mutating func visit(_ entry: DirectoryName, sortKey: [UInt8], in path: String, relative: [UInt8]) async throws {
-        let key = relative + sortKey
-        let childPath = path.isEmpty ? entry.name : path + "/" + entry.name
+    mutating func visit(_ entry: DirectoryName, key: [UInt8], in path: String) async throws {
         guard entry.kind == .directory else {
-            try await consider(key: key, path: childPath, isDirectory: false)
+            let source = entry.properties.map(Source.read) ?? .path(path.isEmpty ? entry.name : path + "/" + entry.name)
+            consider(key: key, source: source, isDirectory: false)
             return
         }
+        let childPath = path.isEmpty ? entry.name : path + "/" + entry.name
         // Every key below starts with `key`: if `key` already holds a delimiter after the
         // prefix, the whole subtree is one common prefix and is not read.
         if key.starts(with: prefix), let rolled = commonPrefix(of: key) {
@@ -221,10 +240,19 @@ private struct Walker {
         try await walk(directory: childPath, relative: key, isBase: false)
     }
 
-    /// Whether child `sortKey` of a directory whose keys start with `relative` can yield an
-    /// entry: inside the prefix, and not a file or subtree entirely at or before the marker.
-    func mayYield(_ sortKey: [UInt8], relative: [UInt8]) -> Bool {
-        let key = relative + sortKey
+    /// The key of child `entry` of a directory whose keys start with `relative`: `relative`,
+    /// the name, and `/` after a directory's name.
+    static func key(of entry: DirectoryName, in relative: [UInt8]) -> [UInt8] {
+        var key = relative
+        key.reserveCapacity(relative.count + entry.name.utf8.count + 1)
+        key.append(contentsOf: entry.name.utf8)
+        if entry.kind == .directory { key.append(UInt8(ascii: "/")) }
+        return key
+    }
+
+    /// Whether the child with key `key` can yield an entry: inside the prefix, and not a file
+    /// or subtree entirely at or before the marker.
+    func mayYield(_ key: [UInt8]) -> Bool {
         if !key.starts(with: prefix) && !prefix.starts(with: key) { return false }
         if let after, !after.lexicographicallyPrecedes(key), !after.starts(with: key) { return false }
         return true
@@ -234,105 +262,113 @@ private struct Walker {
     /// false, having listed nothing, when the share is not case-sensitive (the caller then
     /// reads and sorts the directory).
     mutating func stream(directory path: String, relative: [UInt8], isBase: Bool, namePrefix: String) async throws -> Bool {
+        guard caseSensitive else { return false }
         // Where the marker points inside this directory: its component after `relative`.
         var seek: [UInt8]?
         if let after, after.count > relative.count, after.starts(with: relative) {
             let rest = after[relative.count...]
             seek = Array(rest.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest)
         }
-        let pageSize = 1000
+        // Entries come with their properties, so no more are read than the page still needs
+        // (one more: the marker's own name, where the seek lands, is not listed again).
+        func pageSize() -> Int { min(5000, max(1, limit - entries.count + 1)) }
         var page: DirectoryNamePage
         do {
             page = try await share.listNames(path, prefix: namePrefix, from: seek.map { String(decoding: $0, as: UTF8.self) },
-                                             maxResults: pageSize)
+                                             maxResults: pageSize(), withProperties: true)
         } catch let error as ShareCoreError
                     where !isBase && [.resourceNotFound, .notADirectory, .parentNotFound].contains(error.code) {
             return true  // removed or replaced since its parent was read: nothing to list
         }
-        guard page.caseSensitive else { return false }
         // Directories held back until every name sorting before `name/` has gone by, in order.
-        var pending: [(sortKey: [UInt8], entry: DirectoryName)] = []
-        func hold(_ entry: DirectoryName, _ sortKey: [UInt8]) {
-            let at = pending.firstIndex { sortKey.lexicographicallyPrecedes($0.sortKey) } ?? pending.count
-            pending.insert((sortKey, entry), at: at)
+        var pending: [(key: [UInt8], entry: DirectoryName)] = []
+        func hold(_ entry: DirectoryName, _ key: [UInt8]) {
+            let at = pending.firstIndex { key.lexicographicallyPrecedes($0.key) } ?? pending.count
+            pending.insert((key, entry), at: at)
         }
         // The seek starts at the marker's name; a directory whose name is a shorter piece of it,
         // followed there by a byte below `/`, sorts after the marker all the same (`d/` > `d-x`).
         if let seek {
             for cut in seek.indices.dropFirst() where seek[cut] < UInt8(ascii: "/") {
                 let name = String(decoding: seek[..<cut], as: UTF8.self)
-                let sortKey = Array(seek[..<cut]) + [UInt8(ascii: "/")]
-                guard name.hasPrefix(namePrefix), mayYield(sortKey, relative: relative) else { continue }
+                let key = relative + seek[..<cut] + [UInt8(ascii: "/")]
+                guard name.hasPrefix(namePrefix), mayYield(key) else { continue }
                 let childPath = path.isEmpty ? name : path + "/" + name
                 if let info = try? await share.info(childPath), info.isDirectory {
-                    hold(DirectoryName(name: name, kind: .directory), sortKey)
+                    hold(DirectoryName(name: name, kind: .directory), key)
                 }
             }
         }
         var seen = 0
         var run: [DirectoryName] = []  // names sharing their first 240 bytes, stored in hash order
+        func sorted(_ run: [DirectoryName]) -> [DirectoryName] {
+            run.count < 2 ? run : run.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        }
         func release(_ names: [DirectoryName]) async throws {
             for entry in names {
-                var sortKey = Array(entry.name.utf8)
-                if entry.kind == .directory { sortKey.append(UInt8(ascii: "/")) }
-                guard mayYield(sortKey, relative: relative) else { continue }
-                while let first = pending.first, first.sortKey.lexicographicallyPrecedes(sortKey) {
+                let key = Self.key(of: entry, in: relative)
+                guard mayYield(key) else { continue }
+                while let first = pending.first, first.key.lexicographicallyPrecedes(key) {
                     pending.removeFirst()
                     if isFull { return }
-                    try await visit(first.entry, sortKey: first.sortKey, in: path, relative: relative)
+                    try await visit(first.entry, key: first.key, in: path)
                 }
                 if isFull { return }
                 if entry.kind == .directory {
-                    hold(entry, sortKey)
+                    hold(entry, key)
                 } else {
-                    try await visit(entry, sortKey: sortKey, in: path, relative: relative)
+                    try await visit(entry, key: key, in: path)
                 }
             }
         }
         while true {
             for entry in page.entries {
                 seen += 1
-                let bytes = Array(entry.name.utf8)
-                if let last = run.last, bytes.count >= 240, last.name.utf8.count >= 240,
-                   bytes.prefix(240).elementsEqual(last.name.utf8.prefix(240)) {
+                if let last = run.last, entry.name.utf8.count >= 240, last.name.utf8.count >= 240,
+                   entry.name.utf8.prefix(240).elementsEqual(last.name.utf8.prefix(240)) {
                     run.append(entry)
                     continue
                 }
-                try await release(run.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) })
-                run = [entry]
+                try await release(sorted(run))
+                run.removeAll(keepingCapacity: true)
+                run.append(entry)
                 if isFull { return true }
             }
             guard let next = page.nextMarker, !isFull else { break }
-            page = try await share.listNames(path, prefix: namePrefix, marker: next, maxResults: pageSize)
+            page = try await share.listNames(path, prefix: namePrefix, marker: next, maxResults: pageSize(),
+                                             withProperties: true)
         }
-        try await release(run.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) })
+        try await release(sorted(run))
         for held in pending {
             if isFull { return true }
-            try await visit(held.entry, sortKey: held.sortKey, in: path, relative: relative)
+            try await visit(held.entry, key: held.key, in: path)
         }
         if seen == 0, seek == nil, !isBase, namePrefix.isEmpty {
             // A complete listing found nothing: the directory is empty, an object itself.
-            try await consider(key: relative, path: path, isDirectory: true)
+            consider(key: relative, source: .path(path), isDirectory: true)
         }
         return true
     }
 
-    /// Adds the object `key` at `path` (which may roll up into a common prefix) when it is
-    /// listed; its properties are read for the whole page afterwards.
-    mutating func consider(key: [UInt8], path: String, isDirectory: Bool) async throws {
+    /// Adds the object `key` (which may roll up into a common prefix) when it is listed, with
+    /// its properties or where to read them afterwards.
+    mutating func consider(key: [UInt8], source: Source, isDirectory: Bool) {
         guard key.starts(with: prefix) else { return }
         if let rolled = commonPrefix(of: key) {
             addCommonPrefix(rolled)
             return
         }
         if let after, !after.lexicographicallyPrecedes(key) { return }
-        entries.append(.object(key: key, path: path, isDirectory: isDirectory))
+        entries.append(.object(key: key, source: source, isDirectory: isDirectory))
     }
 
     /// The common prefix `key` (which starts with the prefix) rolls up into: `key` up to the end
     /// of the first delimiter after the prefix; nil when there is none.
     func commonPrefix(of key: [UInt8]) -> [UInt8]? {
         guard let delimiter, key.count >= prefix.count + delimiter.count else { return nil }
+        if delimiter.count == 1 {  // the usual `/`
+            return key[prefix.count...].firstIndex(of: delimiter[0]).map { Array(key[...$0]) }
+        }
         var i = prefix.count
         while i + delimiter.count <= key.count {
             if key[i..<(i + delimiter.count)].elementsEqual(delimiter) { return Array(key[..<(i + delimiter.count)]) }

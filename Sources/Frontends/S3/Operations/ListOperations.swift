@@ -88,12 +88,12 @@ enum ListOperations {
         for object in page.objects {
             xml.open("Contents")
             xml.element("Key", encoded(object.key, p))
-            xml.element("LastModified", S3XML.timestamp(object.info.lastModified))
-            xml.element("ETag", try await etag(object, bucket))
+            xml.element("LastModified", text: S3XML.timestampBytes(object.info.lastModified))
+            try await writeETag(object, bucket, to: &xml)
             if let stored = object.info.objectChecksum, let checksum = ChecksumField.decode(stored) {
                 xml.element("ChecksumAlgorithm", checksum.algorithm.rawValue)
             }
-            xml.element("Size", String(object.isDirectory ? 0 : object.info.size))
+            xml.element("Size", decimal: object.isDirectory ? 0 : object.info.size)
             if fetchOwner { S3XML.owner(&xml, context.configuration) }
             xml.element("StorageClass", "STANDARD")
             xml.close("Contents")
@@ -130,9 +130,9 @@ enum ListOperations {
             xml.element("Key", encoded(object.key, p))
             xml.element("VersionId", "null")
             xml.element("IsLatest", "true")
-            xml.element("LastModified", S3XML.timestamp(object.info.lastModified))
-            xml.element("ETag", try await etag(object, bucket))
-            xml.element("Size", String(object.isDirectory ? 0 : object.info.size))
+            xml.element("LastModified", text: S3XML.timestampBytes(object.info.lastModified))
+            try await writeETag(object, bucket, to: &xml)
+            xml.element("Size", decimal: object.isDirectory ? 0 : object.info.size)
             S3XML.owner(&xml, context.configuration)
             xml.element("StorageClass", "STANDARD")
             xml.close("Version")
@@ -151,6 +151,16 @@ enum ListOperations {
                 throw S3Error.noSuchBucket(bucket.name)
             }
             throw S3Error(error, bucket: bucket.name)
+        }
+    }
+
+    /// Writes an object's `ETag` element: from its known MD5 as bytes, without a string (the
+    /// common case: a page of objects PUT whole), otherwise as ``etag(_:_:)`` finds it.
+    static func writeETag(_ object: ListedObject, _ bucket: ResolvedBucket, to xml: inout XMLWriter) async throws {
+        if !object.isDirectory, object.info.objectETag == nil, let md5 = object.md5 {
+            xml.element("ETag", text: ObjectHeaders.quotedHex(md5))
+        } else {
+            xml.element("ETag", try await etag(object, bucket))
         }
     }
 

@@ -110,14 +110,25 @@ enum ObjectHeaders {
 
     /// Lower-case hex of `bytes`.
     static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        String(decoding: hexBytes(bytes, quoted: false), as: UTF8.self)
+    }
+
+    /// `bytes` in lower-case hex between double quotes (an ETag), as UTF-8.
+    static func quotedHex(_ bytes: [UInt8]) -> [UInt8] { hexBytes(bytes, quoted: true) }
+
+    private static func hexBytes(_ bytes: [UInt8], quoted: Bool) -> [UInt8] {
+        let digits: StaticString = "0123456789abcdef"
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+        out.reserveCapacity(bytes.count * 2 + 2)
+        if quoted { out.append(UInt8(ascii: "\"")) }
+        digits.withUTF8Buffer { digits in
+            for b in bytes {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0xF)])
+            }
         }
-        return String(decoding: out, as: UTF8.self)
+        if quoted { out.append(UInt8(ascii: "\"")) }
+        return out
     }
 }
 

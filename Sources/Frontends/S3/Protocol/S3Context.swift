@@ -90,10 +90,9 @@ enum S3XML {
     /// `headers` besides.
     static func response(_ document: XMLWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> FrontResponse {
         var fields = headers
-        let bytes = document.bytes
         fields[.contentType] = "application/xml"
-        fields[.contentLength] = String(bytes.count)
-        return FrontResponse(status: status, headers: fields, body: .bytes(bytes))
+        fields[.contentLength] = String(document.count)
+        return FrontResponse(status: status, headers: fields, body: document.body)
     }
 
     /// The owner id reported for everything (one account serves every bucket).
@@ -109,7 +108,14 @@ enum S3XML {
 
     /// S3's timestamp format in XML: `2009-10-12T17:50:30.000Z`.
     static func timestamp(_ time: FileTime) -> String {
+        String(decoding: timestampBytes(time), as: UTF8.self)
+    }
+
+    /// ``timestamp(_:)`` as UTF-8 (what a listing writes per object, without a string).
+    static func timestampBytes(_ time: FileTime) -> [UInt8] {
         // FileTime's ISO form has 7 fractional digits; S3 writes milliseconds.
-        String(time.iso8601.prefix(23)) + "Z"
+        var bytes = Array(time.iso8601.utf8.prefix(23))
+        bytes.append(UInt8(ascii: "Z"))
+        return bytes
     }
 }

@@ -35,9 +35,17 @@ import Testing
         writer.element("Size", decimal: UInt64.max)
         writer.element("ETag", text: Array("\"abc\"".utf8))
         writer.element("Empty", text: [UInt8]())
+        writer.markup("<Contents><Key>")
+        writer.text("a<b&c")
+        writer.markup("</Key><Size>")
+        writer.text(decimal: 42)
+        writer.markup("</Size><Time>")
+        writer.text(raw: Array("2026-12-04T21:00:00.000Z".utf8))
+        writer.markup("</Time></Contents>")
         let text = String(decoding: writer.bytes, as: UTF8.self)
         #expect(text == #"<?xml version="1.0" encoding="utf-8"?><Size>0</Size><Size>18446744073709551615</Size>"#
-            + #"<ETag>"abc"</ETag><Empty />"#)
+            + #"<ETag>"abc"</ETag><Empty />"#
+            + #"<Contents><Key>a&lt;b&amp;c</Key><Size>42</Size><Time>2026-12-04T21:00:00.000Z</Time></Contents>"#)
     }
 
     @Test("a long document is kept and sent in pieces, the same bytes")

@@ -76,6 +76,29 @@ public struct XMLWriter: Sendable {
         close(name)
     }
 
+    /// Writes `markup` as it is, unescaped: fixed tags that a caller writing many similar
+    /// elements (a listing's entries) writes in one step, such as `</Key><LastModified>`. It
+    /// must be well-formed XML.
+    public mutating func markup(_ markup: StaticString) {
+        markup.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        if buffer.count >= Self.pieceBytes { endPiece() }
+    }
+
+    /// Writes `value` as text, escaped (between tags written with ``markup(_:)``).
+    public mutating func text(_ value: String) {
+        appendEscaped(value, attribute: false)
+    }
+
+    /// Writes UTF-8 `bytes` that hold nothing to escape (digits, hex, times) as text.
+    public mutating func text(raw bytes: some Collection<UInt8>) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Writes `value` in decimal as text.
+    public mutating func text(decimal value: UInt64) {
+        appendDecimal(value)
+    }
+
     /// `<name>value</name>` when `value` is not nil.
     public mutating func element(_ name: String, ifPresent value: String?) {
         if let value { element(name, value) }

@@ -31,7 +31,11 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// ISO 8601 in UTC with seven fractional digits, e.g. `2026-11-21T13:38:29.1234567Z`:
     /// the form of share snapshot names and SMB times.
-    public var iso8601: String {
+    public var iso8601: String { String(decoding: iso8601UTF8, as: UTF8.self) }
+
+    /// ``iso8601`` as UTF-8 bytes, for callers that write it into a byte buffer (a listing
+    /// writes one per entry).
+    public var iso8601UTF8: [UInt8] {
         let seconds = ticks.quotientAndRemainder(dividingBy: 10_000_000)
         var whole = seconds.quotient
         var fraction = seconds.remainder
@@ -48,7 +52,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
         let (y, m, d) = CivilCalendar.date(fromDays: day)
         guard (0...9999).contains(y) else {
-            return FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction)
+            return Array(FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction).utf8)
         }
         // Digits written in place (a listing formats a time per entry; the interpolated form
         // below made a String per field).
@@ -67,7 +71,7 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         put(secondOfDay / 60 % 60, 2, at: 14)
         put(secondOfDay % 60, 2, at: 17)
         put(fraction, 7, at: 20)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The ISO 8601 text of broken-down fields by string padding (years outside 0-9999, and
@@ -354,17 +358,30 @@ public struct DirectoryName: Hashable, Sendable {
 
 /// The properties of an item as a listing page that returns it needs them
 /// (``Share/infos(_:)``, ``Share/listNames(_:prefix:marker:from:maxResults:withProperties:)``).
-public struct ListedProperties: Hashable, Sendable {
+///
+/// Immutable and shared by reference: a listing hands each entry's properties through several
+/// steps (sorting, holding back, the page), and copying a ``NodeInfo`` copies every one of its
+/// strings and collections, which was a sixth of an S3 page's time. Equal when the values are.
+public final class ListedProperties: Hashable, Sendable {
     /// The item's properties.
-    public var info: NodeInfo
+    public let info: NodeInfo
     /// A file's content MD5 when the store knows it without reading any content (an empty
     /// file's always); nil otherwise (``Share/contentMD5(_:hashingAtMost:)`` computes it).
-    public var md5: [UInt8]?
+    public let md5: [UInt8]?
 
     /// Properties and a known MD5.
     public init(info: NodeInfo, md5: [UInt8]?) {
         self.info = info
         self.md5 = md5
+    }
+
+    public static func == (lhs: ListedProperties, rhs: ListedProperties) -> Bool {
+        lhs === rhs || (lhs.info == rhs.info && lhs.md5 == rhs.md5)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(info)
+        hasher.combine(md5)
     }
 }
 

@@ -86,17 +86,21 @@ enum ListOperations {
             }
         }
         for object in page.objects {
-            xml.open("Contents")
-            xml.element("Key", encoded(object.key, p))
-            xml.element("LastModified", text: S3XML.timestampBytes(object.info.lastModified))
+            // Up to a thousand of these per page: the fixed tags are written in one step each.
+            xml.markup("<Contents><Key>")
+            xml.text(encoded(object.key, p))
+            xml.markup("</Key><LastModified>")
+            xml.text(raw: S3XML.timestampBytes(object.info.lastModified))
+            xml.markup("</LastModified>")
             try await writeETag(object, bucket, to: &xml)
             if let stored = object.info.objectChecksum, let checksum = ChecksumField.decode(stored) {
                 xml.element("ChecksumAlgorithm", checksum.algorithm.rawValue)
             }
-            xml.element("Size", decimal: object.isDirectory ? 0 : object.info.size)
+            xml.markup("<Size>")
+            xml.text(decimal: object.isDirectory ? 0 : object.info.size)
+            xml.markup("</Size>")
             if fetchOwner { S3XML.owner(&xml, context.configuration) }
-            xml.element("StorageClass", "STANDARD")
-            xml.close("Contents")
+            xml.markup("<StorageClass>STANDARD</StorageClass></Contents>")
         }
         writeCommonPrefixes(page.commonPrefixes, p, to: &xml)
         xml.close("ListBucketResult")
@@ -158,7 +162,9 @@ enum ListOperations {
     /// common case: a page of objects PUT whole), otherwise as ``etag(_:_:)`` finds it.
     static func writeETag(_ object: ListedObject, _ bucket: ResolvedBucket, to xml: inout XMLWriter) async throws {
         if !object.isDirectory, object.info.objectETag == nil, let md5 = object.md5 {
-            xml.element("ETag", text: ObjectHeaders.quotedHex(md5))
+            xml.markup("<ETag>")
+            xml.text(raw: ObjectHeaders.quotedHex(md5))
+            xml.markup("</ETag>")
         } else {
             xml.element("ETag", try await etag(object, bucket))
         }

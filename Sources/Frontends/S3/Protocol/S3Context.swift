@@ -114,7 +114,8 @@ enum S3XML {
     /// ``timestamp(_:)`` as UTF-8 (what a listing writes per object, without a string).
     static func timestampBytes(_ time: FileTime) -> [UInt8] {
         // FileTime's ISO form has 7 fractional digits; S3 writes milliseconds.
-        var bytes = Array(time.iso8601.utf8.prefix(23))
+        var bytes = time.iso8601UTF8
+        bytes.removeLast(bytes.count - 23)
         bytes.append(UInt8(ascii: "Z"))
         return bytes
     }

@@ -6,7 +6,7 @@ struct BackupSchedulerService: Service {
     let scheduler: BackupScheduler
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await scheduler.run()
         }
     }

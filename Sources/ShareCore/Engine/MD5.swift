@@ -70,19 +70,33 @@ struct MD5: Sendable, Hashable {
 
     /// The 16-byte digest of everything added so far (the state itself is unchanged).
     func finalize() -> [UInt8] {
+        // The padding (0x80, zeros, the length in bits) is written after the pending bytes in
+        // one or two blocks on the stack and compressed in place: an ETag per listed object
+        // finalizes a saved state, and building the tail as arrays was most of its cost.
         var copy = self
+        let used = pending.count  // count % 64
+        let blocks = used < 56 ? 1 : 2
         let bits = count &* 8
-        var tail: [UInt8] = [0x80]
-        let padded = (Int(count % 64) + 1) % 64
-        let zeros = padded <= 56 ? 56 - padded : 120 - padded
-        tail.append(contentsOf: repeatElement(0, count: zeros))
-        for i in 0..<8 { tail.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
-        copy.update(tail)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+            tail.initialize(repeating: 0)
+            for (i, byte) in pending.enumerated() { tail[i] = byte }
+            tail[used] = 0x80
+            let end = blocks * 64
+            for i in 0..<8 { tail[end - 8 + i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+            if let base = tail.baseAddress {
+                copy.compress(UnsafeRawPointer(base))
+                if blocks == 2 { copy.compress(UnsafeRawPointer(base + 64)) }
+            }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(16)
-        for word in [copy.a, copy.b, copy.c, copy.d] {
+        func append(_ word: UInt32) {
             for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
         }
+        append(copy.a)
+        append(copy.b)
+        append(copy.c)
+        append(copy.d)
         return out
     }
 

@@ -316,23 +316,25 @@ extension MD5 {
 
     static func decodeState(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> MD5 {
         var r = try FieldReader(bytes: bytes)
-        var words: [UInt32] = []
+        var words: (UInt32, UInt32, UInt32, UInt32)?
         var count: UInt64 = 0
         var pending: [UInt8] = []
         while let (tag, v) = try r.next() {
             switch tag {
             case 1:
-                let raw = Array(v)
-                guard raw.count == 16 else { break }
-                words = (0..<4).map { k in
-                    (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[4 * k + $1]) << (8 * UInt32($1)) }
+                guard v.count == 16 else { break }
+                // Four little-endian words, read in place (a listing decodes one state per file).
+                func word(_ k: Int) -> UInt32 {
+                    let at = v.startIndex + 4 * k
+                    return UInt32(v[at]) | UInt32(v[at + 1]) << 8 | UInt32(v[at + 2]) << 16 | UInt32(v[at + 3]) << 24
                 }
+                words = (word(0), word(1), word(2), word(3))
             case 2: count = FieldValue.uint(v)
             case 3: pending = Array(v)
             default: break
             }
         }
-        guard words.count == 4, let state = MD5(words: (words[0], words[1], words[2], words[3]), pending: pending, count: count) else {
+        guard let words, let state = MD5(words: words, pending: pending, count: count) else {
             throw ShareCoreError(.dataCorrupted, "a file's saved MD5 state is malformed")
         }
         return state

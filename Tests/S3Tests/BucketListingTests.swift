@@ -155,8 +155,8 @@ import ShareCore
         // Every object carries its file's properties.
         for object in page.objects {
             #expect(!object.isDirectory)
-            #expect(object.info.size == UInt64(object.key.utf8.count))
-            #expect(object.info.id == (try await f.share.info(object.key)).id)
+            #expect(object.properties.size == UInt64(object.key.utf8.count))
+            #expect(try object.properties.info.id == (try await f.share.info(object.key)).id)
         }
         await f.finish()
     }
@@ -189,9 +189,9 @@ import ShareCore
         #expect(page.objects.map(\.key) == ["d/", "e/f/", "g/h", "g/i/", "j"])
         #expect(page.objects.map(\.isDirectory) == [true, true, false, true, false])
         for object in page.objects where object.isDirectory {
-            #expect(object.info.kind == .directory)
-            #expect(object.info.size == 0)
-            #expect(object.info.id == (try await f.share.info(String(object.key.dropLast()))).id)
+            #expect(object.properties.kind == .directory)
+            #expect(object.properties.size == 0)
+            #expect(try object.properties.info.id == (try await f.share.info(String(object.key.dropLast()))).id)
         }
         // A directory that gains a child stops being an object; one that loses its last child
         // becomes one.
@@ -491,7 +491,8 @@ import ShareCore
                 for object in page.objects {
                     let path = object.isDirectory ? String(object.key.dropLast()) : object.key
                     let expected = try #require(try await f.share.infos([path]).first ?? nil)
-                    #expect(object.info == expected.info, "\(object.key)")
+                    #expect(object.properties == expected, "\(object.key)")
+                    #expect(try object.properties.info == expected.info, "\(object.key)")
                     #expect(object.md5 == expected.md5, "\(object.key)")
                 }
                 seen += page.objects.map(\.key)
@@ -551,7 +552,7 @@ import ShareCore
         #expect(try await keys(f.share, base: "data/photos", prefix: "2024/b").objects == ["2024/b.jpg"])
         let object = try #require(try await BucketListing.page(f.share, base: "data/photos", prefix: "cover", delimiter: nil,
                                                                after: nil, maxKeys: 1).objects.first)
-        #expect(object.info.id == (try await f.share.info("data/photos/cover.png")).id)
+        #expect(try object.properties.info.id == (try await f.share.info("data/photos/cover.png")).id)
         await f.finish()
     }
 

@@ -94,6 +94,7 @@ import Testing
         try await docs.createDirectory("a/b")
         try await docs.upload("a/one", from: ByteChunks(chunks: [Array("hello".utf8)]))
         try await docs.upload("a/b/two", from: ByteChunks(chunks: [Array("world".utf8)]))
+        try await docs.setProperties("a/b/two", NodeProperties(objectChecksum: "CRC32:OjlS8g=="))
         try await docs.createFile("a/sparse", length: 10)
         try await docs.createFile("top", length: 0)
         let paths = ["a/one", "a/b/two", "a/missing", "a/b", "nowhere/x", "top/x", "a/sparse", "top", "", "a/b/two", "a/one/x"]
@@ -104,14 +105,22 @@ import Testing
             case "a/missing", "nowhere/x", "top/x", "a/one/x":
                 #expect(found == nil, "\(path)")
             default:
-                #expect(found?.info == (try await docs.info(path)), "\(path)")
+                let info = try await docs.info(path)
+                #expect(try found?.info == info, "\(path)")
+                // The fields read when listed are the full properties' own.
+                #expect(found?.kind == info.kind && found?.size == info.size && found?.lastModified == info.lastModified,
+                        "\(path)")
+                #expect(found?.objectETag == info.objectETag && found?.objectChecksum == info.objectChecksum, "\(path)")
             }
         }
         #expect(infos[0]?.md5 == MD5.digest(Array("hello".utf8)))
         #expect(infos[1]?.md5 == MD5.digest(Array("world".utf8)))
+        #expect(infos[1]?.objectChecksum == "CRC32:OjlS8g==")
+        #expect(infos[0]?.size == 5 && infos[0]?.kind == .file)
         #expect(infos[6]?.md5 == nil)  // zeros nobody wrote: not known without reading
         #expect(infos[7]?.md5 == MD5().finalize())  // empty
-        #expect(infos[3]?.info.isDirectory == true)
+        #expect(infos[3]?.isDirectory == true)
+        #expect(try infos[3]?.info.isDirectory == true)
         await expectError(.invalidName) { try await docs.infos(["a//b"]) }
         // A parent parsed once, then only each last name checked: bad names still refused.
         await expectError(.invalidName) { try await docs.infos(["a/one", "a/bad|name"]) }
@@ -121,8 +130,63 @@ import Testing
         #expect(try await docs.infos([deep + "/x"]).map { $0 == nil } == [true])
         await expectError(.invalidName) { try await docs.infos([deep + "/x", deep + "/x/y"]) }
         await expectError(.invalidName) { try await docs.infos([deep + "/x/y"]) }
-        #expect(try await docs.infos(["/a/one", "a/one/", "a/b/two"]).map { $0?.info.name } == ["one", "one", "two"])
+        #expect(try await docs.infos(["/a/one", "a/one/", "a/b/two"]).map { try $0?.info.name } == ["one", "one", "two"])
         try await t.finish()
+    }
+
+    /// A node whose running MD5 covers the file keeps its digest (tag 30) beside the state, and a
+    /// listing returns it without finalizing the state; a record without the digest (written
+    /// before it existed) gives the same MD5; a digest beside a state that does not cover the
+    /// file is not used; `check` finds a digest that is not the state's.
+    @Test func listedMD5ComesFromTheStoredDigest() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.upload("f", from: ByteChunks(chunks: [Array("hello ".utf8), Array("world".utf8)]))
+        let info = try await docs.info("f")
+        var state = MD5()
+        state.update(Array("hello world".utf8))
+        var record = NodeRecord(info: info)
+        record.md5 = state
+        func fields(_ bytes: [UInt8]) throws -> [(UInt8, [UInt8])] {
+            var reader = try FieldReader(record: bytes)
+            var out: [(UInt8, [UInt8])] = []
+            while let (tag, value) = try reader.next() { out.append((tag, Array(value))) }
+            return out
+        }
+        func written(_ fields: [(UInt8, [UInt8])]) -> [UInt8] {
+            var writer = FieldWriter()
+            for (tag, value) in fields { writer.field(tag, value) }
+            return writer.bytes
+        }
+        func listedMD5(_ bytes: [UInt8]) throws -> [UInt8]? {
+            try bytes.withUnsafeBytes { raw in try NodeRecord.listed(raw) }.md5
+        }
+        let stored = try fields(record.encode())
+        #expect(stored.first { $0.0 == 30 }?.1 == state.finalize())
+        #expect(try listedMD5(written(stored)) == MD5.digest(Array("hello world".utf8)))
+        // Written before the digest existed: the state is finalized.
+        #expect(try listedMD5(written(stored.filter { $0.0 != 30 })) == MD5.digest(Array("hello world".utf8)))
+        // A digest beside a state that covers only part of the file is not used.
+        var partial = MD5()
+        partial.update(Array("hello".utf8))
+        record.md5 = partial
+        let partialFields = try fields(record.encode())
+        #expect(!partialFields.contains { $0.0 == 30 })
+        #expect(try listedMD5(written(partialFields + [(30, state.finalize())])) == nil)
+        // The store writes the digest, and its listings and `check` agree with the content.
+        #expect(try await docs.infos(["f"]).first??.md5 == MD5.digest(Array("hello world".utf8)))
+        #expect(try await t.store.check().problems.isEmpty)
+        // A wrong digest is a problem `check` reports.
+        let wrong = written(stored.map { $0.0 == 30 ? (30, [UInt8](repeating: 0, count: 16)) : $0 })
+        try await t.store.write { txn in
+            for key in try txn.keys(.nodes, prefix: Keys.node(1, info.id)) { try txn.put(.nodes, key, wrong) }
+        }
+        #expect(try await docs.infos(["f"]).first??.md5 == [UInt8](repeating: 0, count: 16))
+        let report = try await t.store.check()
+        #expect(report.problems.contains { $0.contains("file 'f': its stored MD5 digest is not its running MD5's") },
+                "\(report.problems)")
+        await t.store.close()
     }
 
     /// `listNames(withProperties:)`, which an S3 page of a case-sensitive directory reads its
@@ -152,9 +216,10 @@ import Testing
         #expect(listed.map(\.properties) == expected)
         #expect(listed[0].properties?.md5 == MD5.digest(Array("other".utf8)))
         #expect(listed[1].properties?.md5 == MD5().finalize())
-        #expect(listed[2].properties?.info.metadata == blue)
+        #expect(try listed[2].properties?.info.metadata == blue)
         #expect(listed[3].properties?.md5 == nil)
-        #expect(listed[4].properties?.info.isDirectory == true)
+        #expect(try listed[4].properties?.info.isDirectory == true)
+        #expect(listed[4].properties?.isDirectory == true)
         let seeked = try await docs.listNames("d", from: "h", maxResults: 1, withProperties: true)
         #expect(seeked.entries.map(\.name) == ["hello"])
         #expect(seeked.entries.first?.properties == expected[2])

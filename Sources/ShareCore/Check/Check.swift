@@ -201,6 +201,12 @@ struct Checker {
         if let md5 = node.md5, md5.count > node.info.size {
             problems.append("\(label): its running MD5 covers \(md5.count) bytes, more than its \(node.info.size)")
         }
+        // The stored digest a listing returns (when the running MD5 covers the file) must be
+        // the running MD5's own.
+        if let md5 = node.md5, md5.count == node.info.size,
+           let listed = try view.withNodeReader({ nodes in try nodes.listed(node.info.id) }), listed.md5 != md5.finalize() {
+            problems.append("\(label): its stored MD5 digest is not its running MD5's")
+        }
         var covered: UInt64 = 0
         var found: [(UInt64, ExtentMap)] = []
         try view.extents(node: node.info.id) { index, map in

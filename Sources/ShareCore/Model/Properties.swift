@@ -361,26 +361,85 @@ public struct DirectoryName: Hashable, Sendable {
 ///
 /// Immutable and shared by reference: a listing hands each entry's properties through several
 /// steps (sorting, holding back, the page), and copying a ``NodeInfo`` copies every one of its
-/// strings and collections, which was a sixth of an S3 page's time. Equal when the values are.
+/// strings and collections, which was a sixth of an S3 page's time.
+///
+/// The fields a page writes of each object (kind, size, time, the front's ETag and checksum,
+/// the known MD5) are read when the item is listed; the rest of its properties are kept as
+/// stored and decoded by ``info`` when asked, each time it is read (keep the result to read it
+/// twice). Decoding every item's whole record was the largest part of an S3 page's time in
+/// the engine. Equal when the values are.
 public final class ListedProperties: Hashable, Sendable {
-    /// The item's properties.
-    public let info: NodeInfo
+    /// Whether the item is a file or a directory.
+    public let kind: NodeKind
+    /// The file's length in bytes (0 for directories): ``NodeInfo/size``.
+    public let size: UInt64
+    /// When the item last changed: ``NodeInfo/lastModified``.
+    public let lastModified: FileTime
+    /// ``NodeInfo/objectETag``.
+    public let objectETag: String?
+    /// ``NodeInfo/objectChecksum``.
+    public let objectChecksum: String?
     /// A file's content MD5 when the store knows it without reading any content (an empty
     /// file's always); nil otherwise (``Share/contentMD5(_:hashingAtMost:)`` computes it).
     public let md5: [UInt8]?
+    private let source: Source
+
+    /// Where ``info`` comes from (boxed when decoded, so that a listed entry, which keeps
+    /// only its record, is not as large as a whole `NodeInfo`).
+    private enum Source: Sendable {
+        indirect case decoded(NodeInfo)
+        case record([UInt8])
+    }
 
     /// Properties and a known MD5.
     public init(info: NodeInfo, md5: [UInt8]?) {
-        self.info = info
+        kind = info.kind
+        size = info.size
+        lastModified = info.lastModified
+        objectETag = info.objectETag
+        objectChecksum = info.objectChecksum
         self.md5 = md5
+        source = .decoded(info)
+    }
+
+    /// The listed fields of a stored node record, kept for ``info``.
+    init(kind: NodeKind, size: UInt64, lastModified: FileTime, objectETag: String?, objectChecksum: String?,
+         md5: [UInt8]?, record: [UInt8]) {
+        self.kind = kind
+        self.size = size
+        self.lastModified = lastModified
+        self.objectETag = objectETag
+        self.objectChecksum = objectChecksum
+        self.md5 = md5
+        source = .record(record)
+    }
+
+    /// Whether the item is a directory.
+    public var isDirectory: Bool { kind == .directory }
+
+    /// All of the item's properties, decoded from the stored record on each read.
+    /// - Throws: ``ShareCoreError`` `.dataCorrupted` when the stored record is damaged.
+    public var info: NodeInfo {
+        get throws(ShareCoreError) {
+            switch source {
+            case .decoded(let info): return info
+            case .record(let record): return try NodeRecord.info(record: record)
+            }
+        }
     }
 
     public static func == (lhs: ListedProperties, rhs: ListedProperties) -> Bool {
-        lhs === rhs || (lhs.info == rhs.info && lhs.md5 == rhs.md5)
+        if lhs === rhs { return true }
+        guard lhs.kind == rhs.kind, lhs.size == rhs.size, lhs.lastModified == rhs.lastModified,
+              lhs.objectETag == rhs.objectETag, lhs.objectChecksum == rhs.objectChecksum, lhs.md5 == rhs.md5
+        else { return false }
+        return (try? lhs.info) == (try? rhs.info)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(info)
+        hasher.combine(kind)
+        hasher.combine(size)
+        hasher.combine(lastModified)
         hasher.combine(md5)
     }
 }

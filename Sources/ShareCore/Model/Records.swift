@@ -219,7 +219,12 @@ struct NodeRecord: Sendable, Hashable {
         w.field(21, info.lastModified.ticks)
         if let lease = info.lease { w.field(22, lease.encode()) }
         if let copy = info.copy { w.field(23, copy.encode()) }
-        if let md5 { w.field(24, md5.encodeState()) }
+        if let md5 {
+            w.field(24, md5.encodeState())
+            // The digest of a state that covers the whole file: a listing returns it as the
+            // file's MD5 without finalizing the state (one MD5 block per listed file).
+            if md5.count == info.size { w.field(30, md5.finalize()) }
+        }
         w.field(25, info.objectETag)
         w.field(26, info.objectChecksum)
         if let parts = info.objectParts { w.field(27, integers: parts) }
@@ -233,29 +238,70 @@ struct NodeRecord: Sendable, Hashable {
     /// Decodes a stored node.
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
         var md5: MD5?
-        info = try NodeRecord.decode(raw, md5: &md5, withMD5: true)
+        info = try NodeRecord.decode(FieldReader(raw), md5: &md5, withMD5: true)
         self.md5 = md5
     }
 
-    /// Its properties with the content MD5 when it is known without reading content: the
-    /// saved state when it covers the whole file, or the empty content's.
-    var listed: ListedProperties {
-        let kept = md5.flatMap { $0.count == info.size ? $0 : nil }
-        let empty = info.kind == .file && info.size == 0
-        return ListedProperties(info: info, md5: kept?.finalize() ?? (empty ? MD5().finalize() : nil))
-    }
-
-    /// Decodes only a stored node's properties, skipping its saved MD5 state (what a listing
-    /// returns), straight into the `NodeInfo` without a `NodeRecord` around it to copy from.
+    /// Decodes only a stored node's properties, skipping its saved MD5 state, straight into
+    /// the `NodeInfo` without a `NodeRecord` around it to copy from.
     static func info(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) -> NodeInfo {
-        var none: MD5?
-        return try decode(raw, md5: &none, withMD5: false)
+        try info(record: [UInt8](copying: raw))
     }
 
-    private static func decode(_ raw: UnsafeRawBufferPointer, md5: inout MD5?, withMD5: Bool) throws(ShareCoreError)
+    /// ``info(_:)`` of a stored node already copied out.
+    static func info(record: [UInt8]) throws(ShareCoreError) -> NodeInfo {
+        var none: MD5?
+        return try decode(FieldReader(record: record), md5: &none, withMD5: false)
+    }
+
+    /// What a listing page returns of a stored node (``ListedProperties``): the fields an S3
+    /// page writes, and the content MD5 when the saved state covers the whole file (or the
+    /// file is empty), read without building the rest; the record is kept, copied once, for
+    /// ``ListedProperties/info`` to decode in full if asked. A page decodes a thousand of
+    /// these, and the full decoding (every string, the metadata, the ETag text) was most of
+    /// its time in the engine.
+    static func listed(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) -> ListedProperties {
+        let record = [UInt8](copying: raw)
+        var r = try FieldReader(record: record)
+        var kind = NodeKind.file
+        var size: UInt64 = 0
+        var lastModified = FileTime(ticks: 0)
+        var state: MD5?
+        var digest: ArraySlice<UInt8>?
+        var objectETag: String?
+        var objectChecksum: String?
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: FieldValue.uint(v))) ?? .file
+            case 5: size = FieldValue.uint(v)
+            case 21: lastModified = FileTime(ticks: FieldValue.int(v))
+            case 24: state = try MD5.decodeState(v)
+            case 25: objectETag = FieldValue.string(v)
+            case 26: objectChecksum = FieldValue.string(v)
+            case 30: digest = v
+            default: break
+            }
+        }
+        return ListedProperties(kind: kind, size: size, lastModified: lastModified, objectETag: objectETag,
+                                objectChecksum: objectChecksum,
+                                md5: knownMD5(state, digest: digest, kind: kind, size: size), record: record)
+    }
+
+    /// The content MD5 known without reading content: the saved state's when it covers the
+    /// whole file (its stored digest when the record has one, tag 30, which `encode` writes
+    /// with such a state), the empty content's for an empty file, nil otherwise.
+    private static func knownMD5(_ state: MD5?, digest: ArraySlice<UInt8>?, kind: NodeKind, size: UInt64) -> [UInt8]? {
+        if let state, state.count == size {
+            if let digest, digest.count == 16 { return Array(digest) }
+            return state.finalize()
+        }
+        return kind == .file && size == 0 ? MD5().finalize() : nil
+    }
+
+    private static func decode(_ reader: FieldReader, md5: inout MD5?, withMD5: Bool) throws(ShareCoreError)
         -> NodeInfo
     {
-        var r = try FieldReader(raw)
+        var r = reader
         let zero = FileTime(ticks: 0)
         var i = NodeInfo(kind: .file, id: 0, parentId: 0, name: "", size: 0, contentHeaders: ContentHeaders(),
                          smb: SMBProperties(attributes: [], creationTime: zero, lastWriteTime: zero, changeTime: zero),

@@ -75,12 +75,11 @@ public struct Share: Sendable {
             parents[parentText] = path.parent
             return path
         }
-        return try read { view in
+        return try read { view in try view.withNodeReader { nodes in
             // Paths of a listing page share their directories: each directory is resolved once
             // (its node id, or nil when it is missing or not a directory), not once per path.
             var directories: [ArraySlice<String>: UInt64?] = [[]: Node.rootId]
             return try parsed.map { p -> ListedProperties? in
-                let node: NodeRecord
                 if let name = p.components.last {
                     let parentComponents = p.components.dropLast()
                     let parentId: UInt64?
@@ -96,16 +95,15 @@ public struct Share: Sendable {
                         directories[parentComponents] = .some(parentId)
                     }
                     guard let parentId, let entry = try view.dirent(parent: parentId, name: name) else { return nil }
-                    guard let found = try view.node(entry.nodeId) else {
+                    guard let found = try nodes.listed(entry.nodeId) else {
                         throw ShareCoreError(.dataCorrupted, "'\(p)' names node \(entry.nodeId), which is missing")
                     }
-                    node = found
-                } else {
-                    node = try view.resolve(p)  // the root
+                    return found
                 }
-                return node.listed
+                // The root: a directory, so no MD5.
+                return ListedProperties(info: try view.resolve(p).info, md5: nil)
             }
-        }
+        } }
     }
 
     /// Whether something exists at `path` (the share itself must exist).
@@ -131,8 +129,8 @@ public struct Share: Sendable {
     ///   - maxResults: entries per page (1 to 5,000).
     public func list(_ path: String = "", prefix: String = "", marker: String? = nil,
                      maxResults: Int = 5000) async throws -> DirectoryPage {
-        let (entries, next, _) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { view, entry in
-            guard let info = try view.nodeInfo(entry.nodeId) else {
+        let (entries, next, _) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { nodes, entry in
+            guard let info = try nodes.info(entry.nodeId) else {
                 throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
             }
             return DirectoryEntry(name: entry.name, kind: entry.kind, info: info)
@@ -157,20 +155,20 @@ public struct Share: Sendable {
     public func listNames(_ path: String = "", prefix: String = "", marker: String? = nil, from: String? = nil,
                           maxResults: Int = 5000, withProperties: Bool = false) async throws -> DirectoryNamePage {
         let (entries, next, caseSensitive) = try listPage(path, prefix: prefix, marker: marker, from: from,
-                                                          maxResults: maxResults) { view, entry in
+                                                          maxResults: maxResults) { nodes, entry in
             guard withProperties else { return DirectoryName(name: entry.name, kind: entry.kind) }
-            guard let node = try view.node(entry.nodeId) else {
+            guard let properties = try nodes.listed(entry.nodeId) else {
                 throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
             }
-            return DirectoryName(name: entry.name, kind: entry.kind, properties: node.listed)
+            return DirectoryName(name: entry.name, kind: entry.kind, properties: properties)
         }
         return DirectoryNamePage(entries: entries, nextMarker: next, caseSensitive: caseSensitive)
     }
 
-    /// One page of directory `path`, each entry made by `make` (see `list`), starting at the
-    /// key of name `seek` when given.
+    /// One page of directory `path`, each entry made by `make` (see `list`) with a reader of the
+    /// view's nodes, starting at the key of name `seek` when given.
     private func listPage<T>(_ path: String, prefix: String, marker: String?, from seek: String? = nil, maxResults: Int,
-                             _ make: (View, DirentRecord) throws -> T) throws -> (entries: [T], next: String?, caseSensitive: Bool) {
+                             _ make: (NodeReader, DirentRecord) throws -> T) throws -> (entries: [T], next: String?, caseSensitive: Bool) {
         let p = try SharePath(path)
         guard (1...5000).contains(maxResults) else {
             throw ShareCoreError(.invalidArgument, "maxResults \(maxResults) is outside 1 to 5000")
@@ -182,7 +180,7 @@ public struct Share: Sendable {
             }
             start = decoded
         }
-        return try read { view in
+        return try read { view in try view.withNodeReader { nodes in
             let dir = try view.resolveDirectory(p)
             let prefixKey = NameFolding.prefixBytes(prefix, caseSensitive: view.share.caseSensitive)
             // Keys keep only a bounded prefix of each folded name: a longer prefix is matched
@@ -213,12 +211,12 @@ public struct Share: Sendable {
                     next = Markers.encode(view.nameKey(lastName), kind: "d")
                     return false
                 }
-                entries.append(try make(view, entry))
+                entries.append(try make(nodes, entry))
                 lastName = entry.name
                 return true
             }
             return (entries, next, view.share.caseSensitive)
-        }
+        } }
     }
 
     // MARK: Directories

@@ -62,29 +62,41 @@ struct FieldWriter {
     }
 }
 
-/// Reads what ``FieldWriter`` wrote.
+/// Reads what ``FieldWriter`` wrote. It reads the bytes where they are: a record nested in
+/// another's field is read from the outer record's bytes, not copied (a listing decodes one
+/// nested MD5 state per file).
 struct FieldReader {
-    private let bytes: [UInt8]
+    private let bytes: ArraySlice<UInt8>
     private var position: Int
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        try self.init(bytes: Array(raw))
+        try self.init(record: [UInt8](copying: raw))
+    }
+
+    /// A reader over a record already copied out.
+    init(record: [UInt8]) throws(ShareCoreError) {
+        try self.init(bytes: record[...])
     }
 
     /// A reader over bytes already copied out (e.g. a record nested in another's field).
+    init(bytes: ArraySlice<UInt8>) throws(ShareCoreError) {
+        self.bytes = bytes
+        guard bytes.first == 1 else { throw ShareCoreError(.dataCorrupted, "a record has an unknown format version") }
+        position = bytes.startIndex + 1
+    }
+
+    /// A reader over bytes of another collection (copied once).
     init<Bytes: Collection<UInt8>>(bytes: Bytes) throws(ShareCoreError) {
-        self.bytes = Array(bytes)
-        guard self.bytes.first == 1 else { throw ShareCoreError(.dataCorrupted, "a record has an unknown format version") }
-        position = 1
+        try self.init(bytes: Array(bytes)[...])
     }
 
     /// The next field, or nil at the end.
     mutating func next() throws(ShareCoreError) -> (tag: UInt8, value: ArraySlice<UInt8>)? {
-        guard position < bytes.count else { return nil }
+        guard position < bytes.endIndex else { return nil }
         let tag = bytes[position]
         position += 1
         let length = Int(try varint())
-        guard length >= 0, position + length <= bytes.count else {
+        guard length >= 0, length <= bytes.endIndex - position else {
             throw ShareCoreError(.dataCorrupted, "a record field overruns its record")
         }
         let value = bytes[position..<(position + length)]
@@ -95,7 +107,7 @@ struct FieldReader {
     private mutating func varint() throws(ShareCoreError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        while position < bytes.count {
+        while position < bytes.endIndex {
             let b = bytes[position]
             position += 1
             result |= UInt64(b & 0x7F) << shift
@@ -171,5 +183,18 @@ enum FieldValue {
         let all = varints(raw).values
         guard let count = all.first else { return [] }
         return Array(all.dropFirst().prefix(Int(count)))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// A copy of `raw` made in one step (`Array(raw)` copies byte by byte through the generic
+    /// collection path, which was a twentieth of an S3 listing page).
+    init(copying raw: UnsafeRawBufferPointer) {
+        self.init(unsafeUninitializedCapacity: raw.count) { buffer, count in
+            if let target = buffer.baseAddress, let source = raw.baseAddress {
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: raw.count)
+            }
+            count = raw.count
+        }
     }
 }

@@ -93,6 +93,17 @@ struct Cursor {
         return try op(MDB_SET_RANGE, key: key)
     }
 
+    /// Positions at the first key >= `key`, given as bytes in place (not empty).
+    func seek(raw key: UnsafeRawBufferPointer) throws(ShareCoreError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val()
+        let rc = mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE)
+        if rc == MDB_NOTFOUND { return nil }
+        try lmdbCheck(rc, "moving a cursor on \(table.name)")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
     func next() throws(ShareCoreError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
         try op(MDB_NEXT)
     }

@@ -88,7 +88,7 @@ extension SecurityDescriptor {
 
     /// Reads a self-relative security descriptor.
     init(binary bytes: [UInt8]) throws {
-        var reader = BinaryReader(bytes)
+        let reader = BinaryReader(bytes)
         guard bytes.count >= 20 else { throw Invalid("shorter than a descriptor header") }
         guard reader.u8(at: 0) == 1 else { throw Invalid("revision is not 1") }
         let control = reader.u16(at: 2)

@@ -135,24 +135,25 @@ public actor S3LifecycleWorker {
                                                 delimiter: nil, after: sweep.after, maxKeys: min(budget, 1000))
         budget -= max(1, page.objects.count)
         for object in page.objects {
-            let size = object.isDirectory ? 0 : object.info.size
-            guard let (seconds, _) = configuration.expiration(key: object.key, size: size, lastModified: object.info.lastModified,
-                                                              tags: LifecycleConfiguration.tags(object.info)),
-                  seconds <= nowSeconds, object.info.lastModified <= sweep.started else { continue }
-            if try await expire(object, in: bucket) { result.expired += 1 }
+            let info = try object.properties.info
+            let size = object.isDirectory ? 0 : info.size
+            guard let (seconds, _) = configuration.expiration(key: object.key, size: size, lastModified: info.lastModified,
+                                                              tags: LifecycleConfiguration.tags(info)),
+                  seconds <= nowSeconds, info.lastModified <= sweep.started else { continue }
+            if try await expire(object, etag: info.etag, in: bucket) { result.expired += 1 }
         }
         sweep.after = page.nextMarker ?? sweep.after
         return !page.isTruncated
     }
 
-    /// Deletes `object` if it is still what the listing saw; returns whether it did.
-    func expire(_ object: ListedObject, in bucket: ResolvedBucket) async throws -> Bool {
+    /// Deletes `object` if it is still what the listing saw (its ETag `etag`); returns whether it did.
+    func expire(_ object: ListedObject, etag: String, in bucket: ResolvedBucket) async throws -> Bool {
         let key = try ObjectKey.parse(object.key, base: bucket.base)
         do {
             if key.isDirectory {
                 try await bucket.share.deleteDirectory(key.path)  // only while it is empty
             } else {
-                try await bucket.share.deleteFile(key.path, ifETag: object.info.etag)
+                try await bucket.share.deleteFile(key.path, ifETag: etag)
             }
         } catch let error as ShareCoreError where error.code != .storageFull && error.code != .dataCorrupted {
             // Changed, gone, filled or leased since it was listed: it stays.

@@ -4,12 +4,13 @@ import ShareCore
 struct ListedObject: Sendable {
     /// The key, relative to the bucket's base directory; an empty directory's key ends in `/`.
     let key: String
-    /// The file's (or empty directory's) properties.
-    let info: NodeInfo
+    /// The file's (or empty directory's) properties as the listing read them: what a page
+    /// writes, and the rest through `try properties.info`.
+    let properties: ListedProperties
     /// Whether the object is an empty directory (size 0, key ending in `/`).
     let isDirectory: Bool
     /// The file's content MD5 when the store knew it without reading content (its ETag).
-    var md5: [UInt8]? = nil
+    var md5: [UInt8]? { properties.md5 }
 }
 
 /// One page of a bucket listing, in S3 order.
@@ -104,7 +105,7 @@ enum BucketListing {
             var next = 0
             var complete = true
             for case .object(_, .path, let isDirectory) in entries {
-                if infos[next]?.info.isDirectory != isDirectory { complete = false }
+                if infos[next]?.isDirectory != isDirectory { complete = false }
                 next += 1
             }
             if complete || attempt == 3 { break }
@@ -124,12 +125,11 @@ enum BucketListing {
                 case .path:
                     defer { next += 1 }
                     // Gone or replaced since the walk (third try): left out.
-                    guard let read = infos[next], read.info.isDirectory == isDirectory else { continue }
+                    guard let read = infos[next], read.isDirectory == isDirectory else { continue }
                     properties = read
                 }
                 let text = String(decoding: key, as: UTF8.self)
-                page.objects.append(ListedObject(key: text, info: properties.info, isDirectory: isDirectory,
-                                                 md5: properties.md5))
+                page.objects.append(ListedObject(key: text, properties: properties, isDirectory: isDirectory))
                 page.nextMarker = text
             case .commonPrefix(let bytes):
                 let text = String(decoding: bytes, as: UTF8.self)

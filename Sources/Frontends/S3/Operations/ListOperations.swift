@@ -90,14 +90,14 @@ enum ListOperations {
             xml.markup("<Contents><Key>")
             xml.text(encoded(object.key, p))
             xml.markup("</Key><LastModified>")
-            xml.text(raw: S3XML.timestampBytes(object.info.lastModified))
+            xml.text(raw: S3XML.timestampBytes(object.properties.lastModified))
             xml.markup("</LastModified>")
             try await writeETag(object, bucket, to: &xml)
-            if let stored = object.info.objectChecksum, let checksum = ChecksumField.decode(stored) {
+            if let stored = object.properties.objectChecksum, let checksum = ChecksumField.decode(stored) {
                 xml.element("ChecksumAlgorithm", checksum.algorithm.rawValue)
             }
             xml.markup("<Size>")
-            xml.text(decimal: object.isDirectory ? 0 : object.info.size)
+            xml.text(decimal: object.isDirectory ? 0 : object.properties.size)
             xml.markup("</Size>")
             if fetchOwner { S3XML.owner(&xml, context.configuration) }
             xml.markup("<StorageClass>STANDARD</StorageClass></Contents>")
@@ -134,9 +134,9 @@ enum ListOperations {
             xml.element("Key", encoded(object.key, p))
             xml.element("VersionId", "null")
             xml.element("IsLatest", "true")
-            xml.element("LastModified", text: S3XML.timestampBytes(object.info.lastModified))
+            xml.element("LastModified", text: S3XML.timestampBytes(object.properties.lastModified))
             try await writeETag(object, bucket, to: &xml)
-            xml.element("Size", decimal: object.isDirectory ? 0 : object.info.size)
+            xml.element("Size", decimal: object.isDirectory ? 0 : object.properties.size)
             S3XML.owner(&xml, context.configuration)
             xml.element("StorageClass", "STANDARD")
             xml.close("Version")
@@ -161,7 +161,7 @@ enum ListOperations {
     /// Writes an object's `ETag` element: from its known MD5 as bytes, without a string (the
     /// common case: a page of objects PUT whole), otherwise as ``etag(_:_:)`` finds it.
     static func writeETag(_ object: ListedObject, _ bucket: ResolvedBucket, to xml: inout XMLWriter) async throws {
-        if !object.isDirectory, object.info.objectETag == nil, let md5 = object.md5 {
+        if !object.isDirectory, object.properties.objectETag == nil, let md5 = object.md5 {
             xml.markup("<ETag>")
             xml.text(raw: ObjectHeaders.quotedHex(md5))
             xml.markup("</ETag>")
@@ -173,11 +173,11 @@ enum ListOperations {
     /// An object's ETag in a listing; a file deleted since it was listed keeps an empty ETag.
     static func etag(_ object: ListedObject, _ bucket: ResolvedBucket) async throws -> String {
         if object.isDirectory { return ObjectHeaders.emptyETag }
-        if let etag = object.info.objectETag { return "\"" + etag + "\"" }
+        if let etag = object.properties.objectETag { return "\"" + etag + "\"" }
         if let md5 = object.md5 { return "\"" + ObjectHeaders.hex(md5) + "\"" }
         let path = bucket.base.isEmpty ? object.key : bucket.base + "/" + object.key
         do {
-            return try await ObjectHeaders.etag(object.info, share: bucket.share, path: path)
+            return try await ObjectHeaders.etag(try object.properties.info, share: bucket.share, path: path)
         } catch let error as ShareCoreError where [.resourceNotFound, .parentNotFound, .notAFile, .notADirectory].contains(error.code) {
             return ObjectHeaders.emptyETag
         }

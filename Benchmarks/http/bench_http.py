@@ -811,7 +811,9 @@ def listing_load(work: Path, signer: Presigner, client, nginx_port: int,
                       for share in (0.05, 0.2, 0.33333, 0.5, 0.66666, 0.8125)), files - LISTING_PAGE - 1]
     queries = []
     for start in starts:
-        query = {"list-type": "2", "prefix": f"{LISTING_DIR}/", "delimiter": "/", "max-keys": str(LISTING_PAGE)}
+        # What boto3 and the aws CLI send (they always ask for URL-encoded keys).
+        query = {"list-type": "2", "prefix": f"{LISTING_DIR}/", "delimiter": "/", "max-keys": str(LISTING_PAGE),
+                 "encoding-type": "url"}
         if start is not None:
             query["start-after"] = f"{LISTING_DIR}/{start:06}"
         queries.append(query)
@@ -839,7 +841,7 @@ def listing_load(work: Path, signer: Presigner, client, nginx_port: int,
         return probe
 
     load = Load("s3-list-page-1000-of-100000", "S3-nginx",
-                f"ListObjectsV2, one page of {LISTING_PAGE:,} keys (`max-keys=1000`, `delimiter=/`) in a directory of "
+                f"ListObjectsV2, one page of {LISTING_PAGE:,} keys (`max-keys=1000`, `delimiter=/`, `encoding-type=url`) in a directory of "
                 f"{LISTING_FILES:,} objects, {len(starts)} pages (the first and `start-after` markers through the "
                 f"directory) in turn, one connection", "GET", 0, "nginx",
                 f"nginx: JSON autoindex of a directory of {LISTING_PAGE:,} empty files (the page's size)",
@@ -1125,7 +1127,8 @@ LISTING_LOAD = "s3-list-page-1000-of-100000"
 LISTING_TEXT = (f"{LISTING_FILES:,} objects of 128 bytes `list-100000/000000` to `list-100000/099999` are put "
                 "first through S3 (presigned PUTs, wrk with 64 connections, `full` durability); one wrk connection "
                 "then asks in turn for 8 ListObjectsV2 pages (`prefix=list-100000/`, `delimiter=/`, "
-                "`max-keys=1000`: the first page and pages after `start-after` markers spread through the "
+                "`max-keys=1000`, `encoding-type=url` as boto3 and the aws CLI send it: the first page and pages after "
+                "`start-after` markers spread through the "
                 "directory), each checked beforehand to hold the 1,000 keys after its marker. There is no "
                 "paged listing in nginx: its baseline is the JSON autoindex of a directory holding 1,000 empty "
                 "files (the page's size: what a server that reads only the page's entries costs, from the "

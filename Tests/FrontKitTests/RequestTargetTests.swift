@@ -55,4 +55,18 @@ import Testing
         #expect(target.valueIgnoringCase("été") == "1")
         #expect(target.valueIgnoringCase("se") == nil)
     }
+
+    @Test("percent-encoding keeps unreserved bytes (and `/` when asked), encodes the rest as upper-case hex, and round-trips")
+    func percentEncoding() {
+        #expect(RequestTarget.percentEncode("plain-name_1.txt~") == "plain-name_1.txt~")
+        #expect(RequestTarget.percentEncode("a/b c", keepSlash: true) == "a/b%20c")
+        #expect(RequestTarget.percentEncode("a/b c") == "a%2Fb%20c")
+        #expect(RequestTarget.percentEncode("été&=+") == "%C3%A9t%C3%A9%26%3D%2B")
+        #expect(RequestTarget.percentEncode("") == "")
+        #expect(RequestTarget.percentEncode("\u{1F600}/x", keepSlash: true) == "%F0%9F%98%80/x")
+        for text in ["key with spaces/and/slashes", "ünïcödé/名前", "100%", "a+b=c&d", String(repeating: "x/", count: 300)] {
+            #expect(RequestTarget.percentDecode(RequestTarget.percentEncode(text, keepSlash: true)) == text)
+            #expect(RequestTarget.percentDecode(RequestTarget.percentEncode(text)) == text)
+        }
+    }
 }

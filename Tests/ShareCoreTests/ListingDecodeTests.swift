@@ -134,6 +134,53 @@ import Testing
         try await t.finish()
     }
 
+    /// The in-place reader that directory entries are decoded with reads the same fields as the
+    /// copying reader, and refuses the same malformed records (every truncation of a record, a
+    /// length past the end, an overlong number, an unknown format version).
+    @Test func inPlaceReaderMatchesTheCopyingReader() throws {
+        func copying(_ bytes: [UInt8]) -> [(UInt8, [UInt8])]? {
+            guard var reader = try? FieldReader(record: bytes) else { return nil }
+            var out: [(UInt8, [UInt8])] = []
+            do {
+                while let (tag, value) = try reader.next() { out.append((tag, Array(value))) }
+            } catch { return nil }
+            return out
+        }
+        func inPlace(_ bytes: [UInt8]) -> [(UInt8, [UInt8])]? {
+            bytes.withUnsafeBytes { raw in
+                guard var reader = try? InPlaceFieldReader(raw) else { return nil }
+                var out: [(UInt8, [UInt8])] = []
+                do {
+                    while let (tag, value) = try reader.next() { out.append((tag, Array(value))) }
+                } catch { return nil }
+                return out
+            }
+        }
+        func same(_ a: [(UInt8, [UInt8])]?, _ b: [(UInt8, [UInt8])]?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        }
+        let entry = DirentRecord(nodeId: 123_456_789, kind: .directory, name: "naïve name").encode()
+        var long = FieldWriter()
+        long.field(1, UInt64.max)
+        long.field(9, [UInt8](repeating: 7, count: 300))  // a two-byte length
+        long.field(3, "x")
+        for record in [entry, long.bytes] {
+            #expect(inPlace(record) != nil)
+            for end in 0...record.count {
+                let cut = Array(record[..<end])
+                #expect(same(copying(cut), inPlace(cut)), "cut at \(end)")
+            }
+        }
+        #expect(inPlace(entry)?.count == 3)
+        #expect(inPlace(long.bytes)?.count == 3)
+        #expect(inPlace([2, 1, 1, 0]) == nil)  // unknown version
+        #expect(inPlace([1, 3, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]) == nil)  // overlong length
+        #expect(inPlace([1, 3, 5, 1, 2]) == nil)  // a length past the end
+        let decoded = try entry.withUnsafeBytes { try DirentRecord($0) }
+        #expect(decoded == DirentRecord(nodeId: 123_456_789, kind: .directory, name: "naïve name"))
+    }
+
     /// A node whose running MD5 covers the file keeps its digest (tag 30) beside the state, and a
     /// listing returns it without finalizing the state; a record without the digest (written
     /// before it existed) gives the same MD5; a digest beside a state that does not cover the

@@ -408,7 +408,7 @@ struct DirentRecord: Sendable, Hashable {
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        var r = try FieldReader(raw)
+        var r = try InPlaceFieldReader(raw)
         nodeId = 0; kind = .file; name = ""
         while let (tag, v) = try r.next() {
             switch tag {

@@ -162,9 +162,9 @@ enum ListOperations {
     /// common case: a page of objects PUT whole), otherwise as ``etag(_:_:)`` finds it.
     static func writeETag(_ object: ListedObject, _ bucket: ResolvedBucket, to xml: inout XMLWriter) async throws {
         if !object.isDirectory, object.properties.objectETag == nil, let md5 = object.md5 {
-            xml.markup("<ETag>")
-            xml.text(raw: ObjectHeaders.quotedHex(md5))
-            xml.markup("</ETag>")
+            xml.markup("<ETag>\"")
+            xml.text(hex: md5)
+            xml.markup("\"</ETag>")
         } else {
             xml.element("ETag", try await etag(object, bucket))
         }

@@ -159,10 +159,11 @@ struct InPlaceFieldReader {
 
 /// Decoding helpers for field values.
 enum FieldValue {
-    static func uint(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+    /// The value of the varint at the start of `bytes` (what follows its last byte is ignored).
+    private static func varint(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        for b in raw {
+        for b in bytes {
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { break }
             shift += 7
@@ -170,18 +171,10 @@ enum FieldValue {
         return result
     }
 
+    static func uint(_ raw: UnsafeRawBufferPointer) -> UInt64 { varint(raw) }
     static func string(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 
-    static func uint(_ raw: ArraySlice<UInt8>) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        for b in raw {
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-        }
-        return result
-    }
+    static func uint(_ raw: ArraySlice<UInt8>) -> UInt64 { varint(raw) }
 
     static func int(_ raw: ArraySlice<UInt8>) -> Int64 { Int64(bitPattern: uint(raw)) }
     static func string(_ raw: ArraySlice<UInt8>) -> String { String(decoding: raw, as: UTF8.self) }

@@ -7,7 +7,7 @@ struct S3LifecycleService: Service {
     let worker: S3LifecycleWorker
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await worker.run()
         }
     }

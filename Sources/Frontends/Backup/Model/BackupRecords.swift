@@ -105,7 +105,7 @@ enum BackupTables {
 
     /// Every table with a verifier that decodes each record, for `sharecore check`.
     static var verifiers: [RecordTable: RecordVerifier] {
-        func decodes<T: Decodable>(_ type: T.Type) -> RecordVerifier {
+        func decodes<T: Decodable & Sendable>(_ type: T.Type) -> RecordVerifier {
             { _, value in _ = try Coding.decode(type, value) }
         }
         return [policies: decodes(PolicyRecord.self), items: decodes(ItemRecord.self),

@@ -172,7 +172,7 @@ struct JobRunner: Sendable {
                 try w.delete(BackupTables.points, key)
             })
         } catch let error as ShareCoreError where error.code == .snapshotNotFound || error.code == .shareNotFound {
-            try await store.writeRecords { w in try w.delete(BackupTables.points, key) }
+            _ = try await store.writeRecords { w in try w.delete(BackupTables.points, key) }
         }
     }
 }

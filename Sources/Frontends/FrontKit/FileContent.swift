@@ -3,8 +3,8 @@ import ShareCore
 extension ResponseBody {
     /// The bytes a streamed file body reads from the engine at a time (128 KiB).
     ///
-    /// Below the mmap threshold `sharecore serve` fixes for glibc (256 KiB, the memory bound of
-    /// issue #10), so a piece and the server's copy of it come from the heap, whose pages stay
+    /// Below the mmap threshold `sharecore serve` fixes for glibc (3 MiB, the memory bound of
+    /// issue #10; it was 256 KiB when this size was chosen), so a piece and the server's copy of it come from the heap, whose pages stay
     /// mapped from one piece (and one request) to the next. With 4 MiB pieces every buffer was
     /// a fresh `mmap` that the kernel zeroed page by page on first touch, and those page faults
     /// were 56% of a 4 MiB GET's time. Smaller pieces also hold less memory per download.

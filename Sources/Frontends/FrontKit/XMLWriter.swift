@@ -6,10 +6,10 @@
 /// whole.
 ///
 /// A long document (a listing page of 1,000 objects is about 300 KB) is kept in pieces of about
-/// ``pieceBytes``, not in one array: an array past glibc's mmap threshold (256 KiB in
-/// `sharecore serve`) is a fresh mapping each time, zeroed page by page as it is written, and
-/// then copied once more into a response buffer of the same size. ``body`` sends the pieces as
-/// they are.
+/// ``pieceBytes``, not in one array: an array that grows by doubling is copied at every step,
+/// past glibc's mmap threshold (3 MiB in `sharecore serve`, 256 KiB when this was written) it is
+/// a fresh mapping zeroed page by page as it is written, and it is then copied once more into a
+/// response buffer of the same size. ``body`` sends the pieces as they are.
 public struct XMLWriter: Sendable {
     /// The size a piece is closed at (after the element that reaches it).
     public static let pieceBytes = 64 * 1024

@@ -26,13 +26,12 @@ extension ShareStore {
         let sealing = try keys(customerKey).sealing(for: encryption, what: "staged content")
         // Fail fast, before any bytes move, when the record does not exist.
         let owner = try readRecords { try Self.requireStagingOwner($0, table, record) }
-        let pending: UInt64 = try await write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
-        do {
-            let stored = try await storeStream(content, upload: pending, sealing: sealing) { total in
-                guard total <= maxSize else {
-                    throw ShareCoreError(.fileTooLarge, "staged content is over its \(maxSize)-byte limit")
-                }
+        let stored = try await storeStream(content, sealing: sealing) { total in
+            guard total <= maxSize else {
+                throw ShareCoreError(.fileTooLarge, "staged content is over its \(maxSize)-byte limit")
             }
+        }
+        do {
             var segments: [StagedSegment] = []
             var offset: UInt64 = 0
             for chunk in stored.chunks {
@@ -40,10 +39,11 @@ extension ShareStore {
                 offset += UInt64(chunk.length)
             }
             let draft = StagedDraft(size: stored.total, md5: stored.md5.finalize(), payload: payload?() ?? [],
-                                    segments: segments, pendingChunks: segments.map(\.chunk))
-            return try await storeStaged(table, record: record, key: key, owner: owner, draft, pending: pending)
+                                    segments: segments, pendingChunks: segments.map(\.chunk),
+                                    last: stored.last, lastSealing: sealing)
+            return try await storeStaged(table, record: record, key: key, owner: owner, draft, pending: stored.upload)
         } catch {
-            try? await reclaimAbandonedUploads(pending)
+            if let upload = stored.upload { try? await reclaimAbandonedUploads(upload) }
             throw error
         }
     }
@@ -116,25 +116,36 @@ extension ShareStore {
         return owner
     }
 
-    /// Stores `draft` under `key`, replacing content of the same key, and moves the references
-    /// of its chunks from the pending rows of `pending` to its segments.
+    /// Stores `draft` under `key`, replacing content of the same key: stores its last bytes (if
+    /// any) as a chunk and moves the references of its other chunks from the pending rows of
+    /// `pending` to its segments.
     private func storeStaged(_ table: RecordTable, record: [UInt8], key: [UInt8], owner: UInt64,
-                             _ draft: StagedDraft, pending: UInt64) async throws -> StagedContent {
+                             _ draft: StagedDraft, pending: UInt64?) async throws -> StagedContent {
         let state = self.state
         return try await write { txn in
             guard try RecordReader(txn: txn.read).stagingOwner(table, record) == owner else {
                 throw ShareCoreError(.recordNotFound, "record \(table) '\(RecordKeys.printable(record))' does not exist any more")
             }
+            var segments = draft.segments
+            if !draft.last.isEmpty {
+                // The last chunk of streamed content is stored by this change (see StreamedChunks).
+                let id = state.allocateChunk()
+                try draft.last.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0, sealing: draft.lastSealing) }
+                segments.append(StagedSegment(offset: draft.size - UInt64(draft.last.count), length: UInt32(draft.last.count),
+                                              chunk: id, chunkOffset: 0))
+            }
             let stored = StagedRecord(size: draft.size, md5: draft.md5, created: state.now(), payload: draft.payload,
-                                      segments: draft.segments)
+                                      segments: segments)
             var refs = RefDelta()
             let full = StagedKeys.content(owner, table, record, key)
             if let old = try txn.get(.staged, full) { try StagedRecord(old).addReferences(to: &refs, -1) }
             try txn.put(.staged, full, stored.encode())
             stored.addReferences(to: &refs, +1)
-            for chunk in draft.pendingChunks {
-                try txn.delete(.pending, Key.u64(pending, chunk))
-                refs.add(chunk: chunk, -1)
+            if let pending {
+                for chunk in draft.pendingChunks {
+                    try txn.delete(.pending, Key.u64(pending, chunk))
+                    refs.add(chunk: chunk, -1)
+                }
             }
             try refs.apply(txn)
             return stored.content(key: key)
@@ -273,6 +284,10 @@ private struct StagedDraft: Sendable {
     var segments: [StagedSegment]
     /// The chunks with a pending row (each once).
     var pendingChunks: [UInt64]
+    /// The content's last bytes, to be stored as a chunk by the change that keeps the content
+    /// (streamed content; empty otherwise), sealed with `lastSealing`.
+    var last: [UInt8] = []
+    var lastSealing: ChunkSealing? = nil
 }
 
 extension Mutation {

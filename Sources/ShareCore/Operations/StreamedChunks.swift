@@ -1,8 +1,18 @@
-/// A body stored as chunks while it streamed in: what a whole-file upload and a multipart part
-/// do with their content before making it visible.
+/// A body read from a stream for a whole-file upload, a streamed write or staged content: the
+/// chunks stored while it streamed in, and its last bytes, kept for the caller's final change.
+///
+/// A body of at most one chunk (every small PUT) is therefore stored by that one final change
+/// alone: no transaction of its own, no `pending` rows, no upload id. Only the chunks before
+/// the last, which must leave memory while the rest streams in, are stored ahead, each held by
+/// a `pending` row of the stream's upload (so a crash or a throw reclaims them).
 struct StreamedChunks {
-    /// The chunks, in order, each held by a `pending` row of the stream's upload.
+    /// The chunks stored ahead, in order, each held by a `pending` row of `upload`.
     var chunks: [(id: UInt64, length: Int)] = []
+    /// The upload whose `pending` rows hold `chunks`; nil when none were stored.
+    var upload: UInt64?
+    /// The body's last bytes (at most one chunk, empty only for an empty body), stored by
+    /// nobody yet: the caller stores them in its final transaction (``Mutation/storeChunk(_:sealing:)``).
+    var last: [UInt8] = []
     /// Bytes read.
     var total: UInt64 = 0
     /// The MD5 of those bytes.
@@ -10,51 +20,63 @@ struct StreamedChunks {
 }
 
 extension ShareStore {
-    /// Reads `content` to its end and stores it in extent-sized chunks (sealed with `sealing`,
-    /// if any), one write each, held by `pending` rows of upload `upload` (so a crash or a
-    /// throw reclaims them). `check` sees the running total after each piece and throws to
-    /// refuse a body that grew too large.
-    func storeStream<S: AsyncSequence>(_ content: S, upload: UInt64, sealing: ChunkSealing? = nil,
+    /// Reads `content` to its end, storing every extent-sized chunk but the last (sealed with
+    /// `sealing`, if any) as soon as the bytes after it arrive, one write each, held by
+    /// `pending` rows of an upload allocated with the first (see ``StreamedChunks``). `check`
+    /// sees the running total after each piece and throws to refuse a body that grew too
+    /// large. If reading or storing throws, what was stored is reclaimed before the error is
+    /// rethrown; once this returns, the caller reclaims `upload` if its final change fails.
+    func storeStream<S: AsyncSequence>(_ content: S, sealing: ChunkSealing? = nil,
                                        check: (UInt64) throws -> Void) async throws -> StreamedChunks
     where S.Element: Collection, S.Element.Element == UInt8 {
         let chunkSize = Int(extentSize)
         var stored = StreamedChunks()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(chunkSize)
-        func flush() async throws {
-            guard !buffer.isEmpty else { return }
-            stored.md5.update(buffer)
-            let id = try await storePendingChunk(buffer, upload: upload, sealing: sealing)
-            stored.chunks.append((id, buffer.count))
-            buffer.removeAll(keepingCapacity: true)
-        }
-        for try await piece in content {
-            try Task.checkCancellation()
-            var rest = piece[...]
-            while !rest.isEmpty {
-                let take = min(chunkSize - buffer.count, rest.count)
-                let end = rest.index(rest.startIndex, offsetBy: take)
-                buffer.append(contentsOf: rest[rest.startIndex..<end])
-                rest = rest[end...]
-                stored.total += UInt64(take)
-                try check(stored.total)
-                if buffer.count == chunkSize { try await flush() }
+        do {
+            for try await piece in content {
+                try Task.checkCancellation()
+                var rest = piece[...]
+                while !rest.isEmpty {
+                    if buffer.count == chunkSize {
+                        // More bytes follow a full chunk: it is not the last, store it now.
+                        stored.md5.update(buffer)
+                        let (upload, id) = try await storePendingChunk(buffer, upload: stored.upload, sealing: sealing)
+                        stored.upload = upload
+                        stored.chunks.append((id, buffer.count))
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                    let take = min(chunkSize - buffer.count, rest.count)
+                    let end = rest.index(rest.startIndex, offsetBy: take)
+                    buffer.append(contentsOf: rest[rest.startIndex..<end])
+                    rest = rest[end...]
+                    stored.total += UInt64(take)
+                    try check(stored.total)
+                }
             }
+            try Task.checkCancellation()
+        } catch {
+            if let upload = stored.upload { try? await reclaimAbandonedUploads(upload) }
+            throw error
         }
-        try Task.checkCancellation()
-        try await flush()
+        stored.md5.update(buffer)
+        stored.last = buffer
         return stored
     }
 
-    /// Stores `bytes` as a new chunk held by a `pending` row of upload `upload` (one reference).
-    func storePendingChunk(_ bytes: [UInt8], upload: UInt64, sealing: ChunkSealing?) async throws -> UInt64 {
+    /// Stores `bytes` as a new chunk held by a `pending` row (one reference) of upload `upload`,
+    /// or of a new upload allocated in the same transaction when `upload` is nil; returns the
+    /// upload and the chunk.
+    private func storePendingChunk(_ bytes: [UInt8], upload: UInt64?,
+                                   sealing: ChunkSealing?) async throws -> (upload: UInt64, chunk: UInt64) {
         let state = self.state
         return try await write { txn in
+            let upload = try upload ?? ShareStore.nextCounter(txn, "nextUploadId")
             let id = state.allocateChunk()
             try bytes.withUnsafeBytes { try Chunks.put(txn, id: id, bytes: $0, sealing: sealing) }
             try txn.put(.pending, Key.u64(upload, id), [])
             try txn.put(.refs, Chunks.key(id), Key.u64(1))
-            return id
+            return (upload, id)
         }
     }
 }

@@ -44,18 +44,19 @@ extension Share {
         }
         let sealing = try keys.sealing(for: encryption, what: "file '\(p)'")
         let store = self.store
-        let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
-        do {
-            let stored = try await store.storeStream(content, upload: upload, sealing: sealing) { total in
-                try Share.validateLength(offset + total)
-                if let expectedCount, total > expectedCount {
-                    throw ShareCoreError(.invalidRange, "the body is longer than the \(expectedCount) bytes announced")
-                }
+        let stored = try await store.storeStream(content, sealing: sealing) { total in
+            try Share.validateLength(offset + total)
+            if let expectedCount, total > expectedCount {
+                throw ShareCoreError(.invalidRange, "the body is longer than the \(expectedCount) bytes announced")
             }
+        }
+        do {
             if let expectedCount, stored.total != expectedCount {
                 throw ShareCoreError(.invalidRange, "the body has \(stored.total) bytes, not the \(expectedCount) announced")
             }
             let pieces = stored.chunks
+            let upload = stored.upload
+            let last = stored.last
             let total = stored.total
             return try await mutate { m in
                 var node = try m.view.resolveFile(p)
@@ -70,9 +71,16 @@ extension Share {
                 var position = offset
                 for piece in pieces {
                     try m.spliceChunk(node: node.info.id, offset: position, chunk: piece.id, length: UInt64(piece.length))
-                    m.refs.add(chunk: piece.id, -1)
-                    try m.txn.delete(.pending, Key.u64(upload, piece.id))
+                    if let upload {
+                        m.refs.add(chunk: piece.id, -1)
+                        try m.txn.delete(.pending, Key.u64(upload, piece.id))
+                    }
                     position += UInt64(piece.length)
+                }
+                if !last.isEmpty {
+                    // The last chunk is stored by this change itself (see StreamedChunks).
+                    let id = try last.withUnsafeBytes { try m.storeChunk($0, sealing: sealing) }
+                    try m.spliceChunk(node: node.info.id, offset: position, chunk: id, length: UInt64(last.count))
                 }
                 let end = offset + total
                 let reached = max(node.info.size, end)
@@ -90,7 +98,7 @@ extension Share {
                 return node.info
             }
         } catch {
-            try? await store.reclaimAbandonedUploads(upload)
+            if let upload = stored.upload { try? await store.reclaimAbandonedUploads(upload) }
             throw error
         }
     }

@@ -1,7 +1,8 @@
 extension Share {
     /// Writes a whole file from a sequence of byte buffers of any length, streaming: content
-    /// is stored in extent-sized chunks over several transactions, and the file appears (or
-    /// replaces an existing one, with `overwrite`) atomically only when the sequence ends.
+    /// is stored in extent-sized chunks while it arrives, and the file appears (or replaces an
+    /// existing one, with `overwrite`) atomically only when the sequence ends, in one
+    /// transaction with its last chunk (a file of at most one chunk costs that one transaction).
     /// If the sequence throws or the task is cancelled, the chunks already stored are reclaimed
     /// and nothing changes.
     /// - Parameters:
@@ -45,12 +46,13 @@ extension Share {
         let store = self.store
         let leaseId = self.leaseId
         let sealing = try store.keys(customerKey).sealing(for: encryption, what: "the content of '\(p)'")
-        let upload: UInt64 = try await store.write { txn in try ShareStore.nextCounter(txn, "nextUploadId") }
+        let stored = try await store.storeStream(content, sealing: sealing) { total in
+            try Share.validateLength(total)
+        }
         do {
-            let stored = try await store.storeStream(content, upload: upload, sealing: sealing) { total in
-                try Share.validateLength(total)
-            }
             let pieces = stored.chunks
+            let upload = stored.upload
+            let last = stored.last
             let size = stored.total
             let hashed = stored.md5
             let extra = finalize?(size)
@@ -68,14 +70,22 @@ extension Share {
                 for (index, piece) in pieces.enumerated() {
                     let map = ExtentMap(runs: [Run(offset: 0, length: UInt32(piece.length), chunk: piece.id, chunkOffset: 0)])
                     try m.putExtent(node: node.info.id, index: UInt64(index), map, previous: nil)
-                    m.refs.add(chunk: piece.id, -1)
-                    try m.txn.delete(.pending, Key.u64(upload, piece.id))
+                    if let upload {
+                        m.refs.add(chunk: piece.id, -1)
+                        try m.txn.delete(.pending, Key.u64(upload, piece.id))
+                    }
+                }
+                if !last.isEmpty {
+                    // The last chunk is stored by this change itself (see StreamedChunks).
+                    let id = try last.withUnsafeBytes { try m.storeChunk($0, sealing: sealing) }
+                    let map = ExtentMap(runs: [Run(offset: 0, length: UInt32(last.count), chunk: id, chunkOffset: 0)])
+                    try m.putExtent(node: node.info.id, index: UInt64(pieces.count), map, previous: nil)
                 }
                 try m.checkQuota()
                 return node.info
             }
         } catch {
-            try? await store.reclaimAbandonedUploads(upload)
+            if let upload = stored.upload { try? await store.reclaimAbandonedUploads(upload) }
             throw error
         }
     }

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import ShareCore
+
+/// Streamed bodies (whole-file uploads, streamed writes, staged content) store every chunk but
+/// the last while they stream and the last with the change that makes them visible: a body of
+/// at most one chunk costs one transaction, a longer one one more per chunk before the last,
+/// and none leaves `pending` rows or unreferenced chunks behind.
+@Suite("Streamed chunks")
+struct StreamedChunksTests {
+    static let extent = 65_536
+    static let table = RecordTable("test.streamed")
+    /// Body sizes around the chunk boundaries, with the commits each should take.
+    static let sizes: [(bytes: Int, commits: Int)] = [
+        (0, 1), (1, 1), (extent - 1, 1), (extent, 1), (extent + 1, 2), (3 * extent, 3), (3 * extent + 5, 4),
+    ]
+
+    func setup() async throws -> TempStore {
+        let t = try await TempStore.make(extentSize: Self.extent)
+        try await t.store.createShare("str")
+        return t
+    }
+
+    /// The id of the store's last commit.
+    func lastCommit(_ store: ShareStore) throws -> Int { try store.env.read { $0.snapshotId } }
+
+    func rows(_ store: ShareStore, _ table: Table) throws -> Int {
+        try store.env.read { txn in
+            var n = 0
+            try txn.scan(table, prefix: []) { _, _ in
+                n += 1
+                return true
+            }
+            return n
+        }
+    }
+
+    /// `data` in buffers of 10,000 bytes, so chunk boundaries fall inside buffers.
+    func body(_ data: [UInt8]) -> ByteChunks {
+        ByteChunks(chunks: stride(from: 0, to: data.count, by: 10_000).map { Array(data[$0..<min($0 + 10_000, data.count)]) })
+    }
+
+    @Test("an upload takes one commit per chunk, the last with the file")
+    func uploads() async throws {
+        let t = try await setup()
+        let s = t.store.share("str")
+        for (i, size) in Self.sizes.enumerated() {
+            let data = pattern(size.bytes, seed: UInt64(i + 1))
+            let before = try lastCommit(t.store)
+            let info = try await s.upload("f\(i)", from: body(data))
+            #expect(try lastCommit(t.store) - before == size.commits, "\(size.bytes) bytes")
+            #expect(info.size == UInt64(size.bytes))
+            #expect(try await s.read("f\(i)") == data)
+            #expect(try await s.contentMD5("f\(i)") == MD5.digest(data))
+        }
+        // Overwriting replaces every chunk of the old file.
+        let data = pattern(2 * Self.extent + 9, seed: 99)
+        try await s.upload("f5", from: body(data))
+        #expect(try await s.read("f5") == data)
+        let report = try await t.store.check()
+        #expect(report.problems == [])
+        // 0 + 1 + 1 + 1 + 2 + 3 + 4 chunks; f5's three replaced by three.
+        #expect(report.chunks == 12)
+        #expect(try rows(t.store, .pending) == 0)
+        try await t.finish()
+    }
+
+    @Test("a streamed write takes one commit per chunk, the last with the change")
+    func streamedWrites() async throws {
+        let t = try await setup()
+        let s = t.store.share("str")
+        for (i, size) in Self.sizes.enumerated() {
+            let head = pattern(1_000, seed: 50)
+            try await s.upload("w\(i)", from: body(head))
+            let data = pattern(size.bytes, seed: UInt64(i + 20))
+            let before = try lastCommit(t.store)
+            let info = try await s.write("w\(i)", at: 500, from: body(data), length: .keepOrGrow)
+            #expect(try lastCommit(t.store) - before == size.commits, "\(size.bytes) bytes")
+            var expected = head
+            if 500 + data.count > expected.count { expected += [UInt8](repeating: 0, count: 500 + data.count - expected.count) }
+            expected.replaceSubrange(500..<(500 + data.count), with: data)
+            #expect(info.size == UInt64(expected.count))
+            #expect(try await s.read("w\(i)") == expected)
+        }
+        #expect(try await t.store.check().problems == [])
+        #expect(try rows(t.store, .pending) == 0)
+        try await t.finish()
+    }
+
+    @Test("staged content takes one commit per chunk, the last with the record")
+    func staging() async throws {
+        let t = try await setup()
+        try await t.store.writeRecords { w in try w.put(Self.table, Array("r".utf8), [1], owner: "str") }
+        for (i, size) in Self.sizes.enumerated() {
+            let data = pattern(size.bytes, seed: UInt64(i + 40))
+            let before = try lastCommit(t.store)
+            let staged = try await t.store.stage(Self.table, record: Array("r".utf8), key: [UInt8(i)], from: body(data))
+            #expect(try lastCommit(t.store) - before == size.commits, "\(size.bytes) bytes")
+            #expect(staged.size == UInt64(size.bytes) && staged.md5 == MD5.digest(data))
+        }
+        let s = t.store.share("str")
+        let keys = Self.sizes.indices.map { [UInt8($0)] }
+        _ = try await s.commitStaged(Self.table, record: Array("r".utf8), keys: keys, to: "joined")
+        let all = Self.sizes.enumerated().flatMap { pattern($1.bytes, seed: UInt64($0 + 40)) }
+        #expect(try await s.read("joined") == all)
+        #expect(try await t.store.check().problems == [])
+        #expect(try rows(t.store, .pending) == 0)
+        try await t.finish()
+    }
+
+    @Test("a body refused after its first chunks leaves nothing, however it ends")
+    func refusals() async throws {
+        let t = try await setup()
+        let s = t.store.share("str")
+        try await t.store.writeRecords { w in try w.put(Self.table, Array("r".utf8), [1], owner: "str") }
+        let data = pattern(3 * Self.extent + 5, seed: 7)
+        // Too long for the staging limit: refused while streaming, after two chunks were stored.
+        await expectError(.fileTooLarge) {
+            _ = try await t.store.stage(Self.table, record: Array("r".utf8), key: [1], from: body(data),
+                                        maxSize: UInt64(2 * Self.extent + 1))
+        }
+        // Refused by the final change (an existing file, no overwrite), after three chunks were stored.
+        try await s.upload("taken", from: body([1, 2, 3]))
+        let (stream, feed) = AsyncStream<[UInt8]>.makeStream()
+        let upload = Task { try await s.upload("late", from: stream, overwrite: false) }
+        feed.yield(data)
+        while try rows(t.store, .pending) < 3 { try await Task.sleep(for: .milliseconds(2)) }
+        try await s.upload("late", from: body([9]))
+        feed.finish()
+        await expectError(.resourceAlreadyExists) { _ = try await upload.value }
+        // A streamed write announcing more than it sends.
+        await expectError(.invalidRange) {
+            try await s.write("taken", at: 0, from: body(data), length: .keepOrGrow, expectedCount: UInt64(data.count + 1))
+        }
+        #expect(try await s.read("late") == [9])
+        #expect(try await s.read("taken") == [1, 2, 3])
+        let report = try await t.store.check()
+        #expect(report.problems == [])
+        #expect(report.chunks == 2)
+        #expect(try rows(t.store, .pending) == 0)
+        try await t.finish()
+    }
+}

@@ -13,7 +13,8 @@
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
 //   rand-read  --size S --count N --total T                    (ShareCore; writes the file first, fast)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
-//              --names 1 lists names only, as an S3 page reads a directory)
+//              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
+//              the listed properties, as an S3 page of a case-sensitive directory returns them)
 // Prints the measured time and throughput.
 
 import BenchSupport
@@ -170,8 +171,9 @@ func run() async throws {
             for _ in 0..<passes {
                 var marker: String?
                 repeat {
-                    if options["names"] == "1" {
-                        let page = try await share.listNames(path, marker: marker, maxResults: 5000)
+                    if options["names"] == "1" || options["names"] == "2" {
+                        let page = try await share.listNames(path, marker: marker, maxResults: 5000,
+                                                             withProperties: options["names"] == "2")
                         listed += page.entries.count
                         marker = page.nextMarker
                     } else {

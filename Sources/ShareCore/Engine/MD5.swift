@@ -107,19 +107,23 @@ struct MD5: Sendable, Hashable {
         return h.finalize()
     }
 
-    // The four rounds' step functions, each `a = b + ((a + F(b,c,d) + x + t) <<< s)`.
+    // The four rounds' step functions, each `a = b + ((a + F(b,c,d) + x + t) <<< s)`. The sum
+    // `a + x + t` does not depend on `b` (the word the previous step produced), so it is added
+    // first and only `F` and the last additions wait for `b`; F and G are written in the forms
+    // with the fewest operations after `b` is known (RFC 1321's, rearranged).
     @inline(__always) private static func rotl(_ v: UInt32, _ s: UInt32) -> UInt32 { (v << s) | (v >> (32 - s)) }
     @inline(__always) private static func f(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ t: UInt32) -> UInt32 {
-        b &+ rotl(a &+ ((b & c) | (~b & d)) &+ x &+ t, s)
+        b &+ rotl((a &+ x &+ t) &+ (((c ^ d) & b) ^ d), s)
     }
     @inline(__always) private static func g(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ t: UInt32) -> UInt32 {
-        b &+ rotl(a &+ ((b & d) | (c & ~d)) &+ x &+ t, s)
+        // (b & d) | (c & ~d): the two halves never share a bit, so they can be added.
+        b &+ rotl((a &+ x &+ t &+ (c & ~d)) &+ (b & d), s)
     }
     @inline(__always) private static func h(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ t: UInt32) -> UInt32 {
-        b &+ rotl(a &+ (b ^ c ^ d) &+ x &+ t, s)
+        b &+ rotl((a &+ x &+ t) &+ (b ^ (c ^ d)), s)
     }
     @inline(__always) private static func i(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32, _ x: UInt32, _ s: UInt32, _ t: UInt32) -> UInt32 {
-        b &+ rotl(a &+ (c ^ (b | ~d)) &+ x &+ t, s)
+        b &+ rotl((a &+ x &+ t) &+ (c ^ (b | ~d)), s)
     }
 
     /// Processes one 64-byte block at `p` (RFC 1321 section 3.4).

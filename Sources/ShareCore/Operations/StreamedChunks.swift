@@ -31,8 +31,10 @@ extension ShareStore {
     where S.Element: Collection, S.Element.Element == UInt8 {
         let chunkSize = Int(extentSize)
         var stored = StreamedChunks()
+        // 64 KiB first, a whole chunk only for a body that outgrows it: a chunk's worth reserved
+        // for every small body was a fresh mapping, faulted in and unmapped per request.
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(chunkSize)
+        buffer.reserveCapacity(min(chunkSize, 64 * 1024))
         do {
             for try await piece in content {
                 try Task.checkCancellation()
@@ -47,6 +49,7 @@ extension ShareStore {
                         buffer.removeAll(keepingCapacity: true)
                     }
                     let take = min(chunkSize - buffer.count, rest.count)
+                    if buffer.count + take > buffer.capacity { buffer.reserveCapacity(chunkSize) }
                     let end = rest.index(rest.startIndex, offsetBy: take)
                     buffer.append(contentsOf: rest[rest.startIndex..<end])
                     rest = rest[end...]

@@ -18,17 +18,6 @@ struct StagedContentTests {
 
     func chunkCount(_ store: ShareStore) throws -> Int { try rowCount(store, .chunks) }
 
-    func rowCount(_ store: ShareStore, _ table: Table) throws -> Int {
-        try store.env.read { txn in
-            var n = 0
-            try txn.scan(table, prefix: []) { _, _ in
-                n += 1
-                return true
-            }
-            return n
-        }
-    }
-
     @Test("staged content is listed, committed as a file without copying, and consumed")
     func stageAndCommit() async throws {
         let (t, s) = try await setup()

@@ -8,7 +8,8 @@ import Testing
 /// and none leaves `pending` rows or unreferenced chunks behind.
 @Suite("Streamed chunks")
 struct StreamedChunksTests {
-    static let extent = 65_536
+    // Above ChunkBytes.smallLimit, so that bodies pass from the heap array to a ChunkBuffer.
+    static let extent = 262_144
     static let table = RecordTable("test.streamed")
     /// Body sizes around the chunk boundaries, with the commits each should take.
     static let sizes: [(bytes: Int, commits: Int)] = [
@@ -24,20 +25,9 @@ struct StreamedChunksTests {
     /// The id of the store's last commit.
     func lastCommit(_ store: ShareStore) throws -> Int { try store.env.read { $0.snapshotId } }
 
-    func rows(_ store: ShareStore, _ table: Table) throws -> Int {
-        try store.env.read { txn in
-            var n = 0
-            try txn.scan(table, prefix: []) { _, _ in
-                n += 1
-                return true
-            }
-            return n
-        }
-    }
-
-    /// `data` in buffers of 10,000 bytes, so chunk boundaries fall inside buffers.
+    /// `data` in buffers of 30,000 bytes, so chunk boundaries fall inside buffers.
     func body(_ data: [UInt8]) -> ByteChunks {
-        ByteChunks(chunks: stride(from: 0, to: data.count, by: 10_000).map { Array(data[$0..<min($0 + 10_000, data.count)]) })
+        ByteChunks(chunks: stride(from: 0, to: data.count, by: 30_000).map { Array(data[$0..<min($0 + 30_000, data.count)]) })
     }
 
     @Test("an upload takes one commit per chunk, the last with the file")
@@ -61,7 +51,7 @@ struct StreamedChunksTests {
         #expect(report.problems == [])
         // 0 + 1 + 1 + 1 + 2 + 3 + 4 chunks; f5's three replaced by three.
         #expect(report.chunks == 12)
-        #expect(try rows(t.store, .pending) == 0)
+        #expect(try rowCount(t.store, .pending) == 0)
         try await t.finish()
     }
 
@@ -83,7 +73,7 @@ struct StreamedChunksTests {
             #expect(try await s.read("w\(i)") == expected)
         }
         #expect(try await t.store.check().problems == [])
-        #expect(try rows(t.store, .pending) == 0)
+        #expect(try rowCount(t.store, .pending) == 0)
         try await t.finish()
     }
 
@@ -104,7 +94,7 @@ struct StreamedChunksTests {
         let all = Self.sizes.enumerated().flatMap { pattern($1.bytes, seed: UInt64($0 + 40)) }
         #expect(try await s.read("joined") == all)
         #expect(try await t.store.check().problems == [])
-        #expect(try rows(t.store, .pending) == 0)
+        #expect(try rowCount(t.store, .pending) == 0)
         try await t.finish()
     }
 
@@ -124,7 +114,7 @@ struct StreamedChunksTests {
         let (stream, feed) = AsyncStream<[UInt8]>.makeStream()
         let upload = Task { try await s.upload("late", from: stream, overwrite: false) }
         feed.yield(data)
-        while try rows(t.store, .pending) < 3 { try await Task.sleep(for: .milliseconds(2)) }
+        while try rowCount(t.store, .pending) < 3 { try await Task.sleep(for: .milliseconds(2)) }
         try await s.upload("late", from: body([9]))
         feed.finish()
         await expectError(.resourceAlreadyExists) { _ = try await upload.value }
@@ -137,7 +127,29 @@ struct StreamedChunksTests {
         let report = try await t.store.check()
         #expect(report.problems == [])
         #expect(report.chunks == 2)
-        #expect(try rows(t.store, .pending) == 0)
+        #expect(try rowCount(t.store, .pending) == 0)
         try await t.finish()
+    }
+
+    @Test("chunk bytes keep their order from the heap array into a chunk buffer, and are reused")
+    func chunkBytes() throws {
+        let chunk = 1 << 20
+        let data = pattern(chunk, seed: 3)
+        var bytes = ChunkBytes()
+        // Contiguous pieces, a piece that crosses the heap array's limit, and pieces without
+        // contiguous storage (a lazily mapped collection).
+        bytes.append(data[0..<40_000], chunkSize: chunk)
+        bytes.append(data[40_000..<100_000], chunkSize: chunk)
+        bytes.append(data[100_000..<200_000].lazy.map { $0 }, chunkSize: chunk)
+        bytes.append(data[200_000...], chunkSize: chunk)
+        #expect(bytes.count == chunk)
+        #expect(bytes.withUnsafeBytes { Array($0) } == data)
+        bytes.removeAll()
+        #expect(bytes.isEmpty)
+        bytes.append(data[5...9], chunkSize: chunk)
+        #expect(bytes.withUnsafeBytes { Array($0) } == Array(data[5...9]))
+        let buffer = try #require(ChunkBuffer(capacity: 3 << 20))
+        buffer.append(UnsafeRawBufferPointer(start: nil, count: 0))
+        #expect(buffer.isEmpty && buffer.capacity == 3 << 20)
     }
 }

@@ -46,6 +46,18 @@ func expectError<T>(_ code: ShareCoreError.Code, sourceLocation: SourceLocation 
     }
 }
 
+/// The number of rows of `table` in `store`.
+func rowCount(_ store: ShareStore, _ table: Table) throws -> Int {
+    try store.env.read { txn in
+        var n = 0
+        try txn.scan(table, prefix: []) { _, _ in
+            n += 1
+            return true
+        }
+        return n
+    }
+}
+
 /// Deterministic pseudo-random bytes.
 func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
     var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1

@@ -286,7 +286,7 @@ private struct StagedDraft: Sendable {
     var pendingChunks: [UInt64]
     /// The content's last bytes, to be stored as a chunk by the change that keeps the content
     /// (streamed content; empty otherwise), sealed with `lastSealing`.
-    var last: [UInt8] = []
+    var last = ChunkBytes()
     var lastSealing: ChunkSealing? = nil
 }
 

@@ -12,7 +12,7 @@ struct StreamedChunks {
     var upload: UInt64?
     /// The body's last bytes (at most one chunk, empty only for an empty body), stored by
     /// nobody yet: the caller stores them in its final transaction (``Mutation/storeChunk(_:sealing:)``).
-    var last: [UInt8] = []
+    var last = ChunkBytes()
     /// Bytes read.
     var total: UInt64 = 0
     /// The MD5 of those bytes.
@@ -31,10 +31,7 @@ extension ShareStore {
     where S.Element: Collection, S.Element.Element == UInt8 {
         let chunkSize = Int(extentSize)
         var stored = StreamedChunks()
-        // 64 KiB first, a whole chunk only for a body that outgrows it: a chunk's worth reserved
-        // for every small body was a fresh mapping, faulted in and unmapped per request.
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(min(chunkSize, 64 * 1024))
+        var buffer = ChunkBytes()
         do {
             for try await piece in content {
                 try Task.checkCancellation()
@@ -42,16 +39,15 @@ extension ShareStore {
                 while !rest.isEmpty {
                     if buffer.count == chunkSize {
                         // More bytes follow a full chunk: it is not the last, store it now.
-                        stored.md5.update(buffer)
+                        buffer.withUnsafeBytes { stored.md5.update($0) }
                         let (upload, id) = try await storePendingChunk(buffer, upload: stored.upload, sealing: sealing)
                         stored.upload = upload
                         stored.chunks.append((id, buffer.count))
-                        buffer.removeAll(keepingCapacity: true)
+                        buffer.removeAll()
                     }
                     let take = min(chunkSize - buffer.count, rest.count)
-                    if buffer.count + take > buffer.capacity { buffer.reserveCapacity(chunkSize) }
                     let end = rest.index(rest.startIndex, offsetBy: take)
-                    buffer.append(contentsOf: rest[rest.startIndex..<end])
+                    buffer.append(rest[rest.startIndex..<end], chunkSize: chunkSize)
                     rest = rest[end...]
                     stored.total += UInt64(take)
                     try check(stored.total)
@@ -62,7 +58,7 @@ extension ShareStore {
             if let upload = stored.upload { try? await reclaimAbandonedUploads(upload) }
             throw error
         }
-        stored.md5.update(buffer)
+        buffer.withUnsafeBytes { stored.md5.update($0) }
         stored.last = buffer
         return stored
     }
@@ -70,7 +66,7 @@ extension ShareStore {
     /// Stores `bytes` as a new chunk held by a `pending` row (one reference) of upload `upload`,
     /// or of a new upload allocated in the same transaction when `upload` is nil; returns the
     /// upload and the chunk.
-    private func storePendingChunk(_ bytes: [UInt8], upload: UInt64?,
+    private func storePendingChunk(_ bytes: ChunkBytes, upload: UInt64?,
                                    sealing: ChunkSealing?) async throws -> (upload: UInt64, chunk: UInt64) {
         let state = self.state
         return try await write { txn in
@@ -81,5 +77,47 @@ extension ShareStore {
             try txn.put(.refs, Chunks.key(id), Key.u64(1))
             return (upload, id)
         }
+    }
+}
+
+/// Bytes gathered for one chunk: in a heap array while they fit in 64 KiB (every small body),
+/// then in a ``ChunkBuffer`` of a whole chunk (a larger body, whose buffer is reused for each of
+/// its chunks). Reserving a whole chunk for every small body made each a fresh 4 MiB mapping,
+/// faulted in and unmapped per request.
+struct ChunkBytes: Sendable {
+    /// What the heap array holds at most.
+    static let smallLimit = 64 * 1024
+    private var small: [UInt8] = []
+    private var large: ChunkBuffer?
+
+    init() {}
+
+    var count: Int { large?.count ?? small.count }
+    var isEmpty: Bool { count == 0 }
+
+    /// Appends `bytes`; `count + bytes.count` must be at most `chunkSize`.
+    mutating func append<C: Collection>(_ bytes: C, chunkSize: Int) where C.Element == UInt8 {
+        if large == nil, small.count + bytes.count > Self.smallLimit, let buffer = ChunkBuffer(capacity: chunkSize) {
+            small.withUnsafeBytes { buffer.append($0) }
+            small = []
+            large = buffer
+        }
+        guard let large else {
+            small.append(contentsOf: bytes)
+            return
+        }
+        let appended: Void? = bytes.withContiguousStorageIfAvailable { large.append(UnsafeRawBufferPointer($0)) }
+        if appended == nil { Array(bytes).withUnsafeBytes { large.append($0) } }
+    }
+
+    /// Forgets the bytes held, keeping the storage for the next chunk.
+    mutating func removeAll() {
+        if let large { large.removeAll() } else { small.removeAll(keepingCapacity: true) }
+    }
+
+    /// Calls `body` with the bytes held.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let large { return try large.withUnsafeBytes(body) }
+        return try small.withUnsafeBytes(body)
     }
 }

@@ -155,7 +155,7 @@ import Testing
         ]
         for (json, raw, status, code) in cases {
             let reply = try await h.send(.post, url, json: json, raw: raw)
-            #expect(reply.status == status && reply.errorCode == code, "\(String(describing: json ?? raw)) → \(reply.status) \(reply.errorCode ?? "")")
+            #expect(reply.status == status && reply.errorCode == code, "\(json.map { "\($0)" } ?? raw ?? "") → \(reply.status) \(reply.errorCode ?? "")")
         }
         let unknownPoint = try await h.send(.post, "\(itemPath("docs"))/recoveryPoints/42/restore",
                                            json: restoreBody(["recoveryType": "OriginalLocation", "copyOptions": "Overwrite"]))

@@ -50,14 +50,7 @@ private func chunkTotals(_ store: ShareStore) throws -> (count: Int, bytes: Int)
 
 /// Rows of a table.
 private func rows(_ store: ShareStore, _ table: Table) throws -> Int {
-    try store.env.read { txn in
-        var n = 0
-        try txn.scan(table, prefix: []) { _, _ in
-            n += 1
-            return true
-        }
-        return n
-    }
+    try store.env.read { txn in try txn.count(table) }
 }
 
 /// The run counts of each extent of file `path` of live share `share`.

@@ -48,14 +48,7 @@ func expectError<T>(_ code: ShareCoreError.Code, sourceLocation: SourceLocation 
 
 /// The number of rows of `table` in `store`.
 func rowCount(_ store: ShareStore, _ table: Table) throws -> Int {
-    try store.env.read { txn in
-        var n = 0
-        try txn.scan(table, prefix: []) { _, _ in
-            n += 1
-            return true
-        }
-        return n
-    }
+    try store.env.read { txn in try txn.count(table) }
 }
 
 /// Deterministic pseudo-random bytes.

@@ -39,6 +39,13 @@ struct ReadTxn {
         return result
     }
 
+    /// The number of entries in `table` (`mdb_stat`: read from the table's root, not counted).
+    func count(_ table: Table) throws(ShareCoreError) -> Int {
+        var stat = MDB_stat()
+        try lmdbCheck(mdb_stat(raw, dbi(table), &stat), "reading the size of \(table.name)")
+        return stat.ms_entries
+    }
+
     /// Opens a cursor on `table`; it is closed when `body` returns.
     func withCursor<T>(_ table: Table, _ body: (Cursor) throws -> T) throws -> T {
         var cur: OpaquePointer?

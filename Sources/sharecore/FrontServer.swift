@@ -1,18 +1,21 @@
 import Foundation
 import FrontKit
 import HTTPTypes
-import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import CoreMetrics
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTPTypes
+import NIOPosix
 import ServiceLifecycle
 import ShareCore
 
-/// Binds an ``HTTPFront`` to a Hummingbird server: bodies stream both ways, each request is
-/// logged on one line (method, path, status, bytes, duration, with the front's request id) and
-/// counted in ``ServerMetrics``.
+/// Binds an ``HTTPFront`` to a server of its own (Hummingbird's server core with
+/// ``FrontChildChannel`` connections): bodies stream both ways, each request is logged on one
+/// line (method, path, status, bytes, duration, with the front's request id) and counted in
+/// ``ServerMetrics``.
 enum FrontServer {
     /// The server of one front: plain HTTP, or HTTPS when `tls` is given.
     static func application(_ front: any HTTPFront, host: String, port: Int, tls: TLSConfiguration?,
@@ -20,45 +23,32 @@ enum FrontServer {
         let responder = FrontResponder(front: front, logger: logger, scheme: tls == nil ? "http" : "https",
                                        bodyBytes: BodyByteCounters(front: front.name))
         let name = front.name
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
-            ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()]))
-        var app = Application(responder: responder,
-                              server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
-                              configuration: .init(address: .hostname(host, port: port), serverName: "ShareCore"),
-                              logger: logger)
-        app.addServices()
-        return AnnouncedService(app: app, banner: banner, logger: logger)
+        let connections = FrontChildChannel(
+            additionalHandlers: { [ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()] },
+            serve: { request, channel in await responder.serve(request, on: channel) })
+        let configuration = ServerConfiguration(address: .hostname(host, port: port), serverName: "ShareCore")
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server = try tls.map {
+            try TLSChannel(connections, tlsConfiguration: $0).server(configuration: configuration, eventLoopGroup: group, logger: logger)
+        } ?? connections.server(configuration: configuration, eventLoopGroup: group, logger: logger)
+        return AnnouncedService(server: server, banner: banner)
     }
 }
 
 /// Prints the front's URL once its server is about to listen.
-struct AnnouncedService<App: Service>: Service {
-    let app: App
+struct AnnouncedService: Service {
+    let server: any Service
     let banner: String
-    let logger: Logger
 
     func run() async throws {
         FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-        try await app.run()
+        try await server.run()
     }
 }
 
-/// The request context: Hummingbird's core context plus the client's address.
-struct FrontRequestContext: RequestContext, RemoteAddressRequestContext {
-    var coreContext: CoreRequestContextStorage
-    let remoteAddress: SocketAddress?
-    /// The connection, through which `100 Continue` is asked for when the body is first read.
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
-        channel = source.channel
-    }
-}
-
-struct FrontResponder: HTTPResponder {
-    typealias Context = FrontRequestContext
+/// Turns requests of a connection into ``FrontRequest``s, hands them to the front and writes
+/// its answers.
+struct FrontResponder: Sendable {
     let front: any HTTPFront
     let logger: Logger
     /// `http` or `https`: what the client used, so fronts can build absolute URLs.
@@ -66,39 +56,103 @@ struct FrontResponder: HTTPResponder {
     /// Made after the metrics backend is bootstrapped (`Serve.run`).
     let bodyBytes: BodyByteCounters
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    /// Answers `request` and writes the response to `channel`; returns once the response is
+    /// handed to the channel whole (a streamed body: once its last piece is written).
+    func serve(_ request: FrontChannelHandler.Incoming, on channel: any Channel) async {
         let start = ContinuousClock.now
         let name = front.name
-        let expected = request.headers[.contentLength].flatMap { Int($0) }
-        let continuing = ContinueOnFirstRead(base: request.body, channel: context.channel)
-        let received = bodyBytes.received
-        let body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
-            received.increment(by: buffer.readableBytes)
-            return Array(buffer.readableBytesView)
-        }
         var head = request.head
+        let body: FrontKit.RequestBody
+        if let stream = request.body {
+            let expected = head.headerFields[.contentLength].flatMap { Int($0) }
+            let continuing = ContinueOnFirstRead(base: stream, channel: channel)
+            let received = bodyBytes.received
+            body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
+                received.increment(by: buffer.readableBytes)
+                return Array(buffer.readableBytesView)
+            }
+        } else {
+            body = .empty
+        }
         head.scheme = scheme
-        if head.authority == nil, let host = HTTPField.Name("Host").flatMap({ head.headerFields[$0] }) {
+        if head.authority == nil, let host = head.headerFields[Self.host] {
             head.authority = host
         }
-        let frontRequest = FrontRequest(head: head, body: body, remoteAddress: context.remoteAddress?.ipAddress)
+        let frontRequest = FrontRequest(head: head, body: body, remoteAddress: channel.remoteAddress?.ipAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length
         let elapsed = ContinuousClock.now - start
         ServerMetrics.request(front: name, operation: answer.operation, status: answer.head.status.code, duration: elapsed)
-        var logger = logger
-        logger[metadataKey: "front"] = "\(name)"
-        if let id = Self.requestId(answer.head.headerFields) { logger[metadataKey: "request-id"] = "\(id)" }
-        if let operation = answer.operation { logger[metadataKey: "operation"] = "\(operation)" }
-        logger.info("\(request.method) \(request.uri.path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(elapsed)")
-        return Response(status: answer.head.status, headers: answer.head.headerFields,
-                        body: Self.body(answer.body, sent: bodyBytes.sent, failed: { [logger, path = request.uri.path] error in
-                            // Stored data failing its checksum is the server's fault; anything else is the client going away.
-                            let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
-                            logger.log(level: corrupt ? .error : .info, "the response body ended early after the status was sent",
-                                       metadata: ["path": "\(path)", "error": "\(error)"])
-                        }))
+        let path = head.path.map { String($0.prefix { $0 != "?" }) } ?? "/"
+        let requestId = Self.requestId(answer.head.headerFields)
+        let operation = answer.operation
+        // The request's metadata is set only for a line that is written (info, or a failure).
+        let tagged: @Sendable () -> Logger = { [logger] in
+            var logger = logger
+            logger[metadataKey: "front"] = "\(name)"
+            if let requestId { logger[metadataKey: "request-id"] = "\(requestId)" }
+            if let operation { logger[metadataKey: "operation"] = "\(operation)" }
+            return logger
+        }
+        if logger.logLevel <= .info {
+            tagged().info("\(head.method) \(path) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(elapsed)")
+        }
+        var response = answer.head
+        if let bytes, !response.headerFields.contains(.contentLength) {
+            response.headerFields[.contentLength] = String(bytes)
+        }
+        response.headerFields[.date] = HTTPDateCache.shared.current()
+        response.headerFields[.server] = "ShareCore"
+        await write(response, answer.body, on: channel, failed: { error in
+            // Stored data failing its checksum is the server's fault; anything else is the client going away.
+            let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
+            tagged().log(level: corrupt ? .error : .info, "the response body ended early after the status was sent",
+                         metadata: ["path": "\(path)", "error": "\(error)"])
+        })
     }
+
+    /// Writes a response: in one turn of the event loop when its body is in memory; piece by
+    /// piece when it streams, with at most two pieces queued on the connection (the next piece
+    /// is made only when the one before the last has reached the socket).
+    private func write(_ head: HTTPResponse, _ body: FrontKit.ResponseBody, on channel: any Channel,
+                       failed: @escaping @Sendable (any Error) -> Void) async {
+        let sent = bodyBytes.sent
+        switch body {
+        case .empty:
+            channel.eventLoop.execute {
+                channel.write(HTTPResponsePart.head(head), promise: nil)
+                channel.writeAndFlush(HTTPResponsePart.end(nil), promise: nil)
+            }
+        case .bytes(let bytes):
+            sent.increment(by: bytes.count)
+            channel.eventLoop.execute {
+                channel.write(HTTPResponsePart.head(head), promise: nil)
+                channel.write(HTTPResponsePart.body(channel.allocator.buffer(bytes: bytes)), promise: nil)
+                channel.writeAndFlush(HTTPResponsePart.end(nil), promise: nil)
+            }
+        case .stream(_, let chunks):
+            var iterator = chunks.makeIterator()
+            do {
+                try await channel.writeAndFlush(HTTPResponsePart.head(head)).get()
+                var previous: EventLoopFuture<Void>?
+                while let next = try await iterator.next() {
+                    sent.increment(by: next.count)
+                    let written = channel.eventLoop.makePromise(of: Void.self)
+                    channel.writeAndFlush(HTTPResponsePart.body(channel.allocator.buffer(bytes: next)), promise: written)
+                    try await previous?.get()
+                    previous = written.futureResult
+                }
+                try await previous?.get()
+                try await channel.writeAndFlush(HTTPResponsePart.end(nil)).get()
+            } catch {
+                failed(error)
+                // The response cannot be finished: the connection cannot carry another one.
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    private static let host = HTTPField.Name("Host")!
 
     /// The request id a front put in its response (each protocol names its own header).
     static func requestId(_ fields: HTTPFields) -> String? {
@@ -110,29 +164,21 @@ struct FrontResponder: HTTPResponder {
 
     /// The fields a front puts its request id in (names parsed once).
     private static let requestIdFields = ["x-ms-request-id", "x-amz-request-id", "x-request-id"].compactMap { HTTPField.Name($0) }
+}
 
-    static func body(_ body: FrontKit.ResponseBody, sent: CoreMetrics.Counter,
-                     failed: @escaping @Sendable (any Error) -> Void = { _ in }) -> Hummingbird.ResponseBody {
-        switch body {
-        case .empty:
-            return Hummingbird.ResponseBody()
-        case .bytes(let bytes):
-            sent.increment(by: bytes.count)
-            return Hummingbird.ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-        case .stream(let length, let chunks):
-            return Hummingbird.ResponseBody(contentLength: length) { writer in
-                var iterator = chunks.makeIterator()
-                do {
-                    while let next = try await iterator.next() {
-                        sent.increment(by: next.count)
-                        try await writer.write(ByteBuffer(bytes: next))
-                    }
-                } catch {
-                    failed(error)
-                    throw error
-                }
-                try await writer.finish(nil)
-            }
+/// The `Date` field of responses, formatted once per second.
+final class HTTPDateCache: Sendable {
+    static let shared = HTTPDateCache()
+    private let cached = NIOLockedValueBox<(second: Int64, text: String)>((-1, ""))
+
+    /// Now, as an RFC 1123 date.
+    func current() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let second = Int64(now.tv_sec)
+        return cached.withLockedValue { cache in
+            if cache.second != second { cache = (second, HTTPDate.format(secondsSince1970: second)) }
+            return cache.text
         }
     }
 }

@@ -5,7 +5,6 @@ import Foundation
 import FrontKit
 import IISFiles
 import S3
-import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOCore

@@ -131,19 +131,45 @@ struct FrontResponder: Sendable {
                 channel.writeAndFlush(HTTPResponsePart.end(nil), promise: nil)
             }
         case .stream(_, let chunks):
+            // One piece ahead: the head goes with the first piece and the end with the last, so
+            // a body of one piece (a small read) is written in one turn of the event loop, and
+            // the task waits for the connection only between pieces of a longer body.
             var iterator = chunks.makeIterator()
+            var previous: EventLoopFuture<Void>?
             do {
-                try await channel.writeAndFlush(HTTPResponsePart.head(head)).get()
-                var previous: EventLoopFuture<Void>?
-                while let next = try await iterator.next() {
-                    sent.increment(by: next.count)
-                    let written = channel.eventLoop.makePromise(of: Void.self)
-                    channel.writeAndFlush(HTTPResponsePart.body(channel.allocator.buffer(bytes: next)), promise: written)
-                    try await previous?.get()
-                    previous = written.futureResult
+                var piece = try await iterator.next()
+                var first = true
+                if piece == nil {
+                    channel.eventLoop.execute {
+                        channel.write(HTTPResponsePart.head(head), promise: nil)
+                        channel.writeAndFlush(HTTPResponsePart.end(nil), promise: nil)
+                    }
                 }
-                try await previous?.get()
-                try await channel.writeAndFlush(HTTPResponsePart.end(nil)).get()
+                while let current = piece {
+                    sent.increment(by: current.count)
+                    let next = try await iterator.next()
+                    let written = channel.eventLoop.makePromise(of: Void.self)
+                    let last = next == nil
+                    channel.eventLoop.execute { [first] in
+                        if first { channel.write(HTTPResponsePart.head(head), promise: nil) }
+                        let body = HTTPResponsePart.body(channel.allocator.buffer(bytes: current))
+                        if last {
+                            channel.write(body, promise: nil)
+                            channel.writeAndFlush(HTTPResponsePart.end(nil), promise: written)
+                        } else {
+                            channel.writeAndFlush(body, promise: written)
+                        }
+                    }
+                    // At most two pieces wait on the connection: a slow reader holds back the next read.
+                    try await previous?.get()
+                    if last {
+                        // Nothing waits for the last piece; a failure to send it is still told.
+                        written.futureResult.whenFailure { failed($0) }
+                    }
+                    previous = written.futureResult
+                    first = false
+                    piece = next
+                }
             } catch {
                 failed(error)
                 // The response cannot be finished: the connection cannot carry another one.

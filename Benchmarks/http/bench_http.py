@@ -1064,8 +1064,9 @@ def render(results: dict) -> str:
          "each create a new key; 4 MiB PUTs go in turn to 64 keys."),
         ("stack", "### The HTTP stack alone against nginx (issue #14)",
          "What a request costs before any front's work: `sharecore serve`'s admin port answers `GET /healthz` "
-         "through the same server code as the fronts (Hummingbird on SwiftNIO, the connection guard, the "
-         "metrics, the hop from the event loop into Swift concurrency and back) and does almost nothing itself. "
+         "through the same server code as the fronts (Hummingbird's server core on SwiftNIO with ShareCore's "
+         "own connection handler, the connection guard, the metrics, the hop to the front's task and back) and "
+         "does almost nothing itself besides one read of the share table and a `statfs`. "
          "Its ratio to nginx is the ceiling for the small-request goals of issue #14 on this HTTP stack."),
         ("S3-nginx", "### S3 small GETs and a listing page against nginx (issue #14)",
          "The S3 requests are the presigned ones of the S3 table. nginx serves the same 4 KiB objects as static "

@@ -1,0 +1,119 @@
+"""What `sharecore serve`'s own connection handler (Sources/sharecore/FrontChannel.swift, issue
+#14) must keep doing for HTTP/1.1 clients: pipelined requests answered in order (more of them
+than the handler reads ahead), the requests read before a client's half-close answered before
+the connection closes, and an unread request body skipped so that the next request on the
+connection is served."""
+
+import socket
+import uuid
+
+from botocore.config import Config
+
+from s3_helpers import make_s3_client
+
+WAIT = 30.0
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    sock.settimeout(WAIT)
+    return sock
+
+
+class _Responses:
+    """Reads HTTP/1.1 responses with a Content-Length, one after the other, from a socket."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buffer = b""
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def next(self):
+        """(status, headers, body), or None when the server closed the connection first."""
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill():
+                return None
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {}
+        for line in lines[1:]:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            assert self._fill(), "the connection closed inside a response body"
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+    def closed(self) -> bool:
+        """Whether the server closes the connection with nothing more sent."""
+        return self.buffer == b"" and not self._fill()
+
+
+def _bucket_with_objects(server, count: int):
+    s3 = make_s3_client(server.s3_endpoint, config=Config(signature_version="s3v4"))
+    bucket = "conn-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=bucket)
+    bodies = [f"object {i} ".encode() * (i + 1) for i in range(count)]
+    for i, body in enumerate(bodies):
+        s3.put_object(Bucket=bucket, Key=f"k{i}", Body=body)
+    urls = [s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": f"k{i}"}, ExpiresIn=600)
+            for i in range(count)]
+    targets = [url.split(str(server.s3_port), 1)[1] for url in urls]
+    return s3, bucket, bodies, targets
+
+
+def _get(target: str, port: int) -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    # 40 requests in one write: more than the 16 the server reads ahead of its answers.
+    _, _, bodies, targets = _bucket_with_objects(server, 40)
+    with _connect(server.s3_port) as sock:
+        sock.sendall(b"".join(_get(t, server.s3_port) for t in targets))
+        responses = _Responses(sock)
+        for i, expected in enumerate(bodies):
+            answer = responses.next()
+            assert answer is not None, f"the connection closed before response {i}"
+            status, _, body = answer
+            assert (status, body) == (200, expected), f"response {i}"
+
+
+def test_requests_read_before_a_half_close_are_answered_then_the_connection_closes(server):
+    _, _, bodies, targets = _bucket_with_objects(server, 3)
+    with _connect(server.s3_port) as sock:
+        sock.sendall(b"".join(_get(t, server.s3_port) for t in targets))
+        sock.shutdown(socket.SHUT_WR)
+        responses = _Responses(sock)
+        for i, expected in enumerate(bodies):
+            answer = responses.next()
+            assert answer is not None, f"the connection closed before response {i}"
+            assert (answer[0], answer[2]) == (200, expected)
+        assert responses.closed(), "the server kept the half-closed connection open"
+
+
+def test_a_request_body_the_server_does_not_read_is_skipped_for_the_next_request(server):
+    s3, bucket, bodies, targets = _bucket_with_objects(server, 1)
+    # A PUT refused before its body is read (its signature is wrong), with a 1 MiB body, then
+    # a GET on the same connection: the GET is answered, and nothing was written.
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "refused"}, ExpiresIn=600)
+    target = url.split(str(server.s3_port), 1)[1].replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    body = b"\x77" * (1024 * 1024)
+    with _connect(server.s3_port) as sock:
+        sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: 127.0.0.1:{server.s3_port}\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body + _get(targets[0], server.s3_port))
+        responses = _Responses(sock)
+        refused = responses.next()
+        assert refused is not None and refused[0] == 403, refused
+        assert b"SignatureDoesNotMatch" in refused[2]
+        served = responses.next()
+        assert served is not None, "the connection closed instead of serving the next request"
+        assert (served[0], served[2]) == (200, bodies[0])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["k0"]

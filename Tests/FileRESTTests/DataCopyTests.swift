@@ -598,6 +598,13 @@ private func rangeList(_ reply: Harness.Reply) -> [String] {
         #expect(ByteRange("bytes=0-1,3-4") == nil)
         #expect(ByteRange("items=0-1") == nil)
         #expect(ByteRange("bytes=+1-2") == nil)
+        #expect(ByteRange(" Bytes=7-9\t") == ByteRange(start: 7, end: 9))
+        #expect(ByteRange("bytes=") == nil)
+        #expect(ByteRange("bytes=-") == nil)
+        #expect(ByteRange("bytes 0-1") == nil)
+        #expect(ByteRange("bytes=0-18446744073709551615") == ByteRange(start: 0, end: .max))
+        #expect(ByteRange("bytes=0-18446744073709551616") == nil)
+        #expect(ByteRange("bytes=1 -2") == nil)
         #expect(ByteRange(start: 5, end: 100).clipped(to: 10) == 5..<10)
         #expect(ByteRange(start: 20, end: nil).clipped(to: 10) == 10..<10)
     }

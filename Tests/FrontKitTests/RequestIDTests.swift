@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import FrontKit
 
-/// Request ids: random version 4 UUIDs in lower case, as Azure writes its request ids.
+/// Request ids: version 4 UUIDs in lower case, as Azure writes its request ids, never repeated.
 @Suite struct RequestIDTests {
     @Test("a lower-case version 4 UUID, different each time")
     func uuidForm() throws {
@@ -16,5 +16,20 @@ import Testing
             seen.insert(id)
         }
         #expect(seen.count == 1_000)
+    }
+
+    @Test("no id repeats within a process, and consecutive ids differ in more than the last digit")
+    func unique() {
+        var seen = Set<String>()
+        var previous = RequestID.uuid()
+        var manyDigitsChanged = 0
+        for _ in 0..<200_000 {
+            let id = RequestID.uuid()
+            seen.insert(id)
+            if zip(id.utf8, previous.utf8).filter({ $0 != $1 }).count > 3 { manyDigitsChanged += 1 }
+            previous = id
+        }
+        #expect(seen.count == 200_000)
+        #expect(manyDigitsChanged > 150_000)
     }
 }

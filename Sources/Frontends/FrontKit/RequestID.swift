@@ -1,27 +1,42 @@
+import Synchronization
+
 /// Request ids as the fronts answer them.
 public enum RequestID {
-    /// A random (version 4) UUID in lower case, `8-4-4-4-12` hex digits, as Azure's request ids
-    /// are written: formatted in place from 16 random bytes (Foundation's `UUID().uuidString`
-    /// and a lower-cased copy of it were 2% to 3% of a small FileREST GET).
-    public static func uuid() -> String {
+    /// 128 random bits drawn once per process.
+    private static let salt: (high: UInt64, low: UInt64) = {
         var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        for index in 0..<8 {
-            bytes[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * index))
-            bytes[8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * index))
+        return (generator.next(), generator.next())
+    }()
+    /// Ids handed out so far by this process.
+    private static let issued = Atomic<UInt64>(0)
+
+    /// A UUID in lower case, `8-4-4-4-12` hex digits, as Azure's request ids are written, and
+    /// with the version 4 and RFC 4122 variant bits: the process's random salt with its last 48
+    /// bits mixed with a per-process sequence number (scrambled by a bijection), so two ids of
+    /// one process never repeat and ids of two processes collide no more often than random ones.
+    /// Drawing 16 bytes from the system's generator for every request was a system call each
+    /// (1.5% of a small FileREST GET, issue #14); formatted in place for the same reason.
+    public static func uuid() -> String {
+        let mask: UInt64 = (1 << 48) - 1
+        var sequence = issued.wrappingAdd(1, ordering: .relaxed).newValue & mask
+        sequence = (sequence &* 0x9E37_79B9_7F4A_7C15) & mask  // odd multiplier: a bijection mod 2^48
+        sequence ^= sequence >> 24
+        let high = salt.high & ~0xF000 | 0x4000  // version 4
+        let low = (salt.low & ~mask ^ (salt.low ^ sequence) & mask) & ~(UInt64(0xC0) << 56) | UInt64(0x80) << 56  // variant
+        return String(unsafeUninitializedCapacity: 36) { text in
+            let digits: StaticString = "0123456789abcdef"
+            var out = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[out] = UInt8(ascii: "-")
+                    out += 1
+                }
+                let byte = UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (56 - 8 * (index % 8)))
+                text[out] = digits.utf8Start[Int(byte >> 4)]
+                text[out + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                out += 2
+            }
+            return out
         }
-        bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
-        bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -34,6 +34,16 @@ import Testing
         #expect(try await reopened.read("victim.bin", range: 81_920..<98_304) == Array(data[81_920..<98_304]))
         #expect(try await reopened.read("victim.bin", range: 114_688..<120_000) == Array(data[114_688..<120_000]))
         await expectError(.dataCorrupted) { try await reopened.read("victim.bin", range: 98_304..<98_305) }
+        // Opening for a download reads the first bytes: the damage is named with the share, file and bytes.
+        do {
+            _ = try await reopened.open("victim.bin", firstBytes: 128 << 10) { _ in 0..<200_000 }
+            Issue.record("open read a damaged block")
+        } catch let error as ShareCoreError {
+            #expect(error.code == .dataCorrupted)
+            #expect(error.message.contains("share 'docs', file '") && error.message.contains("victim.bin"), "\(error.message)")
+            #expect(error.message.contains("reading bytes 0..<131072"), "\(error.message)")
+        }
+        #expect(try await reopened.open("victim.bin", firstBytes: 1000) { _ in 0..<200_000 }.first == Array(data[0..<1000]))
         // Other files and the metadata are untouched.
         #expect(try await reopened.read("bystander.bin") == [9, 8, 7, 6])
         #expect(try await reopened.ranges("victim.bin") == [0..<200_000])

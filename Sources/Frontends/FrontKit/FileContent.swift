@@ -55,6 +55,36 @@ extension ResponseBody {
         })
     }
 
+    /// The bytes of an opened file's span (``Share/open(_:contentMD5:firstBytes:span:)``,
+    /// which read and verified the first of them in the transaction that read its properties),
+    /// a body of the bytes themselves when those were all of it, else the rest read from the engine in pieces of at most `pieceBytes` as the client pulls them,
+    /// by the file's id, with checksum failures named as in
+    /// ``verifiedFileContent(_:fileId:path:span:pieceBytes:)``.
+    public static func openedFileContent(_ share: Share, _ opened: OpenedItem, path: String,
+                                         pieceBytes: Int = streamPieceBytes) -> ResponseBody {
+        let span = opened.span ?? 0..<0
+        let rest = opened.rest
+        let fileId = opened.info.id
+        let first = opened.first
+        // All of it read already: one write, no stream to pull.
+        if rest.isEmpty { return .bytes(first) }
+        return .stream(length: Int(span.count), chunks: ResponseChunks {
+            var pending: [UInt8]? = first.isEmpty ? nil : first
+            var next = rest.lowerBound
+            return ResponseChunks.Iterator {
+                if let bytes = pending {
+                    pending = nil
+                    return bytes
+                }
+                guard next < rest.upperBound else { return nil }
+                let end = min(next + UInt64(pieceBytes), rest.upperBound)
+                let bytes = try await piece(share, fileId: fileId, path: path, next..<end)
+                next = end
+                return bytes
+            }
+        })
+    }
+
     /// One read, with a checksum failure rethrown naming where it happened.
     static func piece(_ share: Share, fileId: UInt64, path: String, _ range: Range<UInt64>) async throws -> [UInt8] {
         do {

@@ -178,6 +178,49 @@ extension Share {
         }
     }
 
+    /// Opens the file or directory at `path` for a download: its properties, its content MD5
+    /// when it is known without reading content (with `contentMD5`), and the first bytes of
+    /// the span `span` picks from the properties (at most `firstBytes` of them), all read in one
+    /// transaction, so the headers a download sends describe the bytes it starts with. `span`
+    /// runs inside that transaction: it checks what the caller needs (the kind, a range against
+    /// the size) and its errors are thrown unchanged; nil reads nothing. A span past the end of
+    /// a file is `invalidRange`; stored data failing its checksum is `dataCorrupted`, naming
+    /// the share, the path and the bytes read.
+    ///
+    /// A small GET used to read the properties, the MD5 and the first bytes in up to three
+    /// transactions, each resolving the path again (issue #14).
+    public func open(_ path: String, contentMD5: Bool = false, firstBytes: Int,
+                     span: (NodeInfo) throws -> Range<UInt64>?) async throws -> OpenedItem {
+        let p = try SharePath(path)
+        let leaseId = self.leaseId
+        let shareName = name
+        return try read { view in
+            let info: NodeInfo
+            var md5: [UInt8]?
+            if contentMD5 {
+                let node = try view.resolve(p)
+                info = node.info
+                if info.kind == .file, let kept = node.md5, kept.count == info.size { md5 = kept.finalize() }
+            } else {
+                do {
+                    info = try view.resolveFileInfo(p)
+                } catch let error as ShareCoreError where error.code == .notAFile {
+                    info = try view.resolve(p).info
+                }
+            }
+            if leaseId != nil { try LeaseMachine.authorize(info.lease, leaseId: leaseId, now: .now(), what: "'\(p)'") }
+            guard let chosen = try span(info) else { return OpenedItem(info: info, contentMD5: md5, span: nil, first: []) }
+            guard info.kind == .file || chosen.isEmpty else { throw ShareCoreError(.notAFile, "'\(p)' is a directory, not a file") }
+            try Share.checkWithin(chosen, size: info.size, path: p)
+            let first = chosen.lowerBound..<min(chosen.upperBound, chosen.lowerBound + UInt64(max(0, min(firstBytes, Share.maxReadBytes))))
+            do {
+                return OpenedItem(info: info, contentMD5: md5, span: chosen, first: try view.readBytes(node: info.id, first))
+            } catch let error as ShareCoreError where error.code == .dataCorrupted {
+                throw ShareCoreError(.dataCorrupted, "share '\(shareName)', file '\(p)', reading bytes \(first.lowerBound)..<\(first.upperBound): \(error.message)")
+            }
+        }
+    }
+
     /// The most bytes one ``read(_:range:)`` returns.
     public static let maxReadBytes = 64 * 1024 * 1024
 
@@ -531,5 +574,26 @@ enum RangeDiffer {
         }
         if position < window.upperBound { out.append(position..<window.upperBound) }
         return out
+    }
+}
+
+/// A file or directory as ``Share/open(_:contentMD5:firstBytes:span:)`` found it, in one
+/// transaction: what a download needs before it sends its status line.
+public struct OpenedItem: Sendable {
+    /// The item's properties.
+    public let info: NodeInfo
+    /// The MD5 of the whole content when it was asked for and is kept with the file; nil when
+    /// not asked for, for a directory, or when only reading content would give it
+    /// (``Share/contentMD5(_:hashingAtMost:)``).
+    public let contentMD5: [UInt8]?
+    /// The bytes the download sends (nil: none were asked for).
+    public let span: Range<UInt64>?
+    /// The first bytes of ``span`` (at most the `firstBytes` asked for).
+    public let first: [UInt8]
+
+    /// Where the bytes of ``span`` after ``first`` start.
+    public var rest: Range<UInt64> {
+        guard let span else { return 0..<0 }
+        return (span.lowerBound + UInt64(first.count))..<span.upperBound
     }
 }

@@ -25,13 +25,19 @@ enum DataOperations {
         let structured = try structuredRequest(request)
         let share = try context.share()
         let path = request.pathString
-        let info = try await NodeRequest.info(context, kind: .file)
-        let span = try byteSpan(requested, size: info.size)
-        if rangeMD5 {
-            guard requested != nil, span.count <= chunkBytes else {
-                throw FileRESTError.invalidHeader("x-ms-range-get-content-md5", request.header("x-ms-range-get-content-md5"))
+        // Properties and the first bytes from one transaction: the headers describe the bytes sent.
+        let opened = try await share.open(path, firstBytes: rangeMD5 ? chunkBytes : ResponseBody.streamPieceBytes) { info in
+            guard info.kind == .file else { throw ShareCoreError(.resourceNotFound, "'\(path)' is not a file") }
+            let span = try byteSpan(requested, size: info.size)
+            if rangeMD5 {
+                guard requested != nil, span.count <= chunkBytes else {
+                    throw FileRESTError.invalidHeader("x-ms-range-get-content-md5", request.header("x-ms-range-get-content-md5"))
+                }
             }
+            return span
         }
+        let info = opened.info
+        let span = opened.span ?? 0..<0
         var fields = downloadHeaders(info, context)
         for field in SAS.responseOverrides(request) { fields[field.name] = field.value }
         fields.set("Content-Length", String(span.count))
@@ -42,11 +48,10 @@ enum DataOperations {
         }
         var response = context.response(requested == nil ? .ok : .partialContent, fields)
         if rangeMD5 {
-            let bytes = try await share.read(path, range: span)
-            response.head.headerFields.set("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())
-            response.body = .bytes(bytes)
+            response.head.headerFields.set("Content-MD5", Data(Insecure.MD5.hash(data: opened.first)).base64EncodedString())
+            response.body = .bytes(opened.first)
         } else if !span.isEmpty {
-            response.body = try await .verifiedFileContent(share, fileId: info.id, path: path, span: span)
+            response.body = .openedFileContent(share, opened, path: path)
         }
         if structured {
             response.body = StructuredMessage.encode(response.body, contentLength: UInt64(span.count))

@@ -14,10 +14,29 @@ enum ObjectOperations {
         let bucket = try await context.bucket()
         let key = try context.objectKey(in: bucket)
         let customerKey = try ObjectEncryption.customerKey(context)
-        let info = try await existing(key, in: bucket)
-        try ObjectEncryption.checkRead(info.encryption, key: customerKey)
         let share = bucket.share.withCustomerKey(customerKey)
-        let etag = try await ObjectHeaders.etag(info, share: share, path: key.path)
+        // The properties, the kept MD5 and the first bytes come from one transaction, so the
+        // headers (ETag included) describe the bytes sent. What the request asks to read is
+        // worked out there too; an error in it waits until the conditionals had their say.
+        var choice: Result<ReadChoice, any Error> = .success(ReadChoice(span: 0..<0))
+        let opened: OpenedItem
+        do {
+            opened = try await share.open(key.path, contentMD5: true, firstBytes: head ? 0 : ResponseBody.streamPieceBytes) { info in
+                guard info.isDirectory == key.isDirectory, !key.path.isEmpty || key.isDirectory else { throw S3Error.noSuchKey(key.key) }
+                try ObjectEncryption.checkRead(info.encryption, key: customerKey)
+                choice = Result { try readChoice(request, info: info) }
+                return try? choice.get().span
+            }
+        } catch let error as ShareCoreError {
+            throw objectError(error, key: key, bucket: bucket)
+        }
+        let info = opened.info
+        let etag: String
+        if !info.isDirectory, info.objectETag == nil, let md5 = opened.contentMD5 {
+            etag = "\"" + ObjectHeaders.hex(md5) + "\""
+        } else {
+            etag = try await ObjectHeaders.etag(info, share: share, path: key.path)
+        }
         var fields = HTTPFields()
         ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
         ObjectEncryption.addHeaders(info.encryption, to: &fields)
@@ -34,36 +53,48 @@ enum ObjectOperations {
         case nil:
             break
         }
-        let size = info.isDirectory ? 0 : info.size
+        let read = try choice.get()
+        for field in read.fields { fields.append(field) }
+        fields[.contentLength] = String(read.span.count)
+        if head || read.span.isEmpty {
+            return FrontResponse(status: read.status, headers: fields)
+        }
+        return FrontResponse(status: read.status, headers: fields, body: .openedFileContent(share, opened, path: key.path))
+    }
+
+    /// What a GET or HEAD reads: the span, its status and the headers that describe it.
+    struct ReadChoice {
+        var span: Range<UInt64>
         var status = HTTPResponse.Status.ok
-        var span: Range<UInt64> = 0..<size
+        var fields = HTTPFields()
+    }
+
+    /// The span a GET or HEAD of `info` reads: a part (`partNumber`), a `Range`, or all of it.
+    static func readChoice(_ request: S3Request, info: NodeInfo) throws -> ReadChoice {
+        let size = info.isDirectory ? 0 : info.size
+        var choice = ReadChoice(span: 0..<size)
         if let part = try partSpan(request, info: info, size: size) {
-            span = part.span
-            if !span.isEmpty {
-                status = .partialContent
-                fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
+            choice.span = part.span
+            if !part.span.isEmpty {
+                choice.status = .partialContent
+                choice.fields.set("Content-Range", "bytes \(part.span.lowerBound)-\(part.span.upperBound - 1)/\(size)")
             }
-            if let count = part.count { fields.set("x-amz-mp-parts-count", String(count)) }
+            if let count = part.count { choice.fields.set("x-amz-mp-parts-count", String(count)) }
             if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
-                addPartChecksum(&fields, request: request, info: info, wholeObject: part.count == nil)
+                addPartChecksum(&choice.fields, request: request, info: info, wholeObject: part.count == nil)
             }
         } else if let range = request.header("Range"), let requested = try ObjectRange.span(range, size: size) {
-            span = requested
-            status = .partialContent
-            fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(size)")
+            choice.span = requested
+            choice.status = .partialContent
+            choice.fields.set("Content-Range", "bytes \(requested.lowerBound)-\(requested.upperBound - 1)/\(size)")
         } else if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let checksum = info.objectChecksum {
             // Checksums cover the whole object: they are returned only for whole-object reads.
             if let (name, value) = ChecksumField.parse(checksum) {
-                fields.set(name, value)
-                fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
+                choice.fields.set(name, value)
+                choice.fields.set("x-amz-checksum-type", ChecksumField.isComposite(value) ? "COMPOSITE" : "FULL_OBJECT")
             }
         }
-        fields[.contentLength] = String(span.count)
-        if head || span.isEmpty {
-            return FrontResponse(status: status, headers: fields)
-        }
-        return FrontResponse(status: status, headers: fields,
-                             body: try await .verifiedFileContent(share, fileId: info.id, path: key.path, span: span))
+        return choice
     }
 
     /// The bytes of part `partNumber` (1 to 10,000; else `InvalidArgument`) of a completed
@@ -118,13 +149,18 @@ enum ObjectOperations {
         do {
             info = try await bucket.share.info(key.path)
         } catch let error as ShareCoreError {
-            if [.resourceNotFound, .parentNotFound, .notADirectory, .notAFile].contains(error.code) {
-                throw S3Error.noSuchKey(key.key)
-            }
-            throw S3Error(error, bucket: bucket.name, key: key.key)
+            throw objectError(error, key: key, bucket: bucket)
         }
         guard info.isDirectory == key.isDirectory, !key.path.isEmpty || key.isDirectory else { throw S3Error.noSuchKey(key.key) }
         return info
+    }
+
+    /// The S3 error for an engine error reading `key`: `NoSuchKey` when nothing is at its path.
+    static func objectError(_ error: ShareCoreError, key: ObjectKey, bucket: ResolvedBucket) -> S3Error {
+        if [.resourceNotFound, .parentNotFound, .notADirectory, .notAFile].contains(error.code) {
+            return S3Error.noSuchKey(key.key)
+        }
+        return S3Error(error, bucket: bucket.name, key: key.key)
     }
 
     // MARK: Writing

@@ -322,6 +322,19 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
 }
 
 @Suite struct ServiceSASTests {
+    @Test("a signature found valid once is known again only for the same string, signature and key")
+    func verifiedSignaturesAreKeptExactly() throws {
+        let key = Array("a key for this test only".utf8)
+        let text = "rw\n\n2099-01-01\n/file/account/share/verified-once"
+        let signature = SharedKey.sign(text, key: key)
+        try SAS.verify(signature, stringToSign: text, key: key)
+        #expect(SAS.verified.value(for: .init(text: text, signature: signature, key: key)) != nil)
+        try SAS.verify(signature, stringToSign: text, key: key)
+        #expect(throws: FileRESTError.self) { try SAS.verify(signature, stringToSign: text, key: Array("another key".utf8)) }
+        #expect(throws: FileRESTError.self) { try SAS.verify(signature, stringToSign: text + "x", key: key) }
+        #expect(throws: FileRESTError.self) { try SAS.verify(SharedKey.sign(text + "x", key: key), stringToSign: text, key: key) }
+    }
+
     @Test func stringToSignMatchesTheSDK() throws {
         let target = try #require(RequestTarget("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead))
         let request = try FileRequest.parse(FrontRequest(head: HTTPRequest(method: .get, scheme: "http", authority: "h",

@@ -481,6 +481,38 @@ enum AuthTestSupport {
         #expect(T.s3Error { _ = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now) }?.message == "Request has expired")
     }
 
+    @Test("a presigned URL verified once is checked again in full where it matters: the secret, the signed host, unsigned headers, the time")
+    func presignedVerifiedAgain() throws {
+        let head = T.head(.get, "/bucket/again.txt", authority: "localhost:10000")
+        var presigned = head
+        presigned.path = SigV4.presign(head, accessKey: T.devKey, secret: T.devSecret, date: Self.now, expires: 60)
+        let first = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now)
+        #expect(SigV4.verifiedPresigned.value(for: .init(method: "GET", target: presigned.path ?? "")) != nil)
+        let again = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(30))
+        #expect(again.accessKey == first.accessKey && again.seedSignature == first.seedSignature
+            && again.canonicalRequest == first.canonicalRequest && again.presigned)
+        // The key's secret changed since: the old signature no longer holds.
+        let rotated = T.s3Error { _ = try SigV4.verify(presigned, secrets: [T.devKey: "another secret"], now: Self.now) }
+        #expect(rotated?.code == "SignatureDoesNotMatch")
+        // The same target sent to another host (the host is signed).
+        var otherHost = presigned
+        otherHost.authority = "example.com:10000"
+        #expect(T.s3Error { _ = try SigV4.verify(otherHost, secrets: T.devSecrets, now: Self.now) }?.code == "SignatureDoesNotMatch")
+        // Another method with the same target.
+        var put = presigned
+        put.method = .put
+        #expect(T.s3Error { _ = try SigV4.verify(put, secrets: T.devSecrets, now: Self.now) }?.code == "SignatureDoesNotMatch")
+        // An x-amz header the URL did not sign, and the time frame, are checked on every use.
+        let extra = T.s3Error { _ = try SigV4.verify(T.setting(presigned, "x-amz-meta-a", "1"), secrets: T.devSecrets, now: Self.now) }
+        #expect(T.details(extra)["HeadersNotSigned"] == "x-amz-meta-a")
+        let expired = T.s3Error { _ = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(61)) }
+        #expect(expired?.message == "Request has expired")
+        let early = T.s3Error { _ = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(-901)) }
+        #expect(early?.message == "Request is not yet valid")
+        // And it still verifies within its time afterwards.
+        _ = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(60))
+    }
+
     @Test("presigned parameters S3 refuses", arguments: [
         ("X-Amz-Expires=60", "X-Amz-Expires=604801", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
         ("X-Amz-Expires=60", "X-Amz-Expires=-1", "X-Amz-Expires must be non-negative"),

@@ -48,11 +48,27 @@ enum SAS {
 
     /// Refuses `signature` unless it is the HMAC-SHA256 of `stringToSign` under `key`.
     static func verify(_ signature: String, stringToSign: String, key: [UInt8]) throws {
+        let signed = SignedString(text: stringToSign, signature: signature, key: key)
+        if verified.value(for: signed) != nil { return }
         let expected = SharedKey.sign(stringToSign, key: key)
         guard SharedKey.constantTimeEqual(Array(expected.utf8), Array(signature.utf8)) else {
             throw FileRESTError.authenticationFailed("Signature did not match. String to sign used was \(stringToSign)")
         }
+        verified.remember((), for: signed)
     }
+
+    /// A string to sign, a signature and the key it was checked under.
+    struct SignedString: Hashable, Sendable {
+        let text: String
+        let signature: String
+        let key: [UInt8]
+    }
+
+    /// Signatures found valid: a SAS is used for many requests (an SDK's parallel ranged
+    /// downloads, a page's files), and the HMAC of each was 3% of a small GET (issue #14). A hit
+    /// needs the same string to sign, signature and key; every other check of the SAS (its time
+    /// frame, IP range, protocol, permissions and stored policy) runs on each request.
+    static let verified = BoundedCache<SignedString, Void>(limit: 1024)
 
     /// Refuses a SAS outside `start` (default: now) to `expiry`, with Azure's two details.
     static func checkTimeframe(start: FileTime?, expiry: FileTime, now: Date) throws {

@@ -193,6 +193,17 @@ enum SigV4 {
             throw parameterError("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires "
                 + "must be less than 604800 seconds")
         }
+        let contentHash = head.headerFields[values: fieldName("x-amz-content-sha256")].first
+        let requestKey = PresignedRequest(method: head.method.rawValue, target: head.path ?? "/")
+        if let known = verifiedPresigned.value(for: requestKey), secrets[known.auth.accessKey] == known.secret,
+           known.contentHash == contentHash,
+           known.signedValues == known.signedHeaders.map({ canonicalHeaderValue($0, in: head) }) {
+            // The same bytes were found signed by this secret before: only what depends on
+            // the other headers and on the time is left to check.
+            try checkSigned(head, signedHeaders: known.signedHeaders)
+            try checkPresignedTime(requestDate: requestDate, timestamp: timestamp, expires: expires, expiresText: expiresText, now: now)
+            return known.auth
+        }
         let (accessKey, scope, region) = try parseCredential(credential, timestamp: timestamp) {
             parameterError("Error parsing the X-Amz-Credential parameter; " + $0)
         }
@@ -200,7 +211,6 @@ enum SigV4 {
         let signedHeaders = signedList.split(separator: ";", omittingEmptySubsequences: true).map { $0.lowercased() }
         try checkSigned(head, signedHeaders: signedHeaders)
 
-        let contentHash = head.headerFields[values: fieldName("x-amz-content-sha256")].first
         let payloadHash = contentHash ?? "UNSIGNED-PAYLOAD"
         let payload = try contentHash.map { try payloadMode(checking: $0) } ?? .unsigned
         let key = signingKey(secret: secret, date: String(timestamp.prefix(8)), region: region)
@@ -210,6 +220,43 @@ enum SigV4 {
         guard signaturesEqual(signature(key: key, toSign), provided) else {
             throw S3Error.sigV4Mismatch(accessKey: accessKey, stringToSign: toSign, provided: provided, canonicalRequest: canonical)
         }
+        try checkPresignedTime(requestDate: requestDate, timestamp: timestamp, expires: expires, expiresText: expiresText, now: now)
+        let auth = SigV4Auth(accessKey: accessKey, requestDate: requestDate, timestamp: timestamp, scope: scope, signingKey: key,
+                             seedSignature: provided.lowercased(), canonicalRequest: canonical, payload: payload, presigned: true)
+        verifiedPresigned.remember(
+            PresignedVerification(auth: auth, secret: secret, signedHeaders: signedHeaders,
+                                  signedValues: signedHeaders.map { canonicalHeaderValue($0, in: head) }, contentHash: contentHash),
+            for: requestKey)
+        return auth
+    }
+
+    /// A presigned URL's request as received: its method and its target, whose query holds
+    /// the credential, the date, the signed header names and the signature.
+    struct PresignedRequest: Hashable, Sendable {
+        let method: String
+        let target: String
+    }
+
+    /// What a presigned request was verified against: the secret and the values of the signed
+    /// headers (and `x-amz-content-sha256`) that, with the target, made up the signed bytes.
+    struct PresignedVerification: Sendable {
+        let auth: SigV4Auth
+        let secret: String
+        let signedHeaders: [String]
+        let signedValues: [String?]
+        let contentHash: String?
+    }
+
+    /// Presigned requests found correctly signed: a presigned URL is used again and again
+    /// (a page's images, a player's ranged GETs), and canonicalising and signing it again
+    /// was most of a small GET's authentication (issue #14). A hit needs the same method and
+    /// target, the same secret for its access key now, and the same signed header values;
+    /// the time checks run every time.
+    static let verifiedPresigned = BoundedCache<PresignedRequest, PresignedVerification>(limit: 1024)
+
+    /// Refuses a presigned request dated too far ahead, or past its expiry (or with `X-Amz-Expires=0`).
+    private static func checkPresignedTime(requestDate: Date, timestamp: String, expires: Int, expiresText: String,
+                                           now: Date) throws {
         if requestDate.timeIntervalSince(now) > maximumSkew {
             throw S3Error(.forbidden, "AccessDenied", "Request is not yet valid",
                           details: [("X-Amz-Date", timestamp), ("ServerTime", isoTimestamp(now))])
@@ -219,8 +266,6 @@ enum SigV4 {
             throw S3Error(.forbidden, "AccessDenied", "Request has expired",
                           details: [("X-Amz-Expires", expiresText), ("Expires", isoTimestamp(end)), ("ServerTime", isoTimestamp(now))])
         }
-        return SigV4Auth(accessKey: accessKey, requestDate: requestDate, timestamp: timestamp, scope: scope, signingKey: key,
-                         seedSignature: provided.lowercased(), canonicalRequest: canonical, payload: payload, presigned: true)
     }
 
     // MARK: Shared checks

@@ -106,7 +106,7 @@ extension SigV4 {
     /// request of a day signed with one key would derive the same bytes again.
     static func signingKey(secret: String, date: String, region: String, service: String = "s3") -> [UInt8] {
         let scope = SigningKeys.Scope(secret: secret, date: date, region: region, service: service)
-        if let known = SigningKeys.shared.key(scope) { return known }
+        if let known = SigningKeys.shared.value(for: scope) { return known }
         var key = hmac(Array(("AWS4" + secret).utf8), date)
         key = hmac(key, region)
         key = hmac(key, service)
@@ -322,9 +322,9 @@ extension SigV4 {
     }
 }
 
-/// Signing keys already derived, by secret, day, region and service: at most ``limit``, the whole
+/// Signing keys already derived, by secret, day, region and service: at most 256, the whole
 /// set dropped when full (a day's keys are few: one per access key, region and service in use).
-final class SigningKeys: Sendable {
+enum SigningKeys {
     /// What a signing key is derived from.
     struct Scope: Hashable, Sendable {
         let secret: String
@@ -334,20 +334,5 @@ final class SigningKeys: Sendable {
     }
 
     /// The keys of this process.
-    static let shared = SigningKeys()
-    /// The most keys kept.
-    static let limit = 256
-
-    private let keys = Mutex<[Scope: [UInt8]]>([:])
-
-    /// The key derived for `scope` earlier, if any.
-    func key(_ scope: Scope) -> [UInt8]? { keys.withLock { $0[scope] } }
-
-    /// Keeps `key` as the one of `scope`.
-    func remember(_ key: [UInt8], for scope: Scope) {
-        keys.withLock {
-            if $0.count >= Self.limit { $0.removeAll(keepingCapacity: true) }
-            $0[scope] = key
-        }
-    }
+    static let shared = BoundedCache<Scope, [UInt8]>(limit: 256)
 }

@@ -27,7 +27,8 @@ enum ObjectOperations {
                 choice = Result { try readChoice(request, info: info) }
                 return try? choice.get().span
             }
-        } catch let error as ShareCoreError {
+        } catch let error as ShareCoreError where error.code != .dataCorrupted {
+            // Damaged data stays the engine's error, logged as such with the request's id.
             throw objectError(error, key: key, bucket: bucket)
         }
         let info = opened.info

@@ -7,7 +7,7 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
 /// One connection of a front's server: the HTTP/1 pipeline Hummingbird's `HTTP1Channel` builds
-/// (the codec, then ``ConnectionGuard``, ``ExpectContinueHandler`` and Hummingbird's connection
+/// (the codec, ``FrontHTTPCodec`` in place of NIOHTTPTypesHTTP1's, then ``ConnectionGuard``, ``ExpectContinueHandler`` and Hummingbird's connection
 /// state handler), ending in a ``FrontChannelHandler`` instead of an `NIOAsyncChannel`.
 ///
 /// Why not `NIOAsyncChannel`: it carries every request part and every response part across
@@ -39,7 +39,7 @@ struct FrontChildChannel: ServerChildChannel {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: .init()
             )
-            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try channel.pipeline.syncOperations.addHandler(FrontHTTPCodec())
             try channel.pipeline.syncOperations.addHandlers(additionalHandlers())
             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
             let (requests, continuation) = AsyncStream<FrontChannelHandler.Incoming>.makeStream()

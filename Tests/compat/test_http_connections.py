@@ -117,3 +117,17 @@ def test_a_request_body_the_server_does_not_read_is_skipped_for_the_next_request
         assert (served[0], served[2]) == (200, bodies[0])
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert keys == ["k0"]
+
+
+def test_a_target_in_absolute_form_is_served_like_its_origin_form(server):
+    # RFC 9112 3.2.2: a server must accept the absolute form. The server takes origin-form
+    # targets as they are and converts any other; both must reach the same object.
+    _, _, bodies, targets = _bucket_with_objects(server, 1)
+    absolute = f"http://127.0.0.1:{server.s3_port}{targets[0]}"
+    with _connect(server.s3_port) as sock:
+        sock.sendall(_get(absolute, server.s3_port) + _get(targets[0], server.s3_port))
+        responses = _Responses(sock)
+        for form in ("absolute", "origin"):
+            answer = responses.next()
+            assert answer is not None, f"the connection closed before the {form}-form response"
+            assert (answer[0], answer[2]) == (200, bodies[0]), (form, answer[0], answer[2][:300])

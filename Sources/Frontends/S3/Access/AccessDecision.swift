@@ -123,7 +123,8 @@ enum AccessDecision {
         }
         var policyRequest = PolicyRequest(requester: requester, action: requirement.action,
                                           resource: "arn:aws:s3:::" + bucket + (key.map { "/" + $0 } ?? ""))
-        policyRequest.context = conditionContext(context)
+        // The condition keys matter only to a policy (and building them was 2% of a small GET).
+        if policy != nil { policyRequest.context = conditionContext(context) }
         if let policy, let key, policy.mentionsObjectTags {
             for (tag, value) in try await objectTags(context, bucket: bucket, key: key) {
                 policyRequest.context["s3:existingobjecttag/" + tag] = [value]

@@ -50,7 +50,7 @@ struct OperationContext: Sendable {
     /// An empty-bodied response with the base headers plus `extra`.
     func response(_ status: HTTPResponse.Status, _ extra: HTTPFields = [:]) -> FrontResponse {
         var fields = baseHeaders()
-        for field in extra { fields[field.name] = field.value }
+        for field in extra { fields.set(field.name, field.value) }
         if !fields.contains(.contentLength) { fields[.contentLength] = "0" }
         return FrontResponse(status: status, headers: fields)
     }
@@ -58,7 +58,7 @@ struct OperationContext: Sendable {
     /// An XML response.
     func xml(_ status: HTTPResponse.Status = .ok, _ document: XMLWriter, _ extra: HTTPFields = [:]) -> FrontResponse {
         var fields = baseHeaders()
-        for field in extra { fields[field.name] = field.value }
+        for field in extra { fields.set(field.name, field.value) }
         fields[.contentType] = "application/xml"
         fields[.contentLength] = String(document.count)
         return FrontResponse(status: status, headers: fields, body: document.body)

@@ -49,6 +49,11 @@ import Testing
         #expect(!RequestTarget.lowercased("[", equals: "{"))  // not letters: no case
         #expect(RequestTarget.lowercased("ÉTÉ", equals: "été"))
         #expect(RequestTarget.lowercased("\u{212A}ey", equals: "key"))  // Kelvin sign, as lowercased()
+        #expect(!RequestTarget.lowercased("si", equals: "sig"))  // shorter
+        #expect(RequestTarget.lowercased("A\u{212A}", equals: "ak"))  // non-ASCII after an ASCII prefix
+        #expect(!RequestTarget.lowercased("B\u{212A}", equals: "ak"))
+        #expect(RequestTarget.lowercased("", equals: ""))
+        #expect(!RequestTarget.lowercased("", equals: "a"))
         let target = try #require(RequestTarget("/x?SV=2020&Sig=abc&%C3%89t%C3%A9=1"))
         #expect(target.valueIgnoringCase("sv") == "2020")
         #expect(target.valueIgnoringCase("SIG") == "abc")

@@ -61,11 +61,15 @@ public struct RequestTarget: Sendable {
     /// Whether `text.lowercased() == lowered`, without making the lower-cased copy when `text`
     /// is ASCII (a SAS check looks up each of its parameters among all of the query's).
     static func lowercased(_ text: String, equals lowered: String) -> Bool {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() == lowered }
-        guard text.utf8.count == lowered.utf8.count else { return false }
-        return zip(text.utf8, lowered.utf8).allSatisfy { byte, other in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == other
+        // One pass: an ASCII character lowercases to one byte, so a difference before the first
+        // non-ASCII byte settles it; from a non-ASCII byte on, Unicode's own lowercasing decides.
+        var others = lowered.utf8.makeIterator()
+        for byte in text.utf8 {
+            if byte >= 0x80 { return text.lowercased() == lowered }
+            guard let other = others.next(),
+                  (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == other else { return false }
         }
+        return others.next() == nil
     }
 
     /// Decodes `%XX` escapes as UTF-8; nil when malformed.

@@ -5,7 +5,6 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import CoreMetrics
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
 import NIOPosix
@@ -101,8 +100,9 @@ struct FrontResponder: Sendable {
         if let bytes, !response.headerFields.contains(.contentLength) {
             response.headerFields[.contentLength] = String(bytes)
         }
-        response.headerFields[.date] = HTTPDateCache.shared.current()
-        response.headerFields[.server] = "ShareCore"
+        // A front's own Date is the same value (HTTPDate.now); one without gets it here.
+        if !response.headerFields.contains(.date) { response.headerFields.append(HTTPField(name: .date, value: HTTPDate.now())) }
+        response.headerFields.set(.server, "ShareCore")
         await write(response, answer.body, on: channel, failed: { error in
             // Stored data failing its checksum is the server's fault; anything else is the client going away.
             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
@@ -190,23 +190,6 @@ struct FrontResponder: Sendable {
 
     /// The fields a front puts its request id in (names parsed once).
     private static let requestIdFields = ["x-ms-request-id", "x-amz-request-id", "x-request-id"].compactMap { HTTPField.Name($0) }
-}
-
-/// The `Date` field of responses, formatted once per second.
-final class HTTPDateCache: Sendable {
-    static let shared = HTTPDateCache()
-    private let cached = NIOLockedValueBox<(second: Int64, text: String)>((-1, ""))
-
-    /// Now, as an RFC 1123 date.
-    func current() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let second = Int64(now.tv_sec)
-        return cached.withLockedValue { cache in
-            if cache.second != second { cache = (second, HTTPDate.format(secondsSince1970: second)) }
-            return cache.text
-        }
-    }
 }
 
 /// A request body that ends only where it should: when the connection fails or closes before

@@ -132,7 +132,7 @@ public struct FileRESTService: HTTPFront {
         var fields = HTTPFields()
         fields.set("x-ms-request-id", requestId)
         fields.set("x-ms-version", version)
-        fields.set("Date", HTTPDate.format(Date()))
+        fields.set("Date", HTTPDate.now())
         fields.set("x-ms-error-code", rest.code)
         for (name, value) in rest.headers { fields.set(name, value) }
         if let clientRequestId, OperationContext.isEchoable(clientRequestId) {

@@ -118,7 +118,7 @@ public struct S3Service: HTTPFront {
     static func addCommonHeaders(_ fields: inout HTTPFields, requestId: String) {
         fields.set("x-amz-request-id", requestId)
         fields.set("x-amz-id-2", requestId)
-        fields.set("Date", HTTPDate.format(Date()))
+        fields.set("Date", HTTPDate.now())
         fields.set("Server", "ShareCore")
     }
 

@@ -34,7 +34,7 @@ struct OperationContext: Sendable {
         var fields = HTTPFields()
         fields.set("x-ms-request-id", requestId)
         fields.set("x-ms-version", version)
-        fields.set("Date", HTTPDate.format(Date()))
+        fields.set("Date", HTTPDate.now())
         // Echoed when it is at most 1,024 visible ASCII characters, as the service does.
         if let clientId = request.header("x-ms-client-request-id"), OperationContext.isEchoable(clientId) {
             fields.set("x-ms-client-request-id", clientId)

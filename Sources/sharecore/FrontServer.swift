@@ -100,9 +100,8 @@ struct FrontResponder: Sendable {
         if let bytes, !response.headerFields.contains(.contentLength) {
             response.headerFields[.contentLength] = String(bytes)
         }
-        // A front's own Date is the same value (HTTPDate.now); one without gets it here.
-        if !response.headerFields.contains(.date) { response.headerFields.append(HTTPField(name: .date, value: HTTPDate.now())) }
-        response.headerFields.set(.server, "ShareCore")
+        response.headerFields[.date] = HTTPDate.now()
+        response.headerFields[.server] = "ShareCore"
         await write(response, answer.body, on: channel, failed: { error in
             // Stored data failing its checksum is the server's fault; anything else is the client going away.
             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted

@@ -322,6 +322,16 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
 }
 
 @Suite struct ServiceSASTests {
+    @Test("SAS parameters are found in any letter case, the first of a name winning, values decoded")
+    func fieldsInAnyCase() throws {
+        let fields = SASFields(try #require(RequestTarget("/share/f?SV=2020-02-10&Sig=a%2Bb&sig=second&%C3%89t%C3%A9=1&sp=r")))
+        #expect(fields.raw("sv") == "2020-02-10")
+        #expect(fields.raw("sig") == "a+b")
+        #expect(fields.raw("SP") == "r")
+        #expect(fields.raw("été") == "1")
+        #expect(fields.raw("se") == nil)
+    }
+
     @Test("a signature found valid once is known again only for the same string, signature and key")
     func verifiedSignaturesAreKeptExactly() throws {
         let key = Array("a key for this test only".utf8)

@@ -58,6 +58,12 @@ public struct RequestTarget: Sendable {
         return query.first { RequestTarget.lowercased($0.name, equals: lower) }?.value
     }
 
+    /// `name.lowercased()`, without the copy when `name` has no upper-case ASCII letter and
+    /// is all ASCII (the usual query parameter name).
+    public static func lowercasedName(_ name: String) -> String {
+        name.utf8.allSatisfy({ $0 < 0x80 && !($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }) ? name : name.lowercased()
+    }
+
     /// Whether `text.lowercased() == lowered`, without making the lower-cased copy when `text`
     /// is ASCII (a SAS check looks up each of its parameters among all of the query's).
     static func lowercased(_ text: String, equals lowered: String) -> Bool {

@@ -28,38 +28,14 @@ extension ResponseBody {
         })
     }
 
-    /// Like ``fileContent(_:fileId:span:pieceBytes:)``, but reads the first piece before it
-    /// returns, so that stored data failing its checksum there is
-    /// thrown before any status line is sent: a small damaged file gets an error response in
-    /// the protocol's format instead of a 200 cut short. A failure further on can only end the
-    /// connection (the status is out by then). Every `dataCorrupted` error is rethrown naming
-    /// the share, `path` and the offset read.
-    public static func verifiedFileContent(_ share: Share, fileId: UInt64, path: String, span: Range<UInt64>,
-                                           pieceBytes: Int = streamPieceBytes) async throws -> ResponseBody {
-        let firstEnd = min(span.upperBound, span.lowerBound + UInt64(pieceBytes))
-        let first = try await piece(share, fileId: fileId, path: path, span.lowerBound..<firstEnd)
-        return .stream(length: Int(span.count), chunks: ResponseChunks {
-            var pending: [UInt8]? = first.isEmpty ? nil : first
-            var next = firstEnd
-            return ResponseChunks.Iterator {
-                if let bytes = pending {
-                    pending = nil
-                    return bytes
-                }
-                guard next < span.upperBound else { return nil }
-                let end = min(next + UInt64(pieceBytes), span.upperBound)
-                let bytes = try await piece(share, fileId: fileId, path: path, next..<end)
-                next = end
-                return bytes
-            }
-        })
-    }
-
-    /// The bytes of an opened file's span (``Share/open(_:contentMD5:firstBytes:span:)``,
-    /// which read and verified the first of them in the transaction that read its properties),
-    /// a body of the bytes themselves when those were all of it, else the rest read from the engine in pieces of at most `pieceBytes` as the client pulls them,
-    /// by the file's id, with checksum failures named as in
-    /// ``verifiedFileContent(_:fileId:path:span:pieceBytes:)``.
+    /// The bytes of an opened file's span. ``Share/open(_:contentMD5:firstBytes:span:)`` read
+    /// and verified the first of them in the transaction that read its properties, so stored
+    /// data failing its checksum there was thrown before any status line: a small damaged file
+    /// gets an error response in the protocol's format instead of a 200 cut short. When those
+    /// bytes are all of the span, the body is the bytes themselves (one write); otherwise the
+    /// rest is read from the engine by the file's id, in pieces of at most `pieceBytes` as the
+    /// client pulls them, and a failure there can only end the connection (the status is out
+    /// by then); its `dataCorrupted` error is rethrown naming the share, `path` and the bytes read.
     public static func openedFileContent(_ share: Share, _ opened: OpenedItem, path: String,
                                          pieceBytes: Int = streamPieceBytes) -> ResponseBody {
         let span = opened.span ?? 0..<0

@@ -42,6 +42,41 @@ struct FrontRecordsTests {
         try await t.finish()
     }
 
+    @Test("a derived value is made once per committed state, and again after any write")
+    func derivedOncePerState() async throws {
+        let t = try await TempStore.make()
+        let made = Counter()
+        let derive = { [jobs] (r: RecordReader) throws -> Int in
+            made.add()
+            var count = 0
+            try r.scan(jobs) { _, _ in count += 1; return true }
+            return count
+        }
+        #expect(try t.store.readRecords(derived: "jobs", derive) == 0)
+        #expect(try t.store.readRecords(derived: "jobs", derive) == 0)
+        #expect(made.value == 1)
+        // Another key is another value.
+        #expect(try t.store.readRecords(derived: "jobs again", derive) == 0)
+        #expect(made.value == 2)
+        // A commit of records makes the next call derive again, and see it.
+        try await t.store.writeRecords { [jobs] w in try w.put(jobs, Array("a".utf8), [1]) }
+        #expect(try t.store.readRecords(derived: "jobs", derive) == 1)
+        #expect(made.value == 3)
+        // So does a commit of anything else (a share created): the value is tied to the state.
+        try await t.store.createShare("docs")
+        #expect(try t.store.readRecords(derived: "jobs", derive) == 1)
+        #expect(made.value == 4)
+        #expect(try t.store.readRecords(derived: "jobs", derive) == 1)
+        #expect(made.value == 4)
+        try await t.finish()
+    }
+
+    /// Counts calls from a non-escaping closure.
+    private final class Counter: @unchecked Sendable {
+        private(set) var value = 0
+        func add() { value += 1 }
+    }
+
     @Test("a failed write keeps nothing it wrote")
     func atomic() async throws {
         let t = try await TempStore.make()

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// What reads decode from one committed state of the store, remembered until a write commits:
-/// the share records views are built from and the files that paths resolve to.
+/// the share records views are built from, the files that paths resolve to, and what fronts
+/// derive from their records (``ShareStore/readRecords(derived:_:)``).
 ///
 /// Every read-only LMDB transaction reads the state of one commit, named by its transaction id
 /// (`mdb_txn_id`, ``ReadTxn/snapshotId``), which only grows within a process. A read whose id is
@@ -35,6 +36,7 @@ final class ReadMemo: Sendable {
         var snapshotId = 0
         var views: [ViewKey: ViewValue] = [:]
         var files: [FileKey: NodeInfo] = [:]
+        var derived: [String: any Sendable] = [:]
 
         /// Forgets everything when `id` names a newer state; false when `id` is older than the
         /// memo's (a read that began before the last one filled it), which must not use it.
@@ -43,6 +45,7 @@ final class ReadMemo: Sendable {
                 snapshotId = id
                 views.removeAll(keepingCapacity: true)
                 files.removeAll(keepingCapacity: true)
+                derived.removeAll(keepingCapacity: true)
             }
             return id == snapshotId
         }
@@ -64,6 +67,13 @@ final class ReadMemo: Sendable {
 
     /// Remembers that `key` resolves to the file `info` in the state `txn` reads.
     func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) { remember(info, \.files, key, in: txn) }
+
+    /// The value a front derived under `key` from the state `txn` reads, if any
+    /// (``ShareStore/readRecords(derived:_:)``).
+    func derived(_ key: String, in txn: ReadTxn) -> (any Sendable)? { value(\.derived, key, in: txn) }
+
+    /// Remembers `value` as derived under `key` from the state `txn` reads.
+    func remember(derived value: any Sendable, for key: String, in txn: ReadTxn) { remember(value, \.derived, key, in: txn) }
 
     private func value<Key, Value>(_ table: WritableKeyPath<State, [Key: Value]>, _ key: Key, in txn: ReadTxn) -> Value?
         where Key: Hashable & Sendable, Value: Sendable

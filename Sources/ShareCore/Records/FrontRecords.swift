@@ -170,6 +170,21 @@ extension ShareStore {
         try env.read { txn in try body(RecordReader(txn: txn)) }
     }
 
+    /// The value `make` derives from the front records, computed once per committed state of
+    /// the store: a later call with the same `key`, while no write has committed since (in
+    /// this process or another), returns the value remembered without running `make`. For what
+    /// a front would otherwise read and decode from its records on every request (S3's access
+    /// keys). One `key` must always name the same derivation, and few keys should be used: at
+    /// most 1,024 values are kept.
+    public func readRecords<T: Sendable>(derived key: String, _ make: (RecordReader) throws -> T) throws -> T {
+        try env.read { txn in
+            if let known = readMemo.derived(key, in: txn) as? T { return known }
+            let value = try make(RecordReader(txn: txn))
+            readMemo.remember(derived: value, for: key, in: txn)
+            return value
+        }
+    }
+
     /// Runs `body` as one all-or-nothing write transaction on front records: if it throws,
     /// nothing it wrote is kept.
     public func writeRecords<T: Sendable>(_ body: @escaping @Sendable (RecordWriter) throws -> T) async throws -> T {

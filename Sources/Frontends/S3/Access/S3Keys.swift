@@ -98,14 +98,17 @@ extension ShareStore {
 
     /// Every added access key, by name.
     public func s3Keys() throws -> [S3Key] {
-        try readRecords { records in
-            var out: [S3Key] = []
-            try records.scan(S3Key.table) { _, value in
-                out.append(try S3Key(stored: value))
-                return true
-            }
-            return out
+        try readRecords { records in try ShareStore.s3Keys(records) }
+    }
+
+    /// The access keys `records` holds.
+    static func s3Keys(_ records: RecordReader) throws -> [S3Key] {
+        var out: [S3Key] = []
+        try records.scan(S3Key.table) { _, value in
+            out.append(try S3Key(stored: value))
+            return true
         }
+        return out
     }
 
     /// Removes access key `name` (`resourceNotFound` when there is none). Requests it signs

@@ -36,7 +36,7 @@ final class ReadMemo: Sendable {
         var snapshotId = 0
         var views: [ViewKey: ViewValue] = [:]
         var files: [FileKey: NodeInfo] = [:]
-        var derived: [String: any Sendable] = [:]
+        var derived: [String: any AnyObject & Sendable] = [:]
 
         /// Forgets everything when `id` names a newer state; false when `id` is older than the
         /// memo's (a read that began before the last one filled it), which must not use it.
@@ -70,10 +70,22 @@ final class ReadMemo: Sendable {
 
     /// The value a front derived under `key` from the state `txn` reads, if any
     /// (``ShareStore/readRecords(derived:_:)``).
-    func derived(_ key: String, in txn: ReadTxn) -> (any Sendable)? { value(\.derived, key, in: txn) }
+    func derived<T: Sendable>(_ key: String, as type: T.Type, in txn: ReadTxn) -> T? {
+        // A class box: casting it back is a metadata comparison, where casting an existential
+        // struct back copied it out (the cast was a third of the lookup's time).
+        (value(\.derived, key, in: txn) as? DerivedBox<T>)?.value
+    }
 
     /// Remembers `value` as derived under `key` from the state `txn` reads.
-    func remember(derived value: any Sendable, for key: String, in txn: ReadTxn) { remember(value, \.derived, key, in: txn) }
+    func remember<T: Sendable>(derived value: T, for key: String, in txn: ReadTxn) {
+        remember(DerivedBox(value), \.derived, key, in: txn)
+    }
+
+    /// A derived value, boxed.
+    private final class DerivedBox<T: Sendable>: Sendable {
+        let value: T
+        init(_ value: T) { self.value = value }
+    }
 
     private func value<Key, Value>(_ table: WritableKeyPath<State, [Key: Value]>, _ key: Key, in txn: ReadTxn) -> Value?
         where Key: Hashable & Sendable, Value: Sendable

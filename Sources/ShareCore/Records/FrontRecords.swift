@@ -178,7 +178,7 @@ extension ShareStore {
     /// most 1,024 values are kept.
     public func readRecords<T: Sendable>(derived key: String, _ make: (RecordReader) throws -> T) throws -> T {
         try env.read { txn in
-            if let known = readMemo.derived(key, in: txn) as? T { return known }
+            if let known = readMemo.derived(key, as: T.self, in: txn) { return known }
             let value = try make(RecordReader(txn: txn))
             readMemo.remember(derived: value, for: key, in: txn)
             return value

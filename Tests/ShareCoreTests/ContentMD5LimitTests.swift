@@ -20,9 +20,7 @@ import Testing
     }
 
     @Test func aFileWithinTheLimitIsHashedAndKept() async throws {
-        let t = try await TempStore.make()
-        try await t.store.createShare("docs")
-        let docs = t.store.share("docs")
+        let (t, docs) = try await TempStore.withShare()
         let bytes = pattern(3 << 20, seed: 5)
         try await docs.createFile("small", length: UInt64(bytes.count))
         try await docs.write("small", at: 1 << 20, Array(bytes[(1 << 20)...]))

@@ -15,6 +15,13 @@ struct TempStore {
         return TempStore(path: path, store: store)
     }
 
+    /// A fresh store holding one empty share `name`, and that share's handle: how most tests begin.
+    static func withShare(_ name: String = "docs") async throws -> (TempStore, Share) {
+        let t = try await make()
+        try await t.store.createShare(name)
+        return (t, t.store.share(name))
+    }
+
     /// Closes `current` (default: the first store opened) and opens the store again.
     func reopen(closing current: ShareStore? = nil) async throws -> ShareStore {
         await (current ?? store).close()
@@ -135,5 +142,13 @@ struct SeededRandom: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension Share {
+    /// Creates file `path` holding `bytes`, written in order from offset 0 in one write.
+    func createFile(_ path: String, holding bytes: [UInt8]) async throws {
+        try await createFile(path, length: UInt64(bytes.count))
+        try await write(path, at: 0, bytes)
     }
 }

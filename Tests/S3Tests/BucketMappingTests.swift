@@ -114,9 +114,9 @@ struct BucketMappingTests {
     }
 }
 
-/// A store in a fresh temporary directory for the bucket mapping tests; `finish` checks it
+/// A store in a fresh temporary directory for the bucket tests; `finish` checks it
 /// with the S3 front's record verifier, then deletes it.
-private struct TempStore {
+struct TempStore {
     let path: String
     let store: ShareStore
 

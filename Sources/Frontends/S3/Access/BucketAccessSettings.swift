@@ -71,10 +71,7 @@ struct BucketAccessSettings: Sendable, Equatable, Codable {
 extension ShareStore {
     /// The access settings of bucket `name` (the defaults when none are stored).
     func bucketAccess(_ name: String) throws -> BucketAccessSettings {
-        try readRecords { records in
-            try records.get(BucketAccessSettings.table, Array(name.utf8))
-                .map { try BucketAccessSettings(stored: $0, bucket: name) } ?? BucketAccessSettings()
-        }
+        try bucketRecords(name).access.get()
     }
 
     /// Changes the access settings of bucket `name`, which lives in share `share`, in one

@@ -46,10 +46,7 @@ struct LifecycleRecord: Codable, Sendable, Hashable {
 enum LifecycleStore {
     /// The configuration of `bucket`, or nil when it has none.
     static func configuration(of bucket: ResolvedBucket, in store: ShareStore) throws -> LifecycleConfiguration? {
-        let record = try store.readRecords { records in
-            try records.get(LifecycleRecord.table, LifecycleRecord.key(bucket.name)).map(LifecycleRecord.decode)
-        }
-        guard let record, record.describes(bucket) else { return nil }
+        guard let record = try store.bucketRecords(bucket.name).lifecycle.get(), record.describes(bucket) else { return nil }
         return record.configuration
     }
 

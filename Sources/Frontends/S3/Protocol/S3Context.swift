@@ -43,7 +43,7 @@ struct S3Context: Sendable {
 
     /// Resolves bucket `name` of `store` (the lifecycle task resolves buckets outside requests).
     static func resolve(bucket name: String, in store: ShareStore) async throws -> ResolvedBucket {
-        if let mapping = try await store.bucketMapping(name) {
+        if let mapping = try store.bucketRecords(name).mapping.get() {
             let share = store.share(mapping.share)
             do {
                 let info = try await share.info(mapping.path)

@@ -32,4 +32,20 @@ import Testing
         #expect(seen.count == 200_000)
         #expect(manyDigitsChanged > 150_000)
     }
+
+    @Test("S3's ids: sixteen upper-case hex digits, none repeated within a process")
+    func hex16() {
+        var seen = Set<String>()
+        var previous = RequestID.hex16()
+        var manyDigitsChanged = 0
+        for _ in 0..<200_000 {
+            let id = RequestID.hex16()
+            #expect(id.utf8.count == 16 && id.utf8.allSatisfy { (48...57).contains($0) || (65...70).contains($0) }, "\(id)")
+            seen.insert(id)
+            if zip(id.utf8, previous.utf8).filter({ $0 != $1 }).count > 3 { manyDigitsChanged += 1 }
+            previous = id
+        }
+        #expect(seen.count == 200_000)
+        #expect(manyDigitsChanged > 150_000)
+    }
 }

@@ -10,6 +10,23 @@ public enum RequestID {
     /// Ids handed out so far by this process.
     private static let issued = Atomic<UInt64>(0)
 
+    /// Sixteen upper-case hex digits, as S3 writes its request ids: the process's random salt
+    /// mixed with a per-process sequence number (scrambled by a bijection of 64 bits), so two
+    /// ids of one process never repeat, without a system call per request.
+    public static func hex16() -> String {
+        var value = issued.wrappingAdd(1, ordering: .relaxed).newValue
+        value = value &* 0x9E37_79B9_7F4A_7C15  // odd multiplier: a bijection mod 2^64
+        value ^= value >> 29
+        value ^= salt.low
+        return String(unsafeUninitializedCapacity: 16) { text in
+            let digits: StaticString = "0123456789ABCDEF"
+            for index in 0..<16 {
+                text[index] = digits.utf8Start[Int((value >> (60 - 4 * UInt64(index))) & 0x0F)]
+            }
+            return 16
+        }
+    }
+
     /// A UUID in lower case, `8-4-4-4-12` hex digits, as Azure's request ids are written, and
     /// with the version 4 and RFC 4122 variant bits: the process's random salt with its last 48
     /// bits mixed with a per-process sequence number (scrambled by a bijection), so two ids of

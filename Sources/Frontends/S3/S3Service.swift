@@ -106,13 +106,8 @@ public struct S3Service: HTTPFront {
         }
     }
 
-    /// A request id as S3 writes them (16 upper-case hex characters).
-    static func newRequestId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// A request id as S3 writes them (16 upper-case hex characters; ``RequestID/hex16()``).
+    static func newRequestId() -> String { RequestID.hex16() }
 
     /// Headers every response carries.
     static func addCommonHeaders(_ fields: inout HTTPFields, requestId: String) {

@@ -3,6 +3,7 @@ import FrontKit
 import HTTPTypes
 import Logging
 import ShareCore
+import Synchronization
 
 /// Settings of the S3 front.
 public struct S3Configuration: Sendable {
@@ -156,17 +157,22 @@ public struct S3Service: HTTPFront {
     }
 }
 
-/// Reclaims abandoned multipart uploads at most once an hour, on the request path.
-actor UploadSweeper {
+/// Reclaims abandoned multipart uploads at most once an hour, on the request path. Whether
+/// one is due is decided under a lock, without a hop to an actor on every request.
+final class UploadSweeper: Sendable {
     let expiry: Duration
-    private var last: ContinuousClock.Instant?
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
 
     init(expiry: Duration) { self.expiry = expiry }
 
     func sweepIfDue(_ store: ShareStore, logger: Logger) async {
         let now = ContinuousClock.now
-        if let last, now - last < .seconds(3600) { return }
-        last = now
+        let due = last.withLock { last in
+            if let previous = last, now - previous < .seconds(3600) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         let seconds = Double(expiry.components.seconds)
         let cutoff = FileTime(Date().addingTimeInterval(-seconds))
         do {

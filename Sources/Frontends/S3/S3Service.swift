@@ -76,8 +76,9 @@ public struct S3Service: HTTPFront {
                 return response
             }
             // Named before the signature is checked, so refusals are counted under their operation.
-            operationName = (try? S3Operation.classify(parsed)).map { OperationLabel.named($0.rawValue) }
-            if (try? S3Operation.classify(parsed)) == .postObject {
+            let classified = Result { try S3Operation.classify(parsed) }
+            operationName = (try? classified.get()).map { OperationLabel.named($0.rawValue) }
+            if (try? classified.get()) == .postObject {
                 // A browser form upload: signed by its form fields, not by a header signature.
                 var response = try await PostObjectOperation.run(parsed, store: store, configuration: configuration,
                                                                  requestId: requestId, logger: logger)
@@ -87,7 +88,7 @@ public struct S3Service: HTTPFront {
                 return response
             }
             let authentication = try S3Authentication.authenticate(request.head, store: store, configuration: configuration)
-            let operation = try S3Operation.classify(parsed)
+            let operation = try classified.get()
             try UnsupportedOptions.check(parsed, operation)
             let context = S3Context(store: store, request: parsed, operation: operation, auth: authentication.auth,
                                     requester: authentication.requester, identities: authentication.identities,

@@ -24,7 +24,7 @@ enum FrontServer {
         let name = front.name
         let connections = FrontChildChannel(
             additionalHandlers: { [ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()] },
-            serve: { request, channel in await responder.serve(request, on: channel) })
+            serve: { request, channel, remoteAddress in await responder.serve(request, on: channel, from: remoteAddress) })
         let configuration = ServerConfiguration(address: .hostname(host, port: port), serverName: "ShareCore")
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try tls.map {
@@ -55,9 +55,10 @@ struct FrontResponder: Sendable {
     /// Made after the metrics backend is bootstrapped (`Serve.run`).
     let bodyBytes: BodyByteCounters
 
-    /// Answers `request` and writes the response to `channel`; returns once the response is
-    /// handed to the channel whole (a streamed body: once its last piece is written).
-    func serve(_ request: FrontChannelHandler.Incoming, on channel: any Channel) async {
+    /// Answers `request`, sent from `remoteAddress`, and writes the response to `channel`;
+    /// returns once the response is handed to the channel whole (a streamed body: once its
+    /// last piece is written).
+    func serve(_ request: FrontChannelHandler.Incoming, on channel: any Channel, from remoteAddress: String?) async {
         let start = ContinuousClock.now
         let name = front.name
         var head = request.head
@@ -77,7 +78,7 @@ struct FrontResponder: Sendable {
         if head.authority == nil, let host = head.headerFields[Self.host] {
             head.authority = host
         }
-        let frontRequest = FrontRequest(head: head, body: body, remoteAddress: channel.remoteAddress?.ipAddress)
+        let frontRequest = FrontRequest(head: head, body: body, remoteAddress: remoteAddress)
         let answer = await front.respond(to: frontRequest)
         let bytes = answer.body.length
         let elapsed = ContinuousClock.now - start

@@ -73,17 +73,13 @@ struct ObjectKey: Sendable, Hashable {
         for segment in segments {
             if segment.isEmpty { throw bad("empty segments ('//') are not allowed") }
             if segment == "." || segment == ".." { throw bad("'\(segment)' segments are not allowed") }
-            do {
-                try Names.validateComponent(String(segment))
-            } catch {
-                throw bad(error.message)
-            }
         }
         var baseText = Substring(base)
         while baseText.hasPrefix("/") { baseText = baseText.dropFirst() }
         while baseText.hasSuffix("/") { baseText = baseText.dropLast() }
         let path = baseText.isEmpty ? String(trimmed) : baseText + "/" + trimmed
-        // The whole path must also be one a share accepts (length and depth, with the base).
+        // The whole path must be one a share accepts: each name, the length and the depth,
+        // with the base (one pass; the names were validated twice before, issue #14).
         do {
             _ = try SharePath(path)
         } catch {

@@ -511,6 +511,14 @@ enum AuthTestSupport {
         #expect(early?.message == "Request is not yet valid")
         // And it still verifies within its time afterwards.
         _ = try SigV4.verify(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(60))
+        // Recognised by its target alone, before the query is parsed (S3Authentication asks this
+        // first), under the same conditions.
+        #expect(try SigV4.rememberedPresigned(presigned, secrets: T.devSecrets, now: Self.now)?.seedSignature == first.seedSignature)
+        #expect(try SigV4.rememberedPresigned(otherHost, secrets: T.devSecrets, now: Self.now) == nil)
+        #expect(try SigV4.rememberedPresigned(put, secrets: T.devSecrets, now: Self.now) == nil)
+        #expect(try SigV4.rememberedPresigned(presigned, secrets: [T.devKey: "another secret"], now: Self.now) == nil)
+        let late = T.s3Error { _ = try SigV4.rememberedPresigned(presigned, secrets: T.devSecrets, now: Self.now.addingTimeInterval(61)) }
+        #expect(late?.message == "Request has expired")
     }
 
     @Test("presigned parameters S3 refuses", arguments: [

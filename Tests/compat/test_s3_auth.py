@@ -141,6 +141,23 @@ def test_presigned_url_tampering(presigner, s3_client, bucket):
     assert s3_client.get_object(Bucket=bucket, Key="guarded")["Body"].read() == b"secret"
 
 
+def test_presigned_url_used_again_is_checked_again(presigner, s3_client, bucket):
+    # The server remembers a presigned URL it verified; what the URL does not fix is still
+    # checked on every use: a second mechanism, unsigned x-amz headers, the expiry.
+    s3_client.put_object(Bucket=bucket, Key="again", Body=b"again")
+    url = presigner.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "again"}, ExpiresIn=3)
+    for _ in range(2):
+        got = _get(url)
+        assert (got.status_code, got.content) == (200, b"again"), got.text
+    both = expect_error(_get(url, headers={"Authorization": "AWS4-HMAC-SHA256 Credential=x"}), "InvalidArgument", 400)
+    assert "Only one auth mechanism allowed" in both.findtext("Message")
+    unsigned = expect_error(_get(url, headers={"x-amz-meta-extra": "1"}), "AccessDenied", 403)
+    assert unsigned.findtext("HeadersNotSigned") == "x-amz-meta-extra"
+    time.sleep(4.2)
+    expired = expect_error(_get(url), "AccessDenied", 403)
+    assert expired.findtext("Message") == "Request has expired"
+
+
 def test_presigned_url_with_wrong_secret_or_unknown_key(s3_endpoint, bucket, s3_client):
     s3_client.put_object(Bucket=bucket, Key="k", Body=b"v")
     wrong_secret = make_s3_client(s3_endpoint, aws_secret_access_key="x" + ACCOUNT_KEY[1:], config=SIGV4)

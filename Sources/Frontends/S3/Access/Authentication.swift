@@ -18,6 +18,11 @@ struct S3Authentication: Sendable {
     /// anonymous; any credentials present must verify.
     static func authenticate(_ head: HTTPRequest, store: ShareStore, configuration: S3Configuration) throws -> S3Authentication {
         let identities = try S3Identities.load(store, configuration)
+        // A presigned URL used before is recognised by its target, before the query is parsed.
+        if head.headerFields[.authorization]?.isEmpty ?? true,
+           let auth = try SigV4.rememberedPresigned(head, secrets: identities.secrets) {
+            return S3Authentication(auth: auth, requester: identities.signing(auth.accessKey), identities: identities)
+        }
         let query = SigV4Query(SigV4.splitTarget(head.path ?? "/").query)
         guard hasCredentials(head, query: query) else {
             return S3Authentication(auth: try anonymousAuth(head), requester: nil, identities: identities)

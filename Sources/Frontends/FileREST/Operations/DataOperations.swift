@@ -83,14 +83,15 @@ enum DataOperations {
     /// default `Content-Type`), SMB properties, metadata, lease and copy state.
     static func downloadHeaders(_ info: NodeInfo, _ context: OperationContext) -> HTTPFields {
         var fields = HTTPFields()
+        fields.reserveCapacity(32)  // the headers of a download and the base headers, without regrowing
         FileOperations.addContentHeaders(info.contentHeaders, to: &fields)
-        if info.contentHeaders.contentType == nil { fields.set("Content-Type", "application/octet-stream") }
-        fields.set("Accept-Ranges", "bytes")
+        if info.contentHeaders.contentType == nil { fields.set(.contentType, "application/octet-stream") }
+        fields.set(.acceptRanges, "bytes")
         Headers.addNodeProperties(info, to: &fields, defaultPermissionKey: context.defaultPermissionKey)
         Headers.addMetadata(info.metadata, to: &fields)
         Headers.addCopyProperties(info, to: &fields)
-        fields.set("x-ms-type", "File")
-        fields.set("x-ms-server-encrypted", "true")
+        fields.set(.msType, "File")
+        fields.set(.msServerEncrypted, "true")
         FileOperations.addLeaseHeaders(info.lease, to: &fields)
         return fields
     }

@@ -168,21 +168,21 @@ enum FileOperations {
 
     /// The stored content headers as response headers (`Content-Type` and the rest; only those set).
     static func addContentHeaders(_ headers: ContentHeaders, to fields: inout HTTPFields) {
-        if let v = headers.contentType { fields.set("Content-Type", v) }
-        if let v = headers.contentEncoding { fields.set("Content-Encoding", v) }
-        if let v = headers.contentLanguage { fields.set("Content-Language", v) }
-        if let v = headers.contentDisposition { fields.set("Content-Disposition", v) }
-        if let v = headers.cacheControl { fields.set("Cache-Control", v) }
-        if let md5 = headers.contentMD5 { fields.set("Content-MD5", Data(md5).base64EncodedString()) }
+        if let v = headers.contentType { fields.set(.contentType, v) }
+        if let v = headers.contentEncoding { fields.set(.contentEncoding, v) }
+        if let v = headers.contentLanguage { fields.set(.contentLanguage, v) }
+        if let v = headers.contentDisposition { fields.set(.contentDisposition, v) }
+        if let v = headers.cacheControl { fields.set(.cacheControl, v) }
+        if let md5 = headers.contentMD5 { fields.set(.contentMD5, Data(md5).base64EncodedString()) }
     }
 
     /// `x-ms-lease-status`, `x-ms-lease-state` and (while leased) `x-ms-lease-duration`.
     static func addLeaseHeaders(_ lease: Lease?, to fields: inout HTTPFields) {
         let state = lease?.state(at: .now()) ?? .available
-        fields.set("x-ms-lease-status", state == .leased || state == .breaking ? "locked" : "unlocked")
-        fields.set("x-ms-lease-state", state.rawValue)
+        fields.set(.msLeaseStatus, state == .leased || state == .breaking ? "locked" : "unlocked")
+        fields.set(.msLeaseState, state.rawValue)
         if state == .leased, let lease {
-            fields.set("x-ms-lease-duration", lease.duration == nil ? "infinite" : "fixed")
+            fields.set(.msLeaseDuration, lease.duration == nil ? "infinite" : "fixed")
         }
     }
 }

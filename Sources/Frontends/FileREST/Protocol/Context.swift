@@ -32,14 +32,19 @@ struct OperationContext: Sendable {
     /// Headers every response carries.
     func baseHeaders() -> HTTPFields {
         var fields = HTTPFields()
-        fields.set("x-ms-request-id", requestId)
-        fields.set("x-ms-version", version)
-        fields.set("Date", HTTPDate.now())
-        // Echoed when it is at most 1,024 visible ASCII characters, as the service does.
-        if let clientId = request.header("x-ms-client-request-id"), OperationContext.isEchoable(clientId) {
-            fields.set("x-ms-client-request-id", clientId)
-        }
+        addBaseHeaders(to: &fields)
         return fields
+    }
+
+    /// Sets the headers every response carries in `fields` (replacing any of the same names).
+    func addBaseHeaders(to fields: inout HTTPFields) {
+        fields.set(.msRequestId, requestId)
+        fields.set(.msVersion, version)
+        fields.set(.date, HTTPDate.now())
+        // Echoed when it is at most 1,024 visible ASCII characters, as the service does.
+        if let clientId = request.headers[.msClientRequestId], OperationContext.isEchoable(clientId) {
+            fields.set(.msClientRequestId, clientId)
+        }
     }
 
     /// Whether a client request id is echoed: at most 1,024 visible ASCII characters.
@@ -49,16 +54,18 @@ struct OperationContext: Sendable {
 
     /// An empty-bodied response with the base headers plus `extra`.
     func response(_ status: HTTPResponse.Status, _ extra: HTTPFields = [:]) -> FrontResponse {
-        var fields = baseHeaders()
-        for field in extra { fields.set(field.name, field.value) }
+        // The operation's headers are kept as they are and the base headers added to them:
+        // copying them one by one into a new set checked each name against all before it.
+        var fields = extra
+        addBaseHeaders(to: &fields)
         if !fields.contains(.contentLength) { fields[.contentLength] = "0" }
         return FrontResponse(status: status, headers: fields)
     }
 
     /// An XML response.
     func xml(_ status: HTTPResponse.Status = .ok, _ document: XMLWriter, _ extra: HTTPFields = [:]) -> FrontResponse {
-        var fields = baseHeaders()
-        for field in extra { fields.set(field.name, field.value) }
+        var fields = extra
+        addBaseHeaders(to: &fields)
         fields[.contentType] = "application/xml"
         fields[.contentLength] = String(document.count)
         return FrontResponse(status: status, headers: fields, body: document.body)

@@ -111,15 +111,15 @@ enum Headers {
     /// The properties every file and directory response carries: ETag, Last-Modified, SMB
     /// times and attributes, permission key, ids.
     static func addNodeProperties(_ info: NodeInfo, to fields: inout HTTPFields, defaultPermissionKey: String) {
-        fields.set("ETag", etag(info.etag))
-        fields.set("Last-Modified", httpDate(info.lastModified))
-        fields.set("x-ms-file-attributes", format(info.smb.attributes))
-        fields.set("x-ms-file-creation-time", info.smb.creationTime.iso8601)
-        fields.set("x-ms-file-last-write-time", info.smb.lastWriteTime.iso8601)
-        fields.set("x-ms-file-change-time", info.smb.changeTime.iso8601)
-        fields.set("x-ms-file-permission-key", info.smb.permissionKey ?? defaultPermissionKey)
-        fields.set("x-ms-file-id", wireId(info.id))
-        fields.set("x-ms-file-parent-id", wireId(info.parentId))
+        fields.set(.eTag, etag(info.etag))
+        fields.set(.lastModified, httpDate(info.lastModified))
+        fields.set(.msFileAttributes, format(info.smb.attributes))
+        fields.set(.msFileCreationTime, info.smb.creationTime.iso8601)
+        fields.set(.msFileLastWriteTime, info.smb.lastWriteTime.iso8601)
+        fields.set(.msFileChangeTime, info.smb.changeTime.iso8601)
+        fields.set(.msFilePermissionKey, info.smb.permissionKey ?? defaultPermissionKey)
+        fields.set(.msFileId, wireId(info.id))
+        fields.set(.msFileParentId, wireId(info.parentId))
         if let mode = info.nfs.mode { fields.set("x-ms-mode", String(mode, radix: 8).leftPadded(4)) }
         if let owner = info.nfs.owner { fields.set("x-ms-owner", String(owner)) }
         if let group = info.nfs.group { fields.set("x-ms-group", String(group)) }

@@ -111,12 +111,15 @@ public struct S3Service: HTTPFront {
     /// A request id as S3 writes them (16 upper-case hex characters; ``RequestID/hex16()``).
     static func newRequestId() -> String { RequestID.hex16() }
 
+    private static let amzRequestId = HTTPField.Name("x-amz-request-id")!
+    private static let amzId2 = HTTPField.Name("x-amz-id-2")!
+
     /// Headers every response carries.
     static func addCommonHeaders(_ fields: inout HTTPFields, requestId: String) {
-        fields.set("x-amz-request-id", requestId)
-        fields.set("x-amz-id-2", requestId)
-        fields.set("Date", HTTPDate.now())
-        fields.set("Server", "ShareCore")
+        fields.set(amzRequestId, requestId)
+        fields.set(amzId2, requestId)
+        fields.set(.date, HTTPDate.now())
+        fields.set(.server, "ShareCore")
     }
 
     /// The S3 error response for `error`: XML, except for HEAD, which has no body.

@@ -63,15 +63,15 @@ enum ObjectHeaders {
         func value(_ header: String, _ stored: String?, _ parameter: String) -> String? {
             request?.query(parameter) ?? stored
         }
-        fields.set("Content-Type", value("Content-Type", h.contentType, "response-content-type") ?? defaultContentType)
-        if let v = value("Content-Encoding", h.contentEncoding, "response-content-encoding") { fields.set("Content-Encoding", v) }
-        if let v = value("Content-Language", h.contentLanguage, "response-content-language") { fields.set("Content-Language", v) }
-        if let v = value("Content-Disposition", h.contentDisposition, "response-content-disposition") { fields.set("Content-Disposition", v) }
-        if let v = value("Cache-Control", h.cacheControl, "response-cache-control") { fields.set("Cache-Control", v) }
-        if let v = request?.query("response-expires") { fields.set("Expires", v) }
-        fields.set("ETag", etag)
-        fields.set("Last-Modified", HTTPDate.format(info.lastModified.date))
-        fields.set("Accept-Ranges", "bytes")
+        fields.set(.contentType, value("Content-Type", h.contentType, "response-content-type") ?? defaultContentType)
+        if let v = value("Content-Encoding", h.contentEncoding, "response-content-encoding") { fields.set(.contentEncoding, v) }
+        if let v = value("Content-Language", h.contentLanguage, "response-content-language") { fields.set(.contentLanguage, v) }
+        if let v = value("Content-Disposition", h.contentDisposition, "response-content-disposition") { fields.set(.contentDisposition, v) }
+        if let v = value("Cache-Control", h.cacheControl, "response-cache-control") { fields.set(.cacheControl, v) }
+        if let v = request?.query("response-expires") { fields.set(.expires, v) }
+        fields.set(.eTag, etag)
+        fields.set(.lastModified, HTTPDate.format(info.lastModified.date))
+        fields.set(.acceptRanges, "bytes")
         for (name, value) in info.metadata {
             fields.set("x-amz-meta-" + name.lowercased(), value)
         }

@@ -39,6 +39,7 @@ enum ObjectOperations {
             etag = try await ObjectHeaders.etag(info, share: share, path: key.path)
         }
         var fields = HTTPFields()
+        fields.reserveCapacity(24)  // an object's headers and the common ones, without regrowing
         ObjectHeaders.add(info, etag: etag, to: &fields, overrides: head ? nil : request)
         ObjectEncryption.addHeaders(info.encryption, to: &fields)
         TaggingOperations.addHeaders(info, to: &fields, overrides: head ? nil : request)

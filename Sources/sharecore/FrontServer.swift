@@ -101,8 +101,9 @@ struct FrontResponder: Sendable {
         if let bytes, !response.headerFields.contains(.contentLength) {
             response.headerFields[.contentLength] = String(bytes)
         }
-        response.headerFields[.date] = HTTPDate.now()
-        response.headerFields[.server] = "ShareCore"
+        // Most fronts set both already; a field made again would be checked again.
+        if !response.headerFields.contains(.date) { response.headerFields[.date] = HTTPDate.now() }
+        if !response.headerFields.contains(.server) { response.headerFields[.server] = "ShareCore" }
         await write(response, answer.body, on: channel, failed: { error in
             // Stored data failing its checksum is the server's fault; anything else is the client going away.
             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted

@@ -12,6 +12,7 @@
 //   rand-write --size S --count N [--durability full|fast] [--system sharecore|lmdb]
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
 //   rand-read  --size S --count N --total T                    (ShareCore; writes the file first, fast)
+//   make-dir   --store DIR [--count N]   (the store `list` reads: share big, directory d, N files)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
 //              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
 //              the listed properties, as an S3 page of a case-sensitive directory returns them)
@@ -162,6 +163,32 @@ func run() async throws {
             report(seconds, bytes: count * size, ops: count)
         }
         env.close()
+    case ("make-dir", _):
+        // The store `list` reads, as `make bench` prepares it (Prepared.share100kShareCore):
+        // share `big`, directory `d`, `--count` files (default 100,000) of 10,738 bytes, written
+        // by 32 concurrent writers.
+        let count = Int(options["count"] ?? "100000") ?? 100_000
+        let store = try await ShareStore.open(at: dir, options: StoreOptions(durability: .fast, mapSize: mapSize))
+        try await store.createShare("big")
+        let share = store.share("big")
+        try await share.createDirectory("d")
+        let data = payload(10_738)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<32 {
+                group.addTask {
+                    var i = worker
+                    while i < count {
+                        let digits = String(i)
+                        let path = "d/file-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+                        try await share.createFile(path, length: UInt64(data.count))
+                        try await share.write(path, at: 0, data)
+                        i += 32
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await store.close()
     case ("list", _):
         let store = try await ShareStore.open(at: dir, options: StoreOptions(durability: .fast, mapSize: mapSize))
         let share = store.share(options["share"] ?? "big")

@@ -235,23 +235,25 @@ struct NodeRecord: Sendable, Hashable {
 
     init(info: NodeInfo) { self.info = info }
 
-    /// Decodes a stored node.
+    /// Decodes a stored node where it lies (in the map, or in a copy).
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
         var md5: MD5?
-        info = try NodeRecord.decode(FieldReader(raw), md5: &md5, withMD5: true)
+        info = try NodeRecord.decode(InPlaceFieldReader(raw), md5: &md5, withMD5: true)
         self.md5 = md5
     }
 
     /// Decodes only a stored node's properties, skipping its saved MD5 state, straight into
-    /// the `NodeInfo` without a `NodeRecord` around it to copy from.
+    /// the `NodeInfo` without a `NodeRecord` around it to copy from, and without copying the
+    /// record out of the map first (a listing decodes one node per entry, issue #14).
     static func info(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) -> NodeInfo {
-        try info(record: [UInt8](copying: raw))
+        var none: MD5?
+        return try decode(InPlaceFieldReader(raw), md5: &none, withMD5: false)
     }
 
     /// ``info(_:)`` of a stored node already copied out.
     static func info(record: [UInt8]) throws(ShareCoreError) -> NodeInfo {
-        var none: MD5?
-        return try decode(FieldReader(record: record), md5: &none, withMD5: false)
+        // `withUnsafeBytes` rethrows untyped errors: the decoding's own error is carried out as a Result.
+        try record.withUnsafeBytes { raw in Result { () throws(ShareCoreError) in try info(raw) } }.get()
     }
 
     /// What a listing page returns of a stored node (``ListedProperties``): the fields an S3
@@ -298,7 +300,9 @@ struct NodeRecord: Sendable, Hashable {
         return kind == .file && size == 0 ? MD5().finalize() : nil
     }
 
-    private static func decode(_ reader: FieldReader, md5: inout MD5?, withMD5: Bool) throws(ShareCoreError)
+    /// The node's fields read where they lie; a nested record (lease, copy, MD5 state,
+    /// annotations, encryption: rare, and small) is copied for its own decoder.
+    private static func decode(_ reader: InPlaceFieldReader, md5: inout MD5?, withMD5: Bool) throws(ShareCoreError)
         -> NodeInfo
     {
         var r = reader
@@ -318,7 +322,7 @@ struct NodeRecord: Sendable, Hashable {
             case 8: i.contentHeaders.contentLanguage = FieldValue.string(v)
             case 9: i.contentHeaders.contentDisposition = FieldValue.string(v)
             case 10: i.contentHeaders.cacheControl = FieldValue.string(v)
-            case 11: i.contentHeaders.contentMD5 = Array(v)
+            case 11: i.contentHeaders.contentMD5 = [UInt8](copying: v)
             case 12: i.smb.attributes = FileAttributes(rawValue: UInt32(truncatingIfNeeded: FieldValue.uint(v)))
             case 13: i.smb.creationTime = FileTime(ticks: FieldValue.int(v))
             case 14: i.smb.lastWriteTime = FileTime(ticks: FieldValue.int(v))
@@ -329,14 +333,14 @@ struct NodeRecord: Sendable, Hashable {
             case 19: i.nfs.group = UInt32(truncatingIfNeeded: FieldValue.uint(v))
             case 20: i.metadata = Metadata(flattened: FieldValue.strings(v))
             case 21: i.lastModified = FileTime(ticks: FieldValue.int(v))
-            case 22: i.lease = try Lease.decode(v)
-            case 23: i.copy = try CopyInfo.decode(v)
-            case 24: if withMD5 { md5 = try MD5.decodeState(v) }
+            case 22: i.lease = try Lease.decode([UInt8](copying: v)[...])
+            case 23: i.copy = try CopyInfo.decode([UInt8](copying: v)[...])
+            case 24: if withMD5 { md5 = try MD5.decodeState([UInt8](copying: v)[...]) }
             case 25: i.objectETag = FieldValue.string(v)
             case 26: i.objectChecksum = FieldValue.string(v)
             case 27: i.objectParts = FieldValue.integers(v)
-            case 28: i.annotations = try FileAnnotations.decode(v)
-            case 29: i.encryption = try ContentEncryption.decode(v)
+            case 28: i.annotations = try FileAnnotations.decode([UInt8](copying: v)[...])
+            case 29: i.encryption = try ContentEncryption.decode([UInt8](copying: v)[...])
             default: break
             }
         }

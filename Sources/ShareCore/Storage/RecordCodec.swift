@@ -172,6 +172,7 @@ enum FieldValue {
     }
 
     static func uint(_ raw: UnsafeRawBufferPointer) -> UInt64 { varint(raw) }
+    static func int(_ raw: UnsafeRawBufferPointer) -> Int64 { Int64(bitPattern: uint(raw)) }
     static func string(_ raw: UnsafeRawBufferPointer) -> String { String(decoding: raw, as: UTF8.self) }
 
     static func uint(_ raw: ArraySlice<UInt8>) -> UInt64 { varint(raw) }
@@ -180,7 +181,8 @@ enum FieldValue {
     static func string(_ raw: ArraySlice<UInt8>) -> String { String(decoding: raw, as: UTF8.self) }
     static func bool(_ raw: ArraySlice<UInt8>) -> Bool { uint(raw) != 0 }
 
-    private static func varints(_ raw: ArraySlice<UInt8>) -> (values: [UInt64], rest: ArraySlice<UInt8>) {
+    /// Every varint in `raw`, in order.
+    private static func varints(_ raw: some Sequence<UInt8>) -> [UInt64] {
         var values: [UInt64] = []
         var current: UInt64 = 0
         var shift: UInt64 = 0
@@ -194,10 +196,11 @@ enum FieldValue {
                 shift += 7
             }
         }
-        return (values, [])
+        return values
     }
 
-    static func strings(_ raw: ArraySlice<UInt8>) -> [String] {
+    /// A list of strings (``FieldWriter/field(_:strings:)``), from a copied record or in place.
+    static func strings<Bytes: RandomAccessCollection<UInt8>>(_ raw: Bytes) -> [String] where Bytes.Index == Int {
         var index = raw.startIndex
         func varint() -> Int {
             var result = 0
@@ -223,8 +226,9 @@ enum FieldValue {
         return out
     }
 
-    static func integers(_ raw: ArraySlice<UInt8>) -> [UInt64] {
-        let all = varints(raw).values
+    /// A list of unsigned integers (``FieldWriter/field(_:integers:)``).
+    static func integers(_ raw: some Sequence<UInt8>) -> [UInt64] {
+        let all = varints(raw)
         guard let count = all.first else { return [] }
         return Array(all.dropFirst().prefix(Int(count)))
     }

@@ -8,6 +8,7 @@ mapped file pages) from /proc; it needs Linux."""
 
 import os
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -75,7 +76,9 @@ def test_upload_into_reused_space_keeps_mapped_memory_flat(server_factory):
 def test_heap_goes_back_down_after_64_clients(server_factory):
     """Issue #10, item 12: after 64 clients stream 4 MiB bodies both ways the server kept about
     180 MiB of freed heap (glibc arenas holding the freed 4 MiB buffers). Large buffers are now
-    mapped and unmapped on their own, so what the load leaves behind is small."""
+    mapped and unmapped on their own, and the server trims its arenas every 10 s, so what the
+    load leaves behind is small by the next trim at the latest (measured at once it was 45 to 64
+    MiB above idle, from how many smaller buffers the arenas still held; after a trim 24 to 27)."""
     server = server_factory.start(server_factory.data_dir("heap"))
     s3 = make_s3_client(server.s3_endpoint, config=Config(max_pool_connections=72))
     s3.create_bucket(Bucket="heap")
@@ -99,6 +102,10 @@ def test_heap_goes_back_down_after_64_clients(server_factory):
     for thread in threads:
         thread.join()
     assert not errors, errors[:3]
+    deadline = time.monotonic() + 12  # one trim interval (MemoryPolicy) and some slack
     after = rss_mib(pid, "RssAnon")
-    assert after - idle < 64, f"the heap grew from {idle} to {after} MiB and stayed there after the load"
+    while after - idle >= 48 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = rss_mib(pid, "RssAnon")
+    assert after - idle < 48, f"the heap grew from {idle} to {after} MiB and stayed there through a heap trim after the load"
     server_factory.stop(server)

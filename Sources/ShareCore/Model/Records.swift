@@ -268,7 +268,7 @@ struct NodeRecord: Sendable, Hashable {
         var kind = NodeKind.file
         var size: UInt64 = 0
         var lastModified = FileTime(ticks: 0)
-        var state: MD5?
+        var state: ArraySlice<UInt8>?
         var digest: ArraySlice<UInt8>?
         var objectETag: String?
         var objectChecksum: String?
@@ -277,7 +277,7 @@ struct NodeRecord: Sendable, Hashable {
             case 1: kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: FieldValue.uint(v))) ?? .file
             case 5: size = FieldValue.uint(v)
             case 21: lastModified = FileTime(ticks: FieldValue.int(v))
-            case 24: state = try MD5.decodeState(v)
+            case 24: state = v
             case 25: objectETag = FieldValue.string(v)
             case 26: objectChecksum = FieldValue.string(v)
             case 30: digest = v
@@ -286,16 +286,19 @@ struct NodeRecord: Sendable, Hashable {
         }
         return ListedProperties(kind: kind, size: size, lastModified: lastModified, objectETag: objectETag,
                                 objectChecksum: objectChecksum,
-                                md5: knownMD5(state, digest: digest, kind: kind, size: size), record: record)
+                                md5: try knownMD5(state, digest: digest, kind: kind, size: size), record: record)
     }
 
-    /// The content MD5 known without reading content: the saved state's when it covers the
-    /// whole file (its stored digest when the record has one, tag 30, which `encode` writes
-    /// with such a state), the empty content's for an empty file, nil otherwise.
-    private static func knownMD5(_ state: MD5?, digest: ArraySlice<UInt8>?, kind: NodeKind, size: UInt64) -> [UInt8]? {
-        if let state, state.count == size {
+    /// The content MD5 known without reading content: the saved state's (tag 24) when it
+    /// covers the whole file (its stored digest when the record has one, tag 30, which
+    /// `encode` writes with such a state), the empty content's for an empty file, nil
+    /// otherwise. With a digest the state is only checked, not restored: a page lists a
+    /// thousand of these, and restoring one copies its pending bytes into a new array.
+    private static func knownMD5(_ state: ArraySlice<UInt8>?, digest: ArraySlice<UInt8>?, kind: NodeKind,
+                                 size: UInt64) throws(ShareCoreError) -> [UInt8]? {
+        if let state, try MD5.savedCount(state) == size {
             if let digest, digest.count == 16 { return Array(digest) }
-            return state.finalize()
+            return try MD5.decodeState(state).finalize()
         }
         return kind == .file && size == 0 ? MD5().finalize() : nil
     }
@@ -388,6 +391,27 @@ extension MD5 {
             throw ShareCoreError(.dataCorrupted, "a file's saved MD5 state is malformed")
         }
         return state
+    }
+
+    /// The number of bytes a saved state covers, with the state checked as ``decodeState(_:)``
+    /// checks it (the same error when it is malformed), without restoring it.
+    static func savedCount(_ bytes: ArraySlice<UInt8>) throws(ShareCoreError) -> UInt64 {
+        var r = try FieldReader(bytes: bytes)
+        var hasWords = false
+        var count: UInt64 = 0
+        var pending = 0
+        while let (tag, v) = try r.next() {
+            switch tag {
+            case 1: if v.count == 16 { hasWords = true }
+            case 2: count = FieldValue.uint(v)
+            case 3: pending = v.count
+            default: break
+            }
+        }
+        guard hasWords, pending == Int(count % 64) else {
+            throw ShareCoreError(.dataCorrupted, "a file's saved MD5 state is malformed")
+        }
+        return count
     }
 }
 

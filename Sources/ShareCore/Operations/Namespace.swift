@@ -201,7 +201,7 @@ public struct Share: Sendable {
             try view.childrenInPlace(of: dir.info.id, prefix: prefixKey, from: from) { nameKey, entry in
                 // A marker names the last entry returned: resume after it, so that a name
                 // inserted after it since the previous page is listed, and none twice.
-                if let start, nameKey.elementsEqual(start) { return true }
+                if let start, KeyOrder.equal(nameKey, start) { return true }
                 if prefixBeyondKey,
                    !Array(NameFolding.fold(entry.name, caseSensitive: view.share.caseSensitive).utf8).starts(with: foldedPrefix) {
                     return true

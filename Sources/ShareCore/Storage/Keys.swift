@@ -1,5 +1,6 @@
 import CXXH3
 import CXXHash
+import Foundation
 
 /// Big-endian tuple keys: LMDB compares keys bytewise, so big-endian integers sort numerically
 /// and every table iterates in the order we list in.
@@ -79,5 +80,16 @@ enum XXH3 {
 enum KeyOrder {
     static func max(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         a.lexicographicallyPrecedes(b) ? b : a
+    }
+
+    /// Whether key `a`, where it lies in the map, is `b`: compared with `memcmp`, not byte by
+    /// byte through the generic `elementsEqual` (a listing compares every entry's key with
+    /// its marker).
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return b.withUnsafeBytes { b in
+            guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+            return memcmp(left, right, b.count) == 0
+        }
     }
 }

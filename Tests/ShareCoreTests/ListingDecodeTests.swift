@@ -221,6 +221,21 @@ import Testing
         let partialFields = try fields(record.encode())
         #expect(!partialFields.contains { $0.0 == 30 })
         #expect(try listedMD5(written(partialFields + [(30, state.finalize())])) == nil)
+        // A malformed saved state is damage, whether a digest stands beside it (the state is
+        // then only checked, not restored) or not.
+        func malformedState(words: Bool, pending: Int) -> [UInt8] {
+            var writer = FieldWriter()
+            if words { writer.field(1, [UInt8](repeating: 0, count: 16)) }
+            writer.field(2, UInt64(11))
+            writer.field(3, [UInt8](repeating: 0, count: pending))
+            return writer.bytes
+        }
+        for malformed in [malformedState(words: false, pending: 11), malformedState(words: true, pending: 3)] {
+            let damaged = stored.map { $0.0 == 24 ? (24, malformed) : $0 }
+            #expect(damaged.contains { $0.0 == 30 })
+            await expectError(.dataCorrupted) { try listedMD5(written(damaged)) }
+            await expectError(.dataCorrupted) { try listedMD5(written(damaged.filter { $0.0 != 30 })) }
+        }
         // The store writes the digest, and its listings and `check` agree with the content.
         #expect(try await docs.infos(["f"]).first??.md5 == MD5.digest(Array("hello world".utf8)))
         #expect(try await t.store.check().problems.isEmpty)
@@ -294,5 +309,21 @@ import Testing
         #expect(FileTime(ticks: -116_444_736_000_000_000).iso8601 == "1601-01-01T00:00:00.0000000Z")
         #expect(FileTime.padded(12_345, 1, 2, secondOfDay: 3_661, fraction: 5) == "12345-01-02T01:01:01.0000005Z")
         #expect(FileTime(ticks: 17_649_386_291_234_567).iso8601 == "2025-12-05T12:43:49.1234567Z")
+        // Fewer fractional digits (S3 writes 3) cut the full form's fraction, also for years
+        // beyond 9999, and append to what the buffer holds.
+        for ticks in values + [Int64.max] {
+            let full = FileTime(ticks: ticks).iso8601
+            for digits in [0, 3, 7] {
+                let fraction = String(full.dropLast().split(separator: ".").last ?? "")
+                let point = digits == 0 ? "" : "." + String(fraction.prefix(digits))
+                let expected = String(full.dropLast(9)) + point + "Z"
+                var bytes = Array("<".utf8)
+                FileTime(ticks: ticks).appendISO8601UTF8(to: &bytes, fractionDigits: digits)
+                #expect(String(decoding: bytes, as: UTF8.self) == "<" + expected, "\(full) with \(digits) digits")
+            }
+        }
+        var s3Form: [UInt8] = []
+        FileTime(ticks: 17_649_386_291_234_567).appendISO8601UTF8(to: &s3Form, fractionDigits: 3)
+        #expect(String(decoding: s3Form, as: UTF8.self) == "2025-12-05T12:43:49.123Z")
     }
 }

@@ -1,3 +1,5 @@
+import ShareCore
+
 /// Builds an XML document as UTF-8 bytes, escaping what needs escaping.
 ///
 /// The document is kept as bytes, not as a `String`: a listing writes several elements per
@@ -94,13 +96,25 @@ public struct XMLWriter: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Writes `time` as text in ISO 8601 with `fractionDigits` of its fraction
+    /// (``FileTime/appendISO8601UTF8(to:fractionDigits:)``), formatted straight into the
+    /// document (a listing writes one per entry).
+    public mutating func text(time: FileTime, fractionDigits: Int) {
+        time.appendISO8601UTF8(to: &buffer, fractionDigits: fractionDigits)
+    }
+
     /// Writes `bytes` in lower-case hex as text (an ETag's digest), without a string between.
     public mutating func text(hex bytes: [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
+        // Formatted on the stack and appended in one step: appending digit by digit checked
+        // the buffer's capacity and uniqueness for each (a listing writes one digest per entry).
         digits.withUTF8Buffer { digits in
-            for byte in bytes {
-                buffer.append(digits[Int(byte >> 4)])
-                buffer.append(digits[Int(byte & 0xF)])
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0xF)]
+                }
+                buffer.append(contentsOf: out)
             }
         }
     }

@@ -33,9 +33,19 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// the form of share snapshot names and SMB times.
     public var iso8601: String { String(decoding: iso8601UTF8, as: UTF8.self) }
 
-    /// ``iso8601`` as UTF-8 bytes, for callers that write it into a byte buffer (a listing
-    /// writes one per entry).
+    /// ``iso8601`` as UTF-8 bytes, for callers that write it into a byte buffer.
     public var iso8601UTF8: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(28)
+        appendISO8601UTF8(to: &bytes)
+        return bytes
+    }
+
+    /// Appends ``iso8601``'s UTF-8 bytes to `bytes`, with the first `fractionDigits` (0 to 7)
+    /// digits of the fraction (S3 writes 3): for callers that write times into a buffer of
+    /// their own (a listing writes one per entry), without an array or string between.
+    public func appendISO8601UTF8(to bytes: inout [UInt8], fractionDigits: Int = 7) {
+        let digits = min(max(fractionDigits, 0), 7)
         let seconds = ticks.quotientAndRemainder(dividingBy: 10_000_000)
         var whole = seconds.quotient
         var fraction = seconds.remainder
@@ -52,26 +62,40 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
         let (y, m, d) = CivilCalendar.date(fromDays: day)
         guard (0...9999).contains(y) else {
-            return Array(FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction).utf8)
+            // `….fffffffZ`: keep the digits asked for (and the point only with some).
+            let text = Array(FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction).utf8)
+            bytes += text.dropLast(digits == 0 ? 9 : 8 - digits)
+            bytes.append(UInt8(ascii: "Z"))
+            return
         }
-        // Digits written in place (a listing formats a time per entry; the interpolated form
-        // below made a String per field).
-        var out = Array("0000-00-00T00:00:00.0000000Z".utf8)
-        func put(_ value: Int64, _ width: Int, at start: Int) {
-            var v = value
-            for index in stride(from: start + width - 1, through: start, by: -1) {
-                out[index] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                v /= 10
+        // Digits written one by one (a listing formats a time per entry; the interpolated
+        // form below made a String per field).
+        func put(_ value: Int64, _ width: Int) {
+            var unit: Int64 = 1
+            for _ in 1..<width { unit *= 10 }
+            while unit > 0 {
+                bytes.append(UInt8(truncatingIfNeeded: 48 + value / unit % 10))
+                unit /= 10
             }
         }
-        put(y, 4, at: 0)
-        put(m, 2, at: 5)
-        put(d, 2, at: 8)
-        put(secondOfDay / 3600, 2, at: 11)
-        put(secondOfDay / 60 % 60, 2, at: 14)
-        put(secondOfDay % 60, 2, at: 17)
-        put(fraction, 7, at: 20)
-        return out
+        put(y, 4)
+        bytes.append(UInt8(ascii: "-"))
+        put(m, 2)
+        bytes.append(UInt8(ascii: "-"))
+        put(d, 2)
+        bytes.append(UInt8(ascii: "T"))
+        put(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay % 60, 2)
+        if digits > 0 {
+            bytes.append(UInt8(ascii: "."))
+            var unit: Int64 = 1
+            for _ in digits..<7 { unit *= 10 }
+            put(fraction / unit, digits)
+        }
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     /// The ISO 8601 text of broken-down fields by string padding (years outside 0-9999, and

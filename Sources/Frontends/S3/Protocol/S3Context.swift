@@ -108,15 +108,14 @@ enum S3XML {
 
     /// S3's timestamp format in XML: `2009-10-12T17:50:30.000Z`.
     static func timestamp(_ time: FileTime) -> String {
-        String(decoding: timestampBytes(time), as: UTF8.self)
+        var bytes: [UInt8] = []
+        time.appendISO8601UTF8(to: &bytes, fractionDigits: 3)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// ``timestamp(_:)`` as UTF-8 (what a listing writes per object, without a string).
-    static func timestampBytes(_ time: FileTime) -> [UInt8] {
-        // FileTime's ISO form has 7 fractional digits; S3 writes milliseconds.
-        var bytes = time.iso8601UTF8
-        bytes.removeLast(bytes.count - 23)
-        bytes.append(UInt8(ascii: "Z"))
-        return bytes
+    /// Writes ``timestamp(_:)`` into `xml` as text, without an array between (a listing
+    /// writes one per object).
+    static func writeTimestamp(_ time: FileTime, to xml: inout XMLWriter) {
+        xml.text(time: time, fractionDigits: 3)
     }
 }

@@ -79,7 +79,7 @@ import Testing
         expectSyncError(.invalidName, "..") { try Names.validateComponent("..") }
         expectSyncError(.invalidName, "/") { try Names.validateComponent("a/b") }
         for c in Self.badCharacters + Self.controlCharacters {
-            for name in [c, "a" + c, c + "a", "a" + c + "b"] {
+            for name in [c, "a" + c, c + "a", "a" + c + "b", "中文" + c, c + "😀", "é" + c + "é"] {
                 expectSyncError(.invalidName, "name with U+\(String(c.unicodeScalars.first!.value, radix: 16))") {
                     try Names.validateComponent(name)
                 }

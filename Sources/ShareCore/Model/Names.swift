@@ -46,11 +46,24 @@ public enum Names {
             throw bad("it is longer than \(maxComponentLength) characters")
         }
         if name == "." || name == ".." { throw bad("'.' and '..' are not names") }
-        for s in name.unicodeScalars {
-            if s.value < 0x20 || s.value == 0x7F { throw bad("it contains a control character") }
-            if "\"\\/:|<>*?".unicodeScalars.contains(s) { throw bad("it contains the character '\(s)'") }
+        // Every character refused is ASCII, so the UTF-8 bytes are checked (a byte of a
+        // longer character is 0x80 or above): every path component of every request passes here.
+        var ascii = true
+        for byte in name.utf8 {
+            switch byte {
+            case 0..<0x20, 0x7F: throw bad("it contains a control character")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "|"),
+                 UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "*"), UInt8(ascii: "?"):
+                throw bad("it contains the character '\(Unicode.Scalar(byte))'")
+            case 0x80...: ascii = false
+            default: break
+            }
         }
-        if reservedNames.contains(name.uppercased()) { throw bad("it is a reserved device name") }
+        // The reserved names are 3 to 6 ASCII characters; an ASCII name of another length
+        // cannot be one, whatever its case.
+        if (!ascii || (3...6).contains(name.utf8.count)), reservedNames.contains(name.uppercased()) {
+            throw bad("it is a reserved device name")
+        }
     }
 }
 

@@ -64,14 +64,18 @@ enum UnsupportedOptions {
         }
     }
 
+    /// The operations that take a customer key (`x-amz-server-side-encryption-customer-*`).
+    private static let takesKey: Set<S3Operation> = [.getObject, .headObject, .putObject, .copyObject,
+                                                     .createMultipartUpload, .uploadPart, .uploadPartCopy,
+                                                     .completeMultipartUpload, .getObjectAttributes]
+    /// The operations that take a copy source's customer key.
+    private static let takesSourceKey: Set<S3Operation> = [.copyObject, .uploadPartCopy]
+
     /// SSE-C headers on operations that take no key are refused (`InvalidRequest`), so no
     /// client believes a key applied where it did not. The operations that read or write
     /// content take them (``ObjectEncryption``); the copy-source headers only where there is a
     /// copy source.
     static func refuseCustomerKeys(_ request: S3Request, _ operation: S3Operation) throws {
-        let takesKey: Set<S3Operation> = [.getObject, .headObject, .putObject, .copyObject, .createMultipartUpload,
-                                          .uploadPart, .uploadPartCopy, .completeMultipartUpload, .getObjectAttributes]
-        let takesSourceKey: Set<S3Operation> = [.copyObject, .uploadPartCopy]
         for field in request.head.headerFields {
             let lower = field.name.canonicalName
             if lower.hasPrefix(ObjectEncryption.copySourcePrefix), !takesSourceKey.contains(operation) {

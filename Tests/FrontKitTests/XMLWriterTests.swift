@@ -1,3 +1,4 @@
+import ShareCore
 import Testing
 @testable import FrontKit
 
@@ -43,14 +44,17 @@ import Testing
         writer.text(raw: Array("2026-12-04T21:00:00.000Z".utf8))
         writer.markup("</Time><ETag>\"")
         writer.text(hex: [0x00, 0x0F, 0xA5, 0xFF])
-        writer.markup("\"</ETag><Key>")
+        writer.text(hex: [])
+        writer.markup("\"</ETag><Time>")
+        writer.text(time: FileTime(ticks: 17_649_386_291_234_567), fractionDigits: 3)
+        writer.markup("</Time><Key>")
         writer.text("plain/key")
         writer.markup("</Key></Contents>")
         let text = String(decoding: writer.bytes, as: UTF8.self)
         #expect(text == #"<?xml version="1.0" encoding="utf-8"?><Size>0</Size><Size>18446744073709551615</Size>"#
             + #"<ETag>"abc"</ETag><Empty />"#
             + #"<Contents><Key>a&lt;b&amp;c</Key><Size>42</Size><Time>2026-12-04T21:00:00.000Z</Time>"#
-            + #"<ETag>"000fa5ff"</ETag><Key>plain/key</Key></Contents>"#)
+            + #"<ETag>"000fa5ff"</ETag><Time>2025-12-05T12:43:49.123Z</Time><Key>plain/key</Key></Contents>"#)
     }
 
     @Test("a long document is kept and sent in pieces, the same bytes")

@@ -272,6 +272,27 @@ import Testing
         try await h.finish()
     }
 
+    /// Without `include` a listing reads names, ids and sizes from the directory's entries
+    /// (`listSummaries`): a resize shows in it at once, as in a listing with properties, and
+    /// the two agree on every entry's name, id and length.
+    @Test func listingWithoutIncludeFollowsResizes() async throws {
+        let h = try await make()
+        _ = try await createFile(h, "f", length: 5)
+        _ = try await h.send(.put, "docs/d?restype=directory")
+        let resized = try await h.send(.put, "docs/f?comp=properties", headers: [
+            "x-ms-content-length": "4096", "x-ms-file-permission": "preserve",
+            "x-ms-file-attributes": "preserve", "x-ms-file-creation-time": "preserve", "x-ms-file-last-write-time": "preserve"])
+        #expect(resized.status == 200)
+        let f = try await h.store.share("docs").info("f")
+        let d = try await h.store.share("docs").info("d")
+        let plain = try await h.send(.get, "docs?restype=directory&comp=list")
+        #expect(plain.text.contains("<Directory><Name>d</Name><FileId>\(d.id)</FileId><Properties /></Directory>"
+            + "<File><Name>f</Name><FileId>\(f.id)</FileId><Properties><Content-Length>4096</Content-Length></Properties></File>"))
+        let full = try await h.send(.get, "docs?restype=directory&comp=list&include=etag")
+        #expect(full.text.contains("<File><Name>f</Name><FileId>\(f.id)</FileId><Properties><Content-Length>4096</Content-Length><Etag>"))
+        try await h.finish()
+    }
+
     @Test func listingWithIncludeAndExtendedInfo() async throws {
         let h = try await make()
         _ = try await h.send(.put, "docs/d?restype=directory", headers: ["x-ms-file-permission": Self.sddl])

@@ -181,6 +181,9 @@ struct Checker {
                 if node.info.kind != entry.kind || node.info.parentId != dir || node.info.name != entry.name {
                     problems.append("\(label): entry '\(childPath)' (\(entry.kind), parent \(dir)) disagrees with node \(node.info.id) ('\(node.info.name)', \(node.info.kind), parent \(node.info.parentId))")
                 }
+                if let size = entry.size, node.info.kind != .file || size != node.info.size {
+                    problems.append("\(label): entry '\(childPath)' records size \(size), but node \(node.info.id) is a \(node.info.kind) of \(node.info.size) bytes")
+                }
                 if node.info.kind == .directory {
                     queue.append((node.info.id, childPath))
                 } else {

@@ -64,9 +64,19 @@ struct Mutation {
         return id
     }
 
+    /// Writes the live version of `node`. A file's entry in its parent carries its size
+    /// (``DirentRecord``): when the entry under the node's name holds another size, or none, it
+    /// is written again with this one, so every change of size (a write past the end, a
+    /// resize, an upload, a restore) keeps the two equal. A change that leaves the size alone
+    /// reads the entry and writes nothing more.
     func putNode(_ node: NodeRecord) throws {
         if !node.info.annotations.isEmpty { try node.info.annotations.validateTotal() }
         try Versioned.put(txn, .nodes, Keys.node(share.id, node.info.id), node.encode(), share: share)
+        guard node.info.kind == .file, node.info.id != Node.rootId,
+              let entry = try view.dirent(parent: node.info.parentId, name: node.info.name),
+              entry.nodeId == node.info.id, entry.size != node.info.size
+        else { return }
+        try putDirent(parent: node.info.parentId, DirentRecord(node.info))
     }
 
     func putDirent(parent: UInt64, _ entry: DirentRecord) throws {

@@ -380,6 +380,35 @@ public struct DirectoryName: Hashable, Sendable {
     }
 }
 
+/// An entry of a listing of names, ids and sizes
+/// (``Share/listSummaries(_:prefix:marker:maxResults:)``).
+public struct DirectorySummary: Hashable, Sendable {
+    /// The child's name as given when it was created or renamed.
+    public var name: String
+    /// Whether the child is a file or a directory.
+    public var kind: NodeKind
+    /// The child's id (``NodeInfo/id``).
+    public var id: UInt64
+    /// The file's size in bytes; 0 for a directory.
+    public var size: UInt64
+
+    /// A listed child.
+    public init(name: String, kind: NodeKind, id: UInt64, size: UInt64) {
+        self.name = name
+        self.kind = kind
+        self.id = id
+        self.size = size
+    }
+}
+
+/// One page of a listing of names, ids and sizes.
+public struct DirectorySummaryPage: Sendable {
+    /// The entries of this page, in listing order.
+    public var entries: [DirectorySummary]
+    /// Pass back as `marker` to continue after this page; nil when the listing is complete.
+    public var nextMarker: String?
+}
+
 /// The properties of an item as a listing page that returns it needs them
 /// (``Share/infos(_:)``, ``Share/listNames(_:prefix:marker:from:maxResults:withProperties:)``).
 ///

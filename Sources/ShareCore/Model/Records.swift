@@ -416,23 +416,38 @@ extension MD5 {
 }
 
 /// The stored form of a directory entry (table `dirents`, versioned by epoch).
+///
+/// A file's entry also carries the file's size, kept equal to its node's by
+/// ``Mutation/putNode(_:)``, so that a listing of names, ids and sizes (what List Directories
+/// and Files returns without extended information) reads the directory alone, not a node per
+/// entry. Entries written before sizes were kept have none (`size` nil); a listing reads their
+/// node instead, and the next change to the file writes its entry with the size.
 struct DirentRecord: Sendable, Hashable {
     var nodeId: UInt64
     var kind: NodeKind
     var name: String
+    /// The file's size (nil for a directory, and for an entry written before sizes were kept).
+    var size: UInt64?
 
     func encode() -> [UInt8] {
         var w = FieldWriter()
         w.field(1, nodeId)
         w.field(2, UInt64(kind.rawValue))
         w.field(3, name)
+        if let size { w.field(4, size) }
         return w.bytes
     }
 
-    init(nodeId: UInt64, kind: NodeKind, name: String) {
+    init(nodeId: UInt64, kind: NodeKind, name: String, size: UInt64? = nil) {
         self.nodeId = nodeId
         self.kind = kind
         self.name = name
+        self.size = size
+    }
+
+    /// The entry of `info` in its parent: its id, kind and name, and its size if it is a file.
+    init(_ info: NodeInfo) {
+        self.init(nodeId: info.id, kind: info.kind, name: info.name, size: info.kind == .file ? info.size : nil)
     }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
@@ -443,6 +458,7 @@ struct DirentRecord: Sendable, Hashable {
             case 1: nodeId = FieldValue.uint(v)
             case 2: kind = NodeKind(rawValue: UInt8(truncatingIfNeeded: FieldValue.uint(v))) ?? .file
             case 3: name = FieldValue.string(v)
+            case 4: size = FieldValue.uint(v)
             default: break
             }
         }

@@ -138,6 +138,30 @@ public struct Share: Sendable {
         return DirectoryPage(entries: entries, nextMarker: next)
     }
 
+    /// Lists directory `path` with each entry's name, kind, id and size: the same entries,
+    /// order and markers as ``list(_:prefix:marker:maxResults:)`` (markers of one are valid for
+    /// the other), read from the directory's own entries, which carry their files' sizes, rather
+    /// than from every entry's node. What List Directories and Files returns without extended
+    /// information, at a fraction of the cost of the full properties. An entry written before
+    /// entries carried sizes has its node read instead.
+    public func listSummaries(_ path: String = "", prefix: String = "", marker: String? = nil,
+                              maxResults: Int = 5000) async throws -> DirectorySummaryPage {
+        let (entries, next, _) = try listPage(path, prefix: prefix, marker: marker, maxResults: maxResults) { nodes, entry in
+            var size: UInt64 = 0
+            if entry.kind == .file {
+                if let known = entry.size {
+                    size = known
+                } else if let listed = try nodes.listed(entry.nodeId) {
+                    size = listed.size
+                } else {
+                    throw ShareCoreError(.dataCorrupted, "entry '\(entry.name)' names node \(entry.nodeId), which is missing")
+                }
+            }
+            return DirectorySummary(name: entry.name, kind: entry.kind, id: entry.nodeId, size: size)
+        }
+        return DirectorySummaryPage(entries: entries, nextMarker: next)
+    }
+
     /// Lists the names and kinds in directory `path`, without their properties: the same
     /// entries, order and markers as ``list(_:prefix:marker:maxResults:)`` (markers of one
     /// are valid for the other), at the cost of reading the directory alone, not every
@@ -355,7 +379,7 @@ public struct Share: Sendable {
             node.info.lastModified = m.now
             node.info.etag = ETag.string(ticks: m.now.ticks)
             if let properties { node.apply(properties, now: m.now) }
-            try m.putDirent(parent: newParent.info.id, DirentRecord(nodeId: node.info.id, kind: node.info.kind, name: target.name))
+            try m.putDirent(parent: newParent.info.id, DirentRecord(node.info))
             try m.putNode(node)
             return node.info
         }
@@ -429,7 +453,7 @@ extension Mutation {
         if properties.changeTime == nil { node.info.smb.changeTime = now }
         // A new file's running MD5 covers nothing yet (`contentMD5` hashes the rest lazily).
         if kind == .file { node.md5 = MD5() }
-        try putDirent(parent: parent.info.id, DirentRecord(nodeId: id, kind: kind, name: path.name))
+        try putDirent(parent: parent.info.id, DirentRecord(node.info))
         try putNode(node)
         share.nodeCount += 1
         return node

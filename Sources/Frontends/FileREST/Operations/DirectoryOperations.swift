@@ -73,10 +73,17 @@ enum DirectoryOperations {
         let share = try context.share()
         let path = context.request.pathString
         let directory = try await NodeRequest.info(context, kind: .directory)
-        let page: DirectoryPage
+        let page: Listing.Page
         do {
-            page = try await share.list(path, prefix: options.prefix ?? "", marker: options.marker,
-                                        maxResults: options.pageSize)
+            // Names, ids and sizes come from the directory's entries alone; only the extra
+            // properties of `include` need every entry's node.
+            if options.needsProperties {
+                page = .full(try await share.list(path, prefix: options.prefix ?? "", marker: options.marker,
+                                                  maxResults: options.pageSize))
+            } else {
+                page = .summaries(try await share.listSummaries(path, prefix: options.prefix ?? "", marker: options.marker,
+                                                                maxResults: options.pageSize))
+            }
         } catch let error as ShareCoreError where error.code == .invalidArgument && options.marker != nil {
             throw FileRESTError.invalidQuery("marker", options.marker)
         }
@@ -126,6 +133,9 @@ struct ListingOptions: Sendable {
     /// `x-ms-file-extended-info: true`, or any `include`.
     var extendedInfo = false
 
+    /// Whether a listed item needs more than its name, id and size (any `include`).
+    var needsProperties: Bool { timestamps || etag || attributes || permissionKey }
+
     /// The page size: `maxresults`, at most 5,000.
     var pageSize: Int { min(maxResults ?? 5000, 5000) }
 
@@ -165,7 +175,27 @@ struct Listing {
     let context: OperationContext
     let options: ListingOptions
     let directoryId: UInt64
-    let page: DirectoryPage
+    let page: Page
+
+    /// A page with every entry's properties, or with names, ids and sizes only (no `include`).
+    enum Page {
+        case full(DirectoryPage)
+        case summaries(DirectorySummaryPage)
+
+        var isEmpty: Bool {
+            switch self {
+            case .full(let page): page.entries.isEmpty
+            case .summaries(let page): page.entries.isEmpty
+            }
+        }
+
+        var nextMarker: String? {
+            switch self {
+            case .full(let page): page.nextMarker
+            case .summaries(let page): page.nextMarker
+            }
+        }
+    }
 
     /// Versions from which `FileId` and `DirectoryId` are always returned.
     static let idsAlwaysFrom = "2020-10-02"
@@ -192,11 +222,14 @@ struct Listing {
         if let marker = options.marker { xml.element("Marker", marker) }
         if let max = options.maxResults { xml.element("MaxResults", String(max)) }
         if showsIds { xml.element("DirectoryId", Headers.wireId(directoryId)) }
-        if page.entries.isEmpty {
+        if page.isEmpty {
             xml.empty("Entries")
         } else {
             xml.open("Entries")
-            for entry in page.entries { renderEntry(entry.info, into: &xml) }
+            switch page {
+            case .full(let page): for entry in page.entries { renderEntry(entry.info, into: &xml) }
+            case .summaries(let page): for entry in page.entries { renderSummary(entry, into: &xml) }
+            }
             xml.close("Entries")
         }
         if let next = page.nextMarker { xml.element("NextMarker", next) } else { xml.empty("NextMarker") }
@@ -213,6 +246,22 @@ struct Listing {
         if options.attributes { xml.element("Attributes", Headers.format(info.smb.attributes)) }
         if options.permissionKey {
             xml.element("PermissionKey", info.smb.permissionKey ?? context.defaultPermissionKey)
+        }
+        xml.close(tag)
+    }
+
+    /// An entry of a page without `include`: its name, id and (for a file) size.
+    func renderSummary(_ entry: DirectorySummary, into xml: inout XMLWriter) {
+        let tag = entry.kind == .directory ? "Directory" : "File"
+        xml.open(tag)
+        XMLNames.element(&xml, "Name", entry.name)
+        if showsIds { xml.element("FileId", Headers.wireId(entry.id)) }
+        if entry.kind == .file {
+            xml.open("Properties")
+            xml.element("Content-Length", String(entry.size))
+            xml.close("Properties")
+        } else {
+            xml.empty("Properties")
         }
         xml.close(tag)
     }

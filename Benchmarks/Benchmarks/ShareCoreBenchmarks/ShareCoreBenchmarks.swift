@@ -93,6 +93,8 @@ enum System: String {
     case lmdb = "LMDB"
     /// ShareCore writing in order after the file's running MD5 was dropped.
     case shareCoreNoMD5 = "ShareCore-noMD5"
+    /// ShareCore listing names, ids and sizes (`listSummaries`) rather than whole entries.
+    case shareCoreSummaries = "ShareCore-summaries"
 
     var isShareCore: Bool { self != .lmdb }
 }
@@ -455,12 +457,12 @@ func copyFile(count: Int, rawCount: Int) {
 func listDirectory(count: Int) {
     let workload = "w8-list-100k-dir"
     let page = 5_000
-    for system in [System.shareCore, .lmdb] {
+    for system in [System.shareCore, .shareCoreSummaries, .lmdb] {
         let c = Context()
         let r = Recorder(workload: workload, system: system.rawValue, durability: "-",
                          unit: "whole listing of 100,000 entries in pages of 5,000 (one read transaction per page)")
         register(benchName(workload, system), iterations: count, recorder: r, syncs: false, setup: {
-            if system == .shareCore {
+            if system.isShareCore {
                 c.dir = try await Prepared.share100kShareCore()
                 c.store = try await ShareStore.open(at: c.dir, options: StoreOptions(durability: .fast))
                 c.shareName = "big"
@@ -476,6 +478,18 @@ func listDirectory(count: Int) {
                     var marker: String?
                     repeat {
                         let result = try await share.list("d", marker: marker, maxResults: page)
+                        listed += result.entries.count
+                        marker = result.nextMarker
+                        blackHole(result)
+                    } while marker != nil
+                }
+            } else if system == .shareCoreSummaries {
+                // What the raw scan returns, names and sizes (with ids), from the entries alone.
+                let share = c.share
+                try await r.op(b, items: Prepared.manyFiles) {
+                    var marker: String?
+                    repeat {
+                        let result = try await share.listSummaries("d", marker: marker, maxResults: page)
                         listed += result.entries.count
                         marker = result.nextMarker
                         blackHole(result)

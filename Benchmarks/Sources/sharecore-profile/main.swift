@@ -15,7 +15,8 @@
 //   make-dir   --store DIR [--count N]   (the store `list` reads: share big, directory d, N files)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
 //              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
-//              the listed properties, as an S3 page of a case-sensitive directory returns them)
+//              the listed properties, as an S3 page of a case-sensitive directory returns them;
+//              --names 3 names, ids and sizes, as List Directories and Files without include)
 // Prints the measured time and throughput.
 
 import BenchSupport
@@ -198,7 +199,11 @@ func run() async throws {
             for _ in 0..<passes {
                 var marker: String?
                 repeat {
-                    if options["names"] == "1" || options["names"] == "2" {
+                    if options["names"] == "3" {
+                        let page = try await share.listSummaries(path, marker: marker, maxResults: 5000)
+                        listed += page.entries.count
+                        marker = page.nextMarker
+                    } else if options["names"] == "1" || options["names"] == "2" {
                         let page = try await share.listNames(path, marker: marker, maxResults: 5000,
                                                              withProperties: options["names"] == "2")
                         listed += page.entries.count

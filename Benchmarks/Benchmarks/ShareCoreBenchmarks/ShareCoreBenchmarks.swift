@@ -472,27 +472,25 @@ func listDirectory(count: Int) {
             }
         }, iteration: { b in
             var listed = 0
-            if system == .shareCore {
+            if system.isShareCore {
                 let share = c.share
+                // `ShareCore-summaries` lists what the raw scan returns, names and sizes (with
+                // kinds and ids), from the directory's entries alone; `ShareCore` whole entries.
+                let summaries = system == .shareCoreSummaries
                 try await r.op(b, items: Prepared.manyFiles) {
                     var marker: String?
                     repeat {
-                        let result = try await share.list("d", marker: marker, maxResults: page)
-                        listed += result.entries.count
-                        marker = result.nextMarker
-                        blackHole(result)
-                    } while marker != nil
-                }
-            } else if system == .shareCoreSummaries {
-                // What the raw scan returns, names and sizes (with ids), from the entries alone.
-                let share = c.share
-                try await r.op(b, items: Prepared.manyFiles) {
-                    var marker: String?
-                    repeat {
-                        let result = try await share.listSummaries("d", marker: marker, maxResults: page)
-                        listed += result.entries.count
-                        marker = result.nextMarker
-                        blackHole(result)
+                        if summaries {
+                            let result = try await share.listSummaries("d", marker: marker, maxResults: page)
+                            listed += result.entries.count
+                            marker = result.nextMarker
+                            blackHole(result)
+                        } else {
+                            let result = try await share.list("d", marker: marker, maxResults: page)
+                            listed += result.entries.count
+                            marker = result.nextMarker
+                            blackHole(result)
+                        }
                     } while marker != nil
                 }
             } else {

@@ -108,16 +108,17 @@ enum CopyOperations {
         guard item.isDirectory else { return item.info.size }
         var total: UInt64 = 0
         try await walk(c.store.share(item.path.share), item.path.sharePath) { entry in
-            if entry.kind == .file { total += entry.info.size }
+            if entry.kind == .file { total += entry.size }
         }
         return total
     }
 
-    /// Visits every entry below directory `path`.
-    static func walk(_ share: Share, _ path: String, _ visit: (DirectoryEntry) async throws -> Void) async throws {
+    /// Visits every entry below directory `path`, by name, kind and size (the directories'
+    /// own entries, no node read per entry).
+    static func walk(_ share: Share, _ path: String, _ visit: (DirectorySummary) async throws -> Void) async throws {
         var marker: String?
         repeat {
-            let page = try await share.list(path, marker: marker)
+            let page = try await share.listSummaries(path, marker: marker)
             for entry in page.entries {
                 try await visit(entry)
                 if entry.kind == .directory {
@@ -150,7 +151,7 @@ enum CopyOperations {
         }
         var marker: String?
         repeat {
-            let page = try await from.list(sourcePath, marker: marker)
+            let page = try await from.listSummaries(sourcePath, marker: marker)
             for entry in page.entries {
                 let s = sourcePath.isEmpty ? entry.name : sourcePath + "/" + entry.name
                 let d = destinationPath + "/" + entry.name
@@ -158,7 +159,7 @@ enum CopyOperations {
                     try await copyDirectory(from, s, to, d, op: op, book: book)
                 } else {
                     try await to.copy(from: from, s, to: d)
-                    await book.progress(op, entry.info.size)
+                    await book.progress(op, entry.size)
                 }
             }
             marker = page.nextMarker

@@ -24,8 +24,7 @@ import Testing
             full += page.entries
             marker = page.nextMarker
         } while marker != nil
-        let expected = full.map { DirectorySummary(name: $0.name, kind: $0.kind, id: $0.info.id,
-                                                   size: $0.kind == .file ? $0.info.size : 0) }
+        let expected = full.map(DirectorySummary.init(fromNode:))
         #expect(summaries == expected, sourceLocation: sourceLocation)
         return summaries
     }
@@ -125,5 +124,12 @@ import Testing
         let report = try await t.store.check()
         #expect(report.problems.contains { $0.contains("entry 'f' records size 99") }, "\(report.problems)")
         await t.store.close()
+    }
+}
+
+extension DirectorySummary {
+    /// What `listSummaries` should give for `entry`, a whole entry of `list` read from its node.
+    init(fromNode entry: DirectoryEntry) {
+        self.init(name: entry.name, kind: entry.kind, id: entry.info.id, size: entry.kind == .file ? entry.info.size : 0)
     }
 }

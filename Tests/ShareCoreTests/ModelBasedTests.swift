@@ -386,8 +386,7 @@ struct ModelHarness {
             #expect(names == expected, "\(label) listing\n\(log.suffix(12).joined(separator: "\n"))")
             // The names, ids and sizes of the directory's own entries agree with the nodes.
             let summaries = try await view.listSummaries(path).entries
-            let fromNodes = page.entries.map { DirectorySummary(name: $0.name, kind: $0.kind, id: $0.info.id,
-                                                                size: $0.kind == .file ? $0.info.size : 0) }
+            let fromNodes = page.entries.map(DirectorySummary.init(fromNode:))
             #expect(summaries == fromNodes, "\(label) summaries\n\(log.suffix(12).joined(separator: "\n"))")
         case .file(let file)?:
             let info = try await view.info(path)

@@ -2,38 +2,51 @@
 import Glibc
 #endif
 import ServiceLifecycle
+import ShareCore
 
-/// Keeps the server's memory bounded after load (issue #10, item 12).
+/// Keeps the server's memory bounded after load (issue #10, item 12) without paying for it on
+/// every large write.
 ///
-/// Under 64 clients the resident size climbed to about 210 MB and stayed near 200 MB: the
-/// 4 MiB buffers of streamed bodies were freed into glibc's per-thread arenas, which keep
-/// freed memory, and glibc's dynamic mmap threshold had risen past 4 MiB so they no longer
-/// came from `mmap`. Fixing the threshold below 4 MiB makes every such buffer an `mmap` that
-/// `free` returns at once, and trimming the arenas every few seconds returns what smaller
-/// allocations leave behind.
+/// Under 64 clients the resident size climbed to about 210 MB and stayed near 200 MB: freed
+/// 4 MiB body buffers stayed in glibc's per-thread arenas, and nothing gave them back. Two
+/// things bound it now: the buffers of streamed bodies are mappings of their own
+/// (`ChunkBuffer`, not the heap), and the server trims its arenas every 10 s
+/// (``HeapTrimService``), which also unmaps the body buffers kept for reuse
+/// (``ShareStore/releaseIdleMemory()``).
 ///
-/// The threshold is 3 MiB (it was 256 KiB): every write operation runs in a nested LMDB
-/// transaction, which allocates a 2 MiB dirty-page list and a 1 MiB free-page list and frees
-/// them when it ends. Past the threshold each was a fresh `mmap`, then an `munmap` whose TLB
-/// shootdown interrupted every core: a fifth of the samples of a 4 KiB S3 PUT load, most of
-/// them on the writer thread that all writes go through. Below it, the writer thread's arena
-/// reuses the same two blocks (4 KiB PUTs at 8 connections: 1,824 → 2,532 per second; the heap
-/// left after 64 clients stream 4 MiB bodies is the same, 37 to 47 MiB above idle). Both are glibc calls looked up at run time (the Swift Glibc
-/// module does not export `malloc.h`); elsewhere this does nothing.
+/// Between trims the heap is tuned for the writer thread, which all writes go through:
+/// - The mmap threshold is 5 MiB. LMDB allocates the dirty pages of a 4 MiB chunk as one
+///   block of 1,026 pages (4.2 MB); below the threshold it is reused from the writer's arena
+///   instead of being a fresh mapping per chunk, faulted in a page at a time and unmapped with
+///   a TLB shootdown (a fifth of the samples of 4 MiB S3 PUTs). So are the 2 MiB dirty-page
+///   list and the 1 MiB free-page list of every nested write transaction (it was 256 KiB
+///   before issue #14, then 3 MiB: 4 KiB PUTs at 8 connections 1,824 → 2,532 per second).
+/// - The trim threshold is 8 MiB (glibc's default is 128 KiB): freeing the chunk's block at
+///   the top of the arena no longer gives it back at once, only to fault it in again for the
+///   next chunk. Both together: 4 MiB S3 PUTs at 8 connections 130 → 147 per second; the
+///   2 GiB streaming rows and the heap left after 64 clients did not grow.
+///
+/// Both are glibc calls looked up at run time (the Swift Glibc module does not export
+/// `malloc.h`); elsewhere this does nothing.
 enum MemoryPolicy {
     private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
     private typealias MallocTrim = @convention(c) (Int) -> Int32
 
-    /// `M_MMAP_THRESHOLD` of glibc's `malloc.h`.
+    /// `M_TRIM_THRESHOLD` and `M_MMAP_THRESHOLD` of glibc's `malloc.h`.
+    private static let trimThresholdParameter: Int32 = -1
     private static let mmapThresholdParameter: Int32 = -3
     /// Allocations at least this large are mapped and unmapped on their own.
-    static let mmapThreshold: Int32 = 3 << 20
+    static let mmapThreshold: Int32 = 5 << 20
+    /// Free memory at the top of a heap is kept up to this size when a block is freed.
+    static let trimThreshold: Int32 = 8 << 20
 
-    /// Fixes the mmap threshold; call once at start.
+    /// Fixes the mmap and trim thresholds; call once at start.
     static func apply() {
         #if canImport(Glibc)
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThresholdParameter, mmapThreshold)
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        _ = mallopt(mmapThresholdParameter, mmapThreshold)
+        _ = mallopt(trimThresholdParameter, trimThreshold)
         #endif
     }
 
@@ -58,6 +71,7 @@ struct HeapTrimService: Service {
             } catch {
                 return
             }
+            ShareStore.releaseIdleMemory()
             MemoryPolicy.trim()
         }
     }

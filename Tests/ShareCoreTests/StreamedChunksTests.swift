@@ -152,4 +152,32 @@ struct StreamedChunksTests {
         buffer.append(UnsafeRawBufferPointer(start: nil, count: 0))
         #expect(buffer.isEmpty && buffer.capacity == 3 << 20)
     }
+
+    @Test("a chunk buffer's mapping is kept for the next buffer, a bounded number of them, until released")
+    func chunkBufferReuse() throws {
+        let pool = ChunkBufferPool(limit: 3)
+        let capacity = 3 << 20
+        do {
+            var buffers: [ChunkBuffer] = []
+            for seed in 0..<5 {
+                let buffer = try #require(ChunkBuffer(capacity: capacity, pool: pool))
+                pattern(capacity, seed: UInt64(seed)).withUnsafeBytes { buffer.append($0) }
+                buffers.append(buffer)
+            }
+            #expect(pool.count == 0)
+        }
+        #expect(pool.count == 3)
+        // Only a mapping of the same capacity is reused.
+        let other = try #require(ChunkBuffer(capacity: 1 << 20, pool: pool))
+        #expect(pool.count == 3 && other.isEmpty)
+        // A reused mapping starts empty and shows only what is appended to it.
+        let reused = try #require(ChunkBuffer(capacity: capacity, pool: pool))
+        #expect(pool.count == 2)
+        #expect(reused.isEmpty && reused.capacity == capacity)
+        let data = pattern(100_000, seed: 9)
+        data.withUnsafeBytes { reused.append($0) }
+        #expect(reused.withUnsafeBytes { Array($0) } == data)
+        pool.releaseAll()
+        #expect(pool.count == 0)
+    }
 }

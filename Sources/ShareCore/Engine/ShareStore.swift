@@ -119,6 +119,13 @@ public final class ShareStore: Sendable {
         return store
     }
 
+    /// Unmaps the buffers that large uploads keep for the next one (at most 32 MiB, in every
+    /// store of the process). A server calls this when it trims its heap; the next large upload
+    /// maps a buffer afresh.
+    public static func releaseIdleMemory() {
+        ChunkBufferPool.shared.releaseAll()
+    }
+
     /// Finishes queued writes and closes the store. Operations after this fail with `closed`.
     public func close() async {
         writer.stop()

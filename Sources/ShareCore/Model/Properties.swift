@@ -391,14 +391,8 @@ public struct DirectorySummary: Hashable, Sendable {
     public var id: UInt64
     /// The file's size in bytes; 0 for a directory.
     public var size: UInt64
-
-    /// A listed child.
-    public init(name: String, kind: NodeKind, id: UInt64, size: UInt64) {
-        self.name = name
-        self.kind = kind
-        self.id = id
-        self.size = size
-    }
+    // Only the engine makes summaries (a listing's result), so the memberwise initializer
+    // Swift gives the struct, internal to ShareCore, is the one used.
 }
 
 /// One page of a listing of names, ids and sizes.

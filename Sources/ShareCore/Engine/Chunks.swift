@@ -379,12 +379,13 @@ enum Chunks {
     /// transaction a chunk stored by the same transaction lies in LMDB's heap memory, which must
     /// not be touched.
     ///
-    /// It gives back each value read whole, and 64 KiB on either side of it, inside the map: the
-    /// kernel maps the pages around a faulting one (fault-around, an aligned 64 KiB window by
-    /// default), so a read also maps pages of the values before and after it, which earlier
-    /// reads may have given back already. Giving back only the pages read, a server streaming
-    /// downloads in 128 KiB pieces kept most of each chunk mapped (886 MiB resident after
-    /// streaming 2 GiB). Adjoining ranges are given back in one call.
+    /// It gives back each value read, widened to the aligned 2 MiB blocks around it, inside the
+    /// map: a fault maps more than the faulting page (``mappingGranule``), so a read also maps
+    /// pages of the values before and after it, which earlier reads may have given back
+    /// already. Giving back only the pages read, a server streaming downloads in 128 KiB pieces
+    /// kept most of each chunk mapped (886 MiB resident after streaming 2 GiB), and random 1 MiB
+    /// reads of 64 KiB pieces with a 64 KiB margin kept 54 KiB each. Overlapping ranges are
+    /// given back in one call.
     private struct MappedPages {
         private let map: Range<Int>?
         private let enabled: Bool
@@ -399,7 +400,12 @@ enum Chunks {
             guard enabled, let start = layout.raw.baseAddress else { return }
             let low = Int(bitPattern: start)
             var range = low..<(low + layout.raw.count)
-            if let map { range = max(map.lowerBound, range.lowerBound - Chunks.faultAround)..<min(map.upperBound, range.upperBound + Chunks.faultAround) }
+            if let map {
+                let granule = Chunks.mappingGranule
+                let low = range.lowerBound / granule * granule
+                let high = (range.upperBound + granule - 1) / granule * granule
+                range = max(map.lowerBound, low)..<min(map.upperBound, high)
+            }
             if let current = pending, range.lowerBound <= current.upperBound, current.lowerBound <= range.upperBound {
                 pending = min(current.lowerBound, range.lowerBound)..<max(current.upperBound, range.upperBound)
             } else {
@@ -415,8 +421,10 @@ enum Chunks {
         }
     }
 
-    /// The bytes around a faulting page the kernel maps with it (`fault_around_bytes`).
-    static let faultAround = 64 << 10
+    /// The alignment of the largest block of the map a fault may map at once: the kernel maps
+    /// the pages around a faulting one (fault-around, a 64 KiB window by default), and a whole
+    /// large folio of the page cache (up to 2 MiB).
+    static let mappingGranule = 2 << 20
 
     /// Reads at least this large drop the mapped pages they touched afterwards: 64 KiB, so that
     /// the servers' streamed downloads, read 128 KiB at a time, drop theirs too (a run of a

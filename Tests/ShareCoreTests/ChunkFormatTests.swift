@@ -2,10 +2,9 @@ import Foundation
 import Testing
 @testable import ShareCore
 
-/// The chunk value formats: what the store writes (pieces of at most 64 KiB under `id ‖ piece`,
-/// each version 3, a checksum per 16 KiB block), and what stores written before it hold (a whole
-/// chunk under its id: version 3, or version 1 with a checksum per 64 KiB block), which must
-/// keep reading, verifying and passing `check` exactly as before.
+/// The chunk value formats: what the store writes (version 3, a checksum per 16 KiB block), and
+/// what stores written before it hold (version 1, per 64 KiB block), which must keep reading,
+/// verifying and passing `check` exactly as before.
 @Suite struct ChunkFormatTests {
     /// Every chunk value in the store, by key.
     private func chunkValues(_ store: ShareStore) async throws -> [([UInt8], [UInt8])] {
@@ -33,166 +32,56 @@ import Testing
         Int(bytes[at..<(at + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
     }
 
-    private func u64(_ bytes: [UInt8], _ at: Int) -> UInt64 {
-        bytes[at..<(at + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    }
-
-    @Test func theStoreWritesPiecesOf64KiBEachVersion3WithAChecksumPer16KiB() async throws {
+    @Test func theStoreWritesVersion3WithAChecksumPer16KiB() async throws {
         let data = pattern(200_000, seed: 7)
         let (t, docs) = try await storeWithFile(data)
         let values = try await chunkValues(t.store)
-        #expect(values.count == 4)
-        let id = try #require(values.first.map { u64($0.0, 0) })
-        #expect(values.map(\.0) == (0..<4).map { Chunks.pieceKey(id, $0) })
-        #expect(values.map { u32($0.1, 0) } == [3, 3, 3, 3])
-        #expect(values.map { u32($0.1, 4) } == [65_536, 65_536, 65_536, 3_392])
-        #expect(values.map { u32($0.1, 8) } == [4, 4, 4, 1])  // blocks of 16 KiB
-        #expect(values.map(\.1.count) == [12 + 32 + 65_536, 12 + 32 + 65_536, 12 + 32 + 65_536, 12 + 8 + 3_392])
-        // The last piece's one block (bytes 196,608..<200,000) is short; its checksum is of those bytes.
-        let last = try #require(values.last?.1)
-        #expect(u64(last, 12) == XXH3.hash(Array(data[196_608...])))
+        #expect(values.count == 1)
+        let value = try #require(values.first?.1)
+        #expect(u32(value, 0) == 3)
+        #expect(u32(value, 4) == 200_000)
+        #expect(u32(value, 8) == 13)  // ceil(200,000 / 16,384)
+        let expectedCount = 12 + 13 * 8 + 200_000
+        #expect(value.count == expectedCount)
+        // The last block (bytes 196,608..<200,000) is short; its checksum is of those bytes.
+        let last = Array(value[(12 + 12 * 8)..<(12 + 13 * 8)]).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(last == XXH3.hash(Array(data[196_608...])))
         #expect(try await docs.read("f") == data)
-        #expect(try await docs.read("f", range: 65_000..<140_000) == Array(data[65_000..<140_000]))
-        #expect(try await t.store.write { txn in try Chunks.length(txn.read, id: id) } == 200_000)
-        #expect(try await t.store.check().problems == [])
-        #expect(try await t.store.check().chunks == 1)
-
-        // Deleting the file deletes every piece.
-        try await docs.deleteFile("f")
-        #expect(try await chunkValues(t.store).isEmpty)
         try await t.finish()
     }
 
-    @Test func aChunkOfWholePiecesEndsAtItsLastPiece() async throws {
-        let data = pattern(131_072, seed: 17)
-        let (t, docs) = try await storeWithFile(data)
-        let values = try await chunkValues(t.store)
-        #expect(values.map { u32($0.1, 4) } == [65_536, 65_536])
-        let id = try #require(values.first.map { u64($0.0, 0) })
-        #expect(try await t.store.write { txn in try Chunks.length(txn.read, id: id) } == 131_072)
-        #expect(try await docs.read("f", range: 131_000..<131_072) == Array(data[131_000...]))
-        // A run reaching past the chunk's end is refused, not read from whatever follows it.
-        await expectError(.dataCorrupted) {
-            _ = try await t.store.write { txn in
-                var out = [UInt8](repeating: 0, count: 200)
-                try out.withUnsafeMutableBytes {
-                    try Chunks.read(txn.read, id: id, offset: 131_000, count: 200, into: $0, keys: .none)
-                }
-            }
-        }
-        try await t.finish()
-    }
-
-    @Test func aDamagedOrMissingPieceIsFoundByReadsAndCheck() async throws {
-        let data = pattern(300_000, seed: 11)
-        let (t, docs) = try await storeWithFile(data)
-        let values = try await chunkValues(t.store)
-        #expect(values.count == 5)
-        // A damaged byte in piece 1 (chunk byte 70,000, in its 16 KiB block 4).
-        var damaged = values[1].1
-        damaged[12 + 4 * 8 + (70_000 - 65_536)] ^= 0xFF
-        let damagedValue = damaged
-        try await t.store.write { txn in try txn.put(.chunks, values[1].0, damagedValue) }
-        await expectError(.dataCorrupted) { try await docs.read("f", range: 70_000..<70_001) }
-        #expect(try await docs.read("f", range: 0..<65_536) == Array(data[0..<65_536]))
-        #expect(try await docs.read("f", range: 81_920..<140_000) == Array(data[81_920..<140_000]))
-        var problems = try await t.store.check().problems
-        #expect(problems.contains { $0.contains("checksum mismatch in block 4 (bytes 65536...)") }, "\(problems)")
-        #expect(problems.contains { $0.hasSuffix("its bytes 65536..<81920 fail their checksum") }, "\(problems)")
-
-        // A missing piece: reads that need it fail, the others still read, and check names it.
-        try await t.store.write { txn in _ = try txn.delete(.chunks, values[3].0) }
-        await expectError(.dataCorrupted) { try await docs.read("f", range: 200_000..<200_010) }
-        await expectError(.dataCorrupted) { try await docs.read("f", range: 190_000..<270_000) }
-        #expect(try await docs.read("f", range: 262_144..<300_000) == Array(data[262_144...]))
-        problems = try await t.store.check().problems
-        #expect(problems.contains { $0.contains("pieces 3..<4 are missing") }, "\(problems)")
-        #expect(problems.contains { $0.hasSuffix("its bytes 196608..<262144 fail their checksum") }, "\(problems)")
-        await t.store.close()
-        try? FileManager.default.removeItem(atPath: t.path)
-    }
-
-    @Test func sealedPiecesCannotBeMovedToAnotherPlace() async throws {
-        let t = try await TempStore.make()
-        try await t.store.createShare("sse")
-        let share = t.store.share("sse")
-        let content = pattern(200_000, seed: 12)
-        try await share.upload("f", from: ByteChunks(chunks: [content]), encryption: .storeKey)
-        let values = try await chunkValues(t.store)
-        #expect(values.count == 4)
-        #expect(values.allSatisfy { u32($0.1, 0) == 2 })
-        #expect(try await share.read("f") == content)
-        // Each piece opens only where it was sealed: swapped, both fail.
-        try await t.store.write { txn in
-            try txn.put(.chunks, values[0].0, values[1].1)
-            try txn.put(.chunks, values[1].0, values[0].1)
-        }
-        await expectError(.encryptionKeyMismatch) { try await share.read("f", range: 0..<10) }
-        await expectError(.encryptionKeyMismatch) { try await share.read("f", range: 70_000..<70_010) }
-        #expect(try await share.read("f", range: 131_072..<200_000) == Array(content[131_072...]))
-        await t.store.close()
-        try? FileManager.default.removeItem(atPath: t.path)
-    }
-
-    /// Rewrites every chunk of the store as one whole value under its id, as a store written
-    /// before pieces holds it: version 3 (16 KiB blocks) or version 1 (64 KiB blocks).
-    private func rewriteWhole(_ store: ShareStore, version: UInt32) async throws {
-        var chunks: [UInt64: [UInt8]] = [:]
+    /// Rewrites every chunk of the store as a version 1 value (a checksum per 64 KiB block), as
+    /// a store written before version 3 holds it.
+    private func rewriteAsVersion1(_ store: ShareStore) async throws {
         for (key, value) in try await chunkValues(store) {
-            chunks[u64(key, 0), default: []] += value[(value.count - u32(value, 4))...]
-        }
-        let blockSize = version == 1 ? 65_536 : 16_384
-        let whole = chunks
-        try await store.write { txn in
-            for (id, data) in whole {
-                try Chunks.delete(txn, id: id)
-                let blocks = (data.count + blockSize - 1) / blockSize
-                var old: [UInt8] = []
-                for field in [version, UInt32(data.count), UInt32(blocks)] { withUnsafeBytes(of: field.bigEndian) { old += $0 } }
-                for b in 0..<blocks {
-                    let hash = XXH3.hash(Array(data[(b * blockSize)..<min(data.count, (b + 1) * blockSize)]))
-                    withUnsafeBytes(of: hash.bigEndian) { old += $0 }
-                }
-                try txn.put(.chunks, Chunks.key(id), old + data)
+            let length = u32(value, 4)
+            let data = Array(value[(value.count - length)...])
+            let blocks = (length + 65_535) / 65_536
+            var old: [UInt8] = []
+            for field in [UInt32(1), UInt32(length), UInt32(blocks)] { withUnsafeBytes(of: field.bigEndian) { old += $0 } }
+            for b in 0..<blocks {
+                let hash = XXH3.hash(Array(data[(b * 65_536)..<min(length, (b + 1) * 65_536)]))
+                withUnsafeBytes(of: hash.bigEndian) { old += $0 }
             }
+            old += data
+            let rewritten = old
+            try await store.write { txn in try txn.put(.chunks, key, rewritten) }
         }
-    }
-
-    @Test func aWholeVersion3ChunkReadsAndChecksAsBefore() async throws {
-        let data = pattern(200_000, seed: 13)
-        let (t, _) = try await storeWithFile(data)
-        try await rewriteWhole(t.store, version: 3)
-        let (key, value) = try #require(try await chunkValues(t.store).first)
-        #expect(key.count == 8 && u32(value, 0) == 3 && u32(value, 8) == 13)
-
-        let store = try await t.reopen()
-        let reopened = store.share("docs")
-        #expect(try await reopened.read("f") == data)
-        #expect(try await reopened.read("f", range: 65_000..<140_000) == Array(data[65_000..<140_000]))
-        #expect(try await store.write { txn in try Chunks.length(txn.read, id: key.beUInt64(at: 0)) } == 200_000)
-        #expect(try await store.check().problems == [])
-        // A write over part of it stores a pieced chunk beside it; deleting the file deletes both.
-        try await reopened.write("f", at: 10_000, pattern(100_000, seed: 14))
-        #expect(try await store.check().chunks == 2)
-        #expect(try await store.check().problems == [])
-        try await reopened.deleteFile("f")
-        #expect(try await chunkValues(store).isEmpty)
-        try await t.finish(store)
     }
 
     @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
         let data = pattern(200_000, seed: 8)
         let (t, _) = try await storeWithFile(data)
-        try await rewriteWhole(t.store, version: 1)
-        let (key, value) = try #require(try await chunkValues(t.store).first)
-        #expect(key.count == 8 && u32(value, 0) == 1 && u32(value, 8) == 4)
+        try await rewriteAsVersion1(t.store)
+        let value = try #require(try await chunkValues(t.store).first?.1)
+        #expect(u32(value, 0) == 1 && u32(value, 8) == 4)
 
         let store = try await t.reopen()
         let reopened = store.share("docs")
         #expect(try await reopened.read("f") == data)
         #expect(try await reopened.read("f", range: 65_000..<70_000) == Array(data[65_000..<70_000]))
         #expect(try await store.check().problems == [])
-        // A later write next to it stores a new chunk (in pieces) beside the old one; both read.
+        // A later write next to it stores a new chunk (version 3) beside the old one; both read.
         let more = pattern(5_000, seed: 9)
         try await reopened.write("f", at: 100_000, more)
         var expected = data

@@ -70,66 +70,24 @@ struct Checker {
         return report
     }
 
-    /// Checks every stored chunk value: each piece (or whole value of a chunk stored before
-    /// pieces) against its checksums, and each chunk's pieces for gaps and short pieces in the
-    /// middle. Records each chunk's length and the byte ranges that fail.
     private mutating func checkChunks() throws {
-        // The pieced chunk being read: its id, the piece expected next, and whether the last
-        // piece seen was short (so must have been the last).
-        var current: (id: UInt64, next: Int, ended: Bool)?
         try txn.scan(.chunks, prefix: []) { k, v in
             let id = k.beUInt64(at: 0)
-            switch k.count {
-            case 8:
-                report.chunks += 1
-                if chunkLengths[id] != nil { problems.append("chunk \(id): stored both whole and in pieces") }
-                checkValue(v, id: id, start: 0)
-            case 12:
-                let piece = Int(k.beUInt32(at: 8))
-                if current?.id != id {
-                    if chunkLengths[id] != nil { problems.append("chunk \(id): stored both whole and in pieces") }
-                    report.chunks += 1
-                    current = (id, 0, false)
+            report.chunks += 1
+            do {
+                let layout = try Chunks.Layout(v, id: id)
+                chunkLengths[id] = layout.length
+                var from = 0
+                while from < layout.length, let bad = layout.firstBadBlock(from, layout.length) {
+                    problems.append("chunk \(id): checksum mismatch in block \(bad) (bytes \(bad * layout.blockSize)...)")
+                    corruptChunks[id, default: []].append(bad * layout.blockSize..<(bad + 1) * layout.blockSize)
+                    from = (bad + 1) * layout.blockSize
                 }
-                guard var state = current else { return true }
-                let start = piece * Chunks.pieceSize
-                if state.ended {
-                    problems.append("chunk \(id): piece \(piece) follows a short piece")
-                } else if piece != state.next {
-                    problems.append("chunk \(id): pieces \(state.next)..<\(piece) are missing")
-                    corruptChunks[id, default: []].append((state.next * Chunks.pieceSize)..<start)
-                }
-                let length = checkValue(v, id: id, start: start)
-                state.next = piece + 1
-                state.ended = length.map { $0 < Chunks.pieceSize } ?? false
-                current = state
-            default:
-                problems.append("chunks: a key of \(k.count) bytes")
+            } catch let error as ShareCoreError {
+                problems.append("chunk \(id): \(error.message)")
+                corruptChunks[id] = [0..<Int.max]
             }
             return true
-        }
-    }
-
-    /// Checks one stored value holding chunk `id`'s bytes from `start`: records the chunk's
-    /// length as reaching its end and any block that fails its checksum. Returns the value's
-    /// length, or nil when its header is malformed.
-    @discardableResult
-    private mutating func checkValue(_ raw: UnsafeRawBufferPointer, id: UInt64, start: Int) -> Int? {
-        do {
-            let layout = try Chunks.Layout(raw, id: id, start: start)
-            chunkLengths[id] = start + layout.length
-            var from = 0
-            while from < layout.length, let bad = layout.firstBadBlock(from, layout.length) {
-                let badStart = start + bad * layout.blockSize
-                problems.append("chunk \(id): checksum mismatch in block \(layout.chunkBlock(bad)) (bytes \(badStart)...)")
-                corruptChunks[id, default: []].append(badStart..<(badStart + layout.blockSize))
-                from = (bad + 1) * layout.blockSize
-            }
-            return layout.length
-        } catch {
-            problems.append("chunk \(id): \(error.message)")
-            corruptChunks[id, default: []].append(start..<Int.max)
-            return nil
         }
     }
 

@@ -3,21 +3,13 @@ import Foundation
 
 /// Immutable chunks of file content (table `chunks`) and their reference counts (table `refs`).
 ///
-/// A chunk is stored in pieces of at most 64 KiB (``pieceSize``), piece `p` under the 12-byte key
-/// `id ‖ p`, each laid out as a chunk value of its own. Stores written before 2026-12-06 hold a
-/// chunk as one value under its 8-byte id, which still reads; both kinds live side by side.
-/// Pieces keep LMDB's page allocator off long runs: a 4 MiB value needs 1,026 contiguous free
-/// pages, and once a store's free list is fragmented LMDB searched and merged it for every such
-/// value (30% of a 4 MiB PUT's time); a 64 KiB piece needs 17.
-///
-/// A plain value is a 12-byte header, one xxh3-64 per block, then the bytes: version 3 (what the
-/// store writes) has 16 KiB blocks, version 1 (written before 2026-12-04, still read) 64 KiB
-/// blocks. A sealed value (version 2, content under ``ContentEncryption``) has a 48-byte header
-/// that also names its key and holds its salt, then per 64 KiB block the xxh3-64 of the
-/// ciphertext and the AES-GCM tag, then the ciphertext; a block's nonce is its index in the
-/// chunk, so a piece moved to another place fails to open. Reads verify only the blocks they
-/// touch, so a 4 KiB read checks 16 KiB, not the whole chunk; `check` verifies all (over the
-/// ciphertext, without needing any key).
+/// A plain chunk value is a 12-byte header, one xxh3-64 per block, then the bytes: version 3
+/// (what the store writes) has 16 KiB blocks, version 1 (written before 2026-12-04, still read)
+/// 64 KiB blocks. A sealed chunk (version 2, content under ``ContentEncryption``) has a 48-byte
+/// header that also names its key and holds its salt, then per 64 KiB block the xxh3-64 of the
+/// ciphertext and the AES-GCM tag, then the ciphertext. Reads verify only the blocks they touch,
+/// so a 4 KiB read checks 16 KiB, not the whole chunk; `check` verifies all (over the ciphertext,
+/// without needing any key).
 enum Chunks {
     /// The block size of version 1 and sealed (version 2) chunks.
     static let blockSize = 64 * 1024
@@ -27,43 +19,15 @@ enum Chunks {
     static let plainBlockSize = 16 * 1024
     static let headerBytes = 12
     static let sealedHeaderBytes = 48
-    /// The most bytes one stored value of a chunk holds (a whole number of blocks of every
-    /// version).
-    static let pieceSize = 64 * 1024
 
-    /// The key of a chunk's reference count, and of the whole value of a chunk stored before pieces.
     static func key(_ id: UInt64) -> [UInt8] { Key.u64(id) }
-
-    /// The key of piece `piece` of chunk `id`.
-    static func pieceKey(_ id: UInt64, _ piece: Int) -> [UInt8] {
-        var key = Key(capacity: 12)
-        key.append(id)
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: piece).bigEndian) { key.append($0) }
-        return key.bytes
-    }
-
-    /// The number of pieces a chunk of `length` bytes is stored in (one even when empty).
-    static func pieceCount(_ length: Int) -> Int { max(1, (length + pieceSize - 1) / pieceSize) }
 
     static func blockCount(_ length: Int, blockSize: Int = Chunks.blockSize) -> Int { (length + blockSize - 1) / blockSize }
 
     /// Stores `bytes` as chunk `id` (reference count starts at 0; runs add references),
     /// sealed with `sealing` when given.
     static func put(_ txn: WriteTxn, id: UInt64, bytes: UnsafeRawBufferPointer, sealing: ChunkSealing? = nil) throws {
-        for piece in 0..<pieceCount(bytes.count) {
-            let start = piece * pieceSize
-            let part = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + pieceSize)])
-            if let sealing {
-                try putSealed(txn, key: pieceKey(id, piece), id: id, bytes: part, firstBlock: start / blockSize, sealing: sealing)
-            } else {
-                try putPlain(txn, key: pieceKey(id, piece), bytes: part)
-            }
-        }
-    }
-
-    /// Stores `bytes` under `key` as a sealed value whose first block is block `firstBlock` of chunk `id`.
-    private static func putSealed(_ txn: WriteTxn, key: [UInt8], id: UInt64, bytes: UnsafeRawBufferPointer,
-                                  firstBlock: Int, sealing: ChunkSealing) throws {
+        guard let sealing else { return try putPlain(txn, id: id, bytes: bytes) }
         let blocks = blockCount(bytes.count)
         let entry = 8 + BlockCipher.tagBytes
         let dataStart = sealedHeaderBytes + blocks * entry
@@ -71,7 +35,7 @@ enum Chunks {
         SymmetricKey(size: .bits128).withUnsafeBytes { salt = Array($0) }
         let blockKey = salt.withUnsafeBytes { BlockCipher.chunkKey(sealing.root, salt: $0) }
         var failure: ShareCoreError?
-        try txn.putReserved(.chunks, key, count: dataStart + bytes.count) { out in
+        try txn.putReserved(.chunks, key(id), count: dataStart + bytes.count) { out in
             out.initializeMemory(as: UInt8.self, repeating: 0)
             out.storeBytes(of: UInt32(2).bigEndian, toByteOffset: 0, as: UInt32.self)
             out.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: 4, as: UInt32.self)
@@ -85,7 +49,7 @@ enum Chunks {
                 let end = min(bytes.count, start + blockSize)
                 let cipher = dest + dataStart + start
                 do {
-                    try BlockCipher.seal(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), block: firstBlock + b, key: blockKey,
+                    try BlockCipher.seal(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), block: b, key: blockKey,
                                          to: cipher, tag: dest + sealedHeaderBytes + b * entry + 8)
                 } catch let error as ShareCoreError {
                     failure = error
@@ -101,12 +65,11 @@ enum Chunks {
         if let failure { throw failure }
     }
 
-    /// Stores `bytes` under `key` as a plain value (version 3).
-    private static func putPlain(_ txn: WriteTxn, key: [UInt8], bytes: UnsafeRawBufferPointer) throws {
+    private static func putPlain(_ txn: WriteTxn, id: UInt64, bytes: UnsafeRawBufferPointer) throws {
         let blockSize = plainBlockSize
         let blocks = blockCount(bytes.count, blockSize: blockSize)
         let total = headerBytes + blocks * 8 + bytes.count
-        try txn.putReserved(.chunks, key, count: total) { out in
+        try txn.putReserved(.chunks, key(id), count: total) { out in
             out.storeBytes(of: UInt32(3).bigEndian, toByteOffset: 0, as: UInt32.self)
             out.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: 4, as: UInt32.self)
             out.storeBytes(of: UInt32(blocks).bigEndian, toByteOffset: 8, as: UInt32.self)
@@ -122,27 +85,22 @@ enum Chunks {
         }
     }
 
-    /// The layout of a stored value: a piece of a chunk, or a whole chunk stored before pieces.
+    /// The layout of a stored chunk value.
     struct Layout {
         let raw: UnsafeRawBufferPointer
-        /// The bytes the value holds.
         let length: Int
         let blocks: Int
         /// The bytes per block (the last block may be shorter).
         let blockSize: Int
         /// Whether the chunk is sealed (version 2).
         let sealed: Bool
-        /// Where the value's bytes start in the chunk (0 for a whole chunk).
-        let start: Int
         private let header: Int
         private let entry: Int
 
-        /// The layout of `raw`, holding the bytes of chunk `id` from `start`.
-        init(_ raw: UnsafeRawBufferPointer, id: UInt64, start: Int = 0) throws(ShareCoreError) {
+        init(_ raw: UnsafeRawBufferPointer, id: UInt64) throws(ShareCoreError) {
             guard raw.count >= Chunks.headerBytes else {
                 throw ShareCoreError(.dataCorrupted, "chunk \(id) is truncated")
             }
-            self.start = start
             let version = raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self).bigEndian
             length = Int(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian)
             blocks = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).bigEndian)
@@ -176,12 +134,7 @@ enum Chunks {
             return UnsafeRawBufferPointer(rebasing: raw[at..<(at + BlockCipher.tagBytes)])
         }
 
-        /// The index in the chunk of this value's block `block` (its number in messages, and
-        /// a sealed block's nonce).
-        func chunkBlock(_ block: Int) -> Int { start / blockSize + block }
-
-        /// Verifies the blocks overlapping [start, end) of this value's bytes; returns the
-        /// first bad block (of this value), if any.
+        /// Verifies the blocks overlapping [start, end); returns the first bad block, if any.
         func firstBadBlock(_ start: Int, _ end: Int) -> Int? {
             guard end > start else { return nil }
             let d = data
@@ -203,66 +156,18 @@ enum Chunks {
             let s = block * blockSize
             let cipher = UnsafeRawBufferPointer(rebasing: data[s..<min(length, s + blockSize)])
             guard XXH3.hash(cipher) == storedHash(block) else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(chunkBlock(block))")
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
             }
-            return try BlockCipher.open(cipher, tag: tag(block), block: chunkBlock(block), key: key, chunk: id)
+            return try BlockCipher.open(cipher, tag: tag(block), block: block, key: key, chunk: id)
         }
     }
 
     /// The length in bytes of chunk `id`.
     static func length(_ txn: ReadTxn, id: UInt64) throws -> Int {
-        if let whole = try txn.get(.chunks, key(id)) { return try Layout(whole, id: id).length }
-        return try txn.withCursor(.chunks) { cursor in
-            // The chunk's last piece: the entry before the first key after all of its pieces.
-            let past = try cursor.seek(pieceKey(id, Int(UInt32.max)))
-            let entry = past == nil ? try cursor.last() : try cursor.prev()
-            guard let (k, v) = entry, k.count == 12, k.beUInt64(at: 0) == id else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
-            }
-            let piece = Int(k.beUInt32(at: 8))
-            return piece * pieceSize + (try Layout(v, id: id, start: piece * pieceSize).length)
+        guard let raw = try txn.get(.chunks, key(id)) else {
+            throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
         }
-    }
-
-    /// Calls `body` for each stored value holding bytes of `[offset, offset + count)` of chunk
-    /// `id`, in order, with its layout, the part of its bytes in the range and that part's
-    /// position from `offset`. Throws `dataCorrupted` when the chunk is missing or the range
-    /// runs past its end (after calling `body` for the values before).
-    private static func forEachValue(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int,
-                                     _ body: (Layout, Range<Int>, Int) throws -> Void) throws {
-        guard offset >= 0, count >= 0 else {
-            throw ShareCoreError(.dataCorrupted, "a run points outside chunk \(id)")
-        }
-        guard count > 0 else { return }
-        let end = offset + count
-        var piece = offset / pieceSize
-        guard var raw = try txn.get(.chunks, pieceKey(id, piece)) else {
-            // A chunk stored before pieces: one value under the chunk's id.
-            guard let whole = try txn.get(.chunks, key(id)) else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing (no value holds its byte \(offset))")
-            }
-            let layout = try Layout(whole, id: id)
-            guard end <= layout.length else {
-                throw ShareCoreError(.dataCorrupted, "a run points past the end of chunk \(id)")
-            }
-            return try body(layout, offset..<end, 0)
-        }
-        while true {
-            let start = piece * pieceSize
-            let layout = try Layout(raw, id: id, start: start)
-            let from = max(offset, start) - start
-            let to = min(end, start + layout.length) - start
-            if to > from { try body(layout, from..<to, start + from - offset) }
-            if end <= start + layout.length { return }
-            guard layout.length == pieceSize else {
-                throw ShareCoreError(.dataCorrupted, "a run points past the end of chunk \(id)")
-            }
-            piece += 1
-            guard let next = try txn.get(.chunks, pieceKey(id, piece)) else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing its piece \(piece)")
-            }
-            raw = next
-        }
+        return try Layout(raw, id: id).length
     }
 
     /// Copies `count` bytes at `offset` of chunk `id` to `dest`, verifying their blocks: a
@@ -275,38 +180,36 @@ enum Chunks {
         guard count <= dest.count else {
             throw ShareCoreError(.dataCorrupted, "a run of chunk \(id) does not fit where it is read to")
         }
-        guard let d = dest.baseAddress else { return try forEachValue(txn, id: id, offset: offset, count: count) { _, _, _ in } }
-        var released = MappedPages(txn, read: count)
-        defer { released.flush() }
-        try forEachValue(txn, id: id, offset: offset, count: count) { layout, part, at in
-            if layout.sealed {
-                return try visitSealed(layout, id: id, part: part, keys: keys) { position, piece in
-                    if let p = piece.baseAddress { (d + at + position).copyMemory(from: p, byteCount: piece.count) }
-                }
+        let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
+        guard count > 0, let src, let d = dest.baseAddress else { return }
+        if layout.sealed {
+            try visitSealed(layout, id: id, offset: offset, count: count, keys: keys) { at, piece in
+                if let p = piece.baseAddress { (d + at).copyMemory(from: p, byteCount: piece.count) }
             }
-            guard let src = layout.data.baseAddress else { return }
-            released.add(layout)
-            let blockSize = layout.blockSize
-            var position = part.lowerBound
-            while position < part.upperBound {
-                let block = position / blockSize
-                let blockStart = block * blockSize
-                let blockEnd = min(layout.length, blockStart + blockSize)
-                let pieceEnd = min(part.upperBound, blockEnd)
-                let whole = UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)
-                let out = d + at + (position - part.lowerBound)
-                let hash: UInt64
-                if position == blockStart && pieceEnd == blockEnd {
-                    hash = XXH3.hashCopying(whole, to: out)
-                } else {
-                    hash = XXH3.hash(whole)
-                    if hash == layout.storedHash(block) { out.copyMemory(from: src + position, byteCount: pieceEnd - position) }
-                }
-                guard hash == layout.storedHash(block) else {
-                    throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(layout.chunkBlock(block))")
-                }
-                position = pieceEnd
+            return
+        }
+        defer { release(txn, layout, read: count) }
+        let blockSize = layout.blockSize
+        let end = offset + count
+        var position = offset
+        while position < end {
+            let block = position / blockSize
+            let blockStart = block * blockSize
+            let blockEnd = min(layout.length, blockStart + blockSize)
+            let pieceEnd = min(end, blockEnd)
+            let whole = UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)
+            let out = d + (position - offset)
+            let hash: UInt64
+            if position == blockStart && pieceEnd == blockEnd {
+                hash = XXH3.hashCopying(whole, to: out)
+            } else {
+                hash = XXH3.hash(whole)
+                if hash == layout.storedHash(block) { out.copyMemory(from: src + position, byteCount: pieceEnd - position) }
             }
+            guard hash == layout.storedHash(block) else {
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
+            }
+            position = pieceEnd
         }
     }
 
@@ -318,113 +221,72 @@ enum Chunks {
     /// have. The buffers are valid only during the call.
     static func visit(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int, keys: ContentKeys,
                       _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
-        var released = MappedPages(txn, read: count)
-        defer { released.flush() }
-        try forEachValue(txn, id: id, offset: offset, count: count) { layout, part, at in
-            if layout.sealed {
-                return try visitSealed(layout, id: id, part: part, keys: keys) { position, piece in
-                    try body(at + position, piece)
-                }
+        let (layout, src) = try locate(txn, id: id, offset: offset, count: count)
+        guard count > 0, let src else { return }
+        if layout.sealed { return try visitSealed(layout, id: id, offset: offset, count: count, keys: keys, body) }
+        defer { release(txn, layout, read: count) }
+        let blockSize = layout.blockSize
+        let end = offset + count
+        var position = offset
+        while position < end {
+            let block = position / blockSize
+            let blockStart = block * blockSize
+            let blockEnd = min(layout.length, blockStart + blockSize)
+            if XXH3.hash(UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)) != layout.storedHash(block) {
+                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
             }
-            guard let src = layout.data.baseAddress else { return }
-            released.add(layout)
-            let blockSize = layout.blockSize
-            var position = part.lowerBound
-            while position < part.upperBound {
-                let block = position / blockSize
-                let blockStart = block * blockSize
-                let blockEnd = min(layout.length, blockStart + blockSize)
-                if XXH3.hash(UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)) != layout.storedHash(block) {
-                    throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(layout.chunkBlock(block))")
-                }
-                let pieceEnd = min(part.upperBound, blockEnd)
-                try body(at + position - part.lowerBound, UnsafeRawBufferPointer(start: src + position, count: pieceEnd - position))
-                position = pieceEnd
-            }
+            let pieceEnd = min(end, blockEnd)
+            try body(position - offset, UnsafeRawBufferPointer(start: src + position, count: pieceEnd - position))
+            position = pieceEnd
         }
     }
 
-    /// `visit` for the bytes `part` of a sealed value: each block they touch is checked,
-    /// decrypted and its part handed to `body`, with its position from the start of `part`.
-    private static func visitSealed(_ layout: Layout, id: UInt64, part: Range<Int>, keys: ContentKeys,
+    /// `visit` for a sealed chunk: each block the range touches is checked, decrypted and its
+    /// part handed to `body`.
+    private static func visitSealed(_ layout: Layout, id: UInt64, offset: Int, count: Int, keys: ContentKeys,
                                     _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         let key = try layout.blockKey(keys, id: id)
         let blockSize = layout.blockSize
-        var position = part.lowerBound
-        while position < part.upperBound {
+        let end = offset + count
+        var position = offset
+        while position < end {
             let block = position / blockSize
             let blockStart = block * blockSize
-            let pieceEnd = min(part.upperBound, min(layout.length, blockStart + blockSize))
+            let pieceEnd = min(end, min(layout.length, blockStart + blockSize))
             let plain = try layout.openBlock(block, key: key, id: id)
             try plain.withUnsafeBytes { all in
-                try body(position - part.lowerBound, UnsafeRawBufferPointer(rebasing: all[(position - blockStart)..<(pieceEnd - blockStart)]))
+                try body(position - offset, UnsafeRawBufferPointer(rebasing: all[(position - blockStart)..<(pieceEnd - blockStart)]))
             }
             position = pieceEnd
         }
     }
 
-    /// Deletes chunk `id`: its pieces, or its whole value if it was stored before pieces.
-    static func delete(_ txn: WriteTxn, id: UInt64) throws {
-        try txn.delete(.chunks, key(id))
-        let first = pieceKey(id, 0)
-        try txn.withCursor(.chunks) { cursor in
-            while let (k, _) = try cursor.seek(first), k.count == 12, k.beUInt64(at: 0) == id {
-                try cursor.deleteCurrent()
-            }
+    /// Chunk `id`'s layout and the address of its data, after checking that
+    /// `[offset, offset + count)` lies inside it.
+    private static func locate(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int) throws -> (Layout, UnsafeRawPointer?) {
+        guard let raw = try txn.get(.chunks, key(id)) else {
+            throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
         }
+        let layout = try Layout(raw, id: id)
+        guard offset >= 0, count >= 0, offset + count <= layout.length else {
+            throw ShareCoreError(.dataCorrupted, "a run points past the end of chunk \(id)")
+        }
+        return (layout, layout.data.baseAddress)
     }
 
-    /// The mapped pages a large read touched, given back to the kernel once it is done (see
-    /// `releaseMappedPages`). Only a read-only transaction reads from the map; in a write
-    /// transaction a chunk stored by the same transaction lies in LMDB's heap memory, which must
-    /// not be touched.
+    /// After a large read from the map, gives its pages back (see `releaseMappedPages`). Only
+    /// a read-only transaction reads from the map; in a write transaction a chunk stored by the
+    /// same transaction lies in LMDB's heap memory, which must not be touched.
     ///
-    /// It gives back each value read, widened to the aligned 2 MiB blocks around it, inside the
-    /// map: a fault maps more than the faulting page (``mappingGranule``), so a read also maps
-    /// pages of the values before and after it, which earlier reads may have given back
-    /// already. Giving back only the pages read, a server streaming downloads in 128 KiB pieces
-    /// kept most of each chunk mapped (886 MiB resident after streaming 2 GiB), and random 1 MiB
-    /// reads of 64 KiB pieces with a 64 KiB margin kept 54 KiB each. Overlapping ranges are
-    /// given back in one call.
-    private struct MappedPages {
-        private let map: Range<Int>?
-        private let enabled: Bool
-        private var pending: Range<Int>?
-
-        init(_ txn: ReadTxn, read count: Int) {
-            enabled = count >= Chunks.releaseThreshold && txn.isReadOnly
-            map = txn.mapBounds
-        }
-
-        mutating func add(_ layout: Layout) {
-            guard enabled, let start = layout.raw.baseAddress else { return }
-            let low = Int(bitPattern: start)
-            var range = low..<(low + layout.raw.count)
-            if let map {
-                let granule = Chunks.mappingGranule
-                let low = range.lowerBound / granule * granule
-                let high = (range.upperBound + granule - 1) / granule * granule
-                range = max(map.lowerBound, low)..<min(map.upperBound, high)
-            }
-            if let current = pending, range.lowerBound <= current.upperBound, current.lowerBound <= range.upperBound {
-                pending = min(current.lowerBound, range.lowerBound)..<max(current.upperBound, range.upperBound)
-            } else {
-                flush()
-                pending = range
-            }
-        }
-
-        mutating func flush() {
-            guard let range = pending, let start = UnsafeRawPointer(bitPattern: range.lowerBound) else { return }
-            pending = nil
-            Chunks.releaseMappedPages(start, range.count)
-        }
+    /// It gives back all the pages of the chunk's value, not only those read: the kernel maps the
+    /// pages around a faulting one (fault-around, a 64 KiB window by default), so a read also maps
+    /// pages of the chunk before and after it, some of which earlier reads had given back; giving
+    /// back only the pages read, a server streaming downloads in 128 KiB pieces kept most of each
+    /// chunk mapped (886 MiB resident after streaming 2 GiB).
+    private static func release(_ txn: ReadTxn, _ layout: Layout, read count: Int) {
+        guard count >= releaseThreshold, txn.isReadOnly, let start = layout.raw.baseAddress else { return }
+        releaseMappedPages(start, layout.raw.count)
     }
-
-    /// The alignment of the largest block of the map a fault may map at once: the kernel maps
-    /// the pages around a faulting one (fault-around, a 64 KiB window by default), and a whole
-    /// large folio of the page cache (up to 2 MiB).
-    static let mappingGranule = 2 << 20
 
     /// Reads at least this large drop the mapped pages they touched afterwards: 64 KiB, so that
     /// the servers' streamed downloads, read 128 KiB at a time, drop theirs too (a run of a
@@ -464,7 +326,7 @@ struct RefDelta {
             let updated = current + delta
             if updated <= 0 {
                 try txn.delete(.refs, key)
-                try Chunks.delete(txn, id: chunk)
+                try txn.delete(.chunks, key)
             } else if delta != 0 {
                 try txn.put(.refs, key, Key.u64(UInt64(updated)))
             }

@@ -13,19 +13,15 @@ public struct StoreOptions: Sendable {
     public var extentSize: Int
     /// Runs an extent may hold before touching runs are merged into one chunk. Default 64.
     public var maxRunsPerExtent: Int
-    /// Whether opening the store applies ``HeapTuning`` to the process (default true): without
-    /// it, large writes fault in their dirty pages afresh at every commit.
-    public var tunesHeap: Bool
 
     /// Options for opening a store; the defaults suit production use.
     public init(durability: Durability = .full, mapSize: Int = 1 << 40, maxReaders: UInt32 = 1024,
-                extentSize: Int = ShareStore.maxRangeBytes, maxRunsPerExtent: Int = 64, tunesHeap: Bool = true) {
+                extentSize: Int = ShareStore.maxRangeBytes, maxRunsPerExtent: Int = 64) {
         self.durability = durability
         self.mapSize = mapSize
         self.maxReaders = maxReaders
         self.extentSize = extentSize
         self.maxRunsPerExtent = maxRunsPerExtent
-        self.tunesHeap = tunesHeap
     }
 }
 
@@ -79,7 +75,6 @@ public final class ShareStore: Sendable {
         else {
             throw ShareCoreError(.invalidArgument, "extent size \(options.extentSize) is not a power of two from 4 KiB to 4 MiB")
         }
-        if options.tunesHeap { HeapTuning.apply() }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {

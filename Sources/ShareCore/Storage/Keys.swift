@@ -34,13 +34,6 @@ extension UnsafeRawBufferPointer {
         for i in 0..<8 { value = value << 8 | UInt64(self[offset + i]) }
         return value
     }
-
-    /// Reads a big-endian UInt32 at `offset`.
-    func beUInt32(at offset: Int) -> UInt32 {
-        var value: UInt32 = 0
-        for i in 0..<4 { value = value << 8 | UInt32(self[offset + i]) }
-        return value
-    }
 }
 
 extension Array where Element == UInt8 {

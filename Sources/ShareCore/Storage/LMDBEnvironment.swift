@@ -95,10 +95,6 @@ final class LMDBEnvironment: @unchecked Sendable {
     let gate = ReaderGate()
     private(set) var mapSize: Int
     let path: String
-    /// The addresses of the memory map (from `/proc/self/maps`; nil where that is not found),
-    /// so that reads giving back mapped pages around a value stay inside it. Set when the
-    /// environment opens and each time the map grows (which may move it).
-    private(set) var mapBounds: Range<Int>?
 
     /// The descriptor holding the store's process lock (see ``lockStore(_:)``).
     private let lockDescriptor: Int32
@@ -141,7 +137,6 @@ final class LMDBEnvironment: @unchecked Sendable {
             }
             try lmdbCheck(mdb_txn_commit(txn), "committing the setup transaction")
             dbis = opened
-            mapBounds = LMDBEnvironment.mapping(of: path + "/data.mdb").map { $0.0..<$0.1 }
         } catch {
             mdb_env_close(env)
             Glibc.close(lockDescriptor)
@@ -213,7 +208,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &raw), "beginning a read transaction")
             guard let raw else { throw ShareCoreError(.storageError, "mdb_txn_begin returned no transaction") }
             defer { mdb_txn_abort(raw) }
-            return try body(ReadTxn(raw: raw, dbis: dbis, isReadOnly: true, mapBounds: mapBounds))
+            return try body(ReadTxn(raw: raw, dbis: dbis, isReadOnly: true))
         }
     }
 
@@ -223,7 +218,6 @@ final class LMDBEnvironment: @unchecked Sendable {
         try gate.exclusive {
             try lmdbCheck(mdb_env_set_mapsize(env, target), "growing the map to \(target) bytes")
             mapSize = target
-            mapBounds = LMDBEnvironment.mapping(of: path + "/data.mdb").map { $0.0..<$0.1 }
         }
     }
 

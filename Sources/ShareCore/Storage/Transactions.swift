@@ -9,8 +9,6 @@ struct ReadTxn {
     /// memory map. A write transaction's values may be its dirty pages, in LMDB's heap memory,
     /// so only values of a read-only transaction may have their pages given back (`madvise`).
     var isReadOnly = false
-    /// The addresses of the memory map, where known (see ``LMDBEnvironment/mapBounds``).
-    var mapBounds: Range<Int>? = nil
 
     func dbi(_ table: Table) -> MDB_dbi { dbis[table.rawValue] }
 

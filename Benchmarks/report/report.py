@@ -279,7 +279,7 @@ def generate(figures, meta):
     w3 = ["w3-rand-read-4KiB", "w3-rand-read-1MiB", "w3-seq-read-4MiB"]
     section("3. Reads from a fully written 1 GiB file",
             "Each read is one read transaction returning a new array (ShareCore verifies the xxh3 of every "
-            "16 KiB block it touches (64 KiB in chunks written before 2026-12-04), and after a read of 64 KiB or "
+            "4 KiB block it touches (16 KiB in chunks written from 2026-12-04 to 2026-12-06, 64 KiB before), and after a read of 64 KiB or "
             "more unmaps the pages of the chunk it read, which leave the process's resident set and stay in the "
             "page cache, see ARCHITECTURE.md). Raw LMDB copies the slice of the 4 MiB value out of the map. "
             "The file is in the page cache (it was just written), so these are CPU and memory figures. "

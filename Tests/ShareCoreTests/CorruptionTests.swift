@@ -28,12 +28,13 @@ import Testing
         let store = try await ShareStore.open(at: t.path, options: StoreOptions(durability: .fast, mapSize: 64 << 30))
         let reopened = store.share("docs")
         await expectError(.dataCorrupted) { try await reopened.read("victim.bin") }
-        // A read that avoids the damaged 16 KiB block still succeeds, with the right bytes, even
-        // right next to it; one that touches it fails.
+        // A read that avoids the damaged 4 KiB block (98,304..<102,400) still succeeds, with the
+        // right bytes, even right next to it; one that touches it fails.
         #expect(try await reopened.read("victim.bin", range: 0..<1000) == Array(data[0..<1000]))
         #expect(try await reopened.read("victim.bin", range: 81_920..<98_304) == Array(data[81_920..<98_304]))
-        #expect(try await reopened.read("victim.bin", range: 114_688..<120_000) == Array(data[114_688..<120_000]))
+        #expect(try await reopened.read("victim.bin", range: 102_400..<120_000) == Array(data[102_400..<120_000]))
         await expectError(.dataCorrupted) { try await reopened.read("victim.bin", range: 98_304..<98_305) }
+        await expectError(.dataCorrupted) { try await reopened.read("victim.bin", range: 102_399..<102_400) }
         // Opening for a download reads the first bytes: the damage is named with the share, file and bytes.
         do {
             _ = try await reopened.open("victim.bin", firstBytes: 128 << 10) { _ in 0..<200_000 }
@@ -51,10 +52,10 @@ import Testing
         #expect(report.problems.count == 2)
         #expect(report.problems.first?.contains("checksum mismatch") == true)
         // The file that uses the damaged block is named, with the bytes of it that are lost
-        // (the flipped byte is at 100,010: the chunk's seventh 16 KiB block).
+        // (the flipped byte is at 100,010: the chunk's 25th 4 KiB block).
         #expect(report.problems.last?.hasPrefix("share 'docs': file 'victim.bin' uses corrupt chunk ") == true,
                 "\(report.problems)")
-        #expect(report.problems.last?.hasSuffix(": its bytes 98304..<114688 fail their checksum") == true, "\(report.problems)")
+        #expect(report.problems.last?.hasSuffix(": its bytes 98304..<102400 fail their checksum") == true, "\(report.problems)")
         await store.close()
 
         let (status, output) = try runCheckCommand(t.path)

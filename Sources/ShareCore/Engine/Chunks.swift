@@ -3,20 +3,25 @@ import Foundation
 
 /// Immutable chunks of file content (table `chunks`) and their reference counts (table `refs`).
 ///
-/// A plain chunk value is a 12-byte header, one xxh3-64 per block, then the bytes: version 3
-/// (what the store writes) has 16 KiB blocks, version 1 (written before 2026-12-04, still read)
-/// 64 KiB blocks. A sealed chunk (version 2, content under ``ContentEncryption``) has a 48-byte
-/// header that also names its key and holds its salt, then per 64 KiB block the xxh3-64 of the
-/// ciphertext and the AES-GCM tag, then the ciphertext. Reads verify only the blocks they touch,
-/// so a 4 KiB read checks 16 KiB, not the whole chunk; `check` verifies all (over the ciphertext,
-/// without needing any key).
+/// A plain chunk value is a 12-byte header, one xxh3-64 per block, then the bytes: version 4
+/// (what the store writes) has 4 KiB blocks; version 3 (written 2026-12-04 to 2026-12-06) 16 KiB
+/// blocks and version 1 (written before) 64 KiB blocks, both still read. A sealed chunk
+/// (version 2, content under ``ContentEncryption``) has a 48-byte header that also names its key
+/// and holds its salt, then per 64 KiB block the xxh3-64 of the ciphertext and the AES-GCM tag,
+/// then the ciphertext. Reads verify only the blocks they touch, so a 4 KiB read checks 4 KiB,
+/// not the whole chunk; `check` verifies all (over the ciphertext, without needing any key).
 enum Chunks {
     /// The block size of version 1 and sealed (version 2) chunks.
     static let blockSize = 64 * 1024
-    /// The block size of plain chunks of version 3: a quarter of version 1's, so that a random
-    /// 4 KiB read hashes (and pulls from memory) 16 KiB instead of 64 KiB, while sequential
-    /// reads, which hash every block anyway, hash as fast as with 64 KiB blocks.
-    static let plainBlockSize = 16 * 1024
+    /// The block size of plain chunks of version 4, what the store writes: a random 4 KiB read
+    /// hashes (and pulls from memory) only the 4 KiB it returns, as a read without checksums
+    /// would touch. Sequential reads, which hash every block anyway, and writes, which hash
+    /// while they copy, run as fast as with 16 KiB blocks (`docs/PERFORMANCE.md`).
+    static let plainBlockSize = 4 * 1024
+    /// The block size of plain chunks of version 3 (still read).
+    static let version3BlockSize = 16 * 1024
+    /// The version of the plain chunks the store writes.
+    static let plainVersion: UInt32 = 4
     static let headerBytes = 12
     static let sealedHeaderBytes = 48
 
@@ -70,7 +75,7 @@ enum Chunks {
         let blocks = blockCount(bytes.count, blockSize: blockSize)
         let total = headerBytes + blocks * 8 + bytes.count
         try txn.putReserved(.chunks, key(id), count: total) { out in
-            out.storeBytes(of: UInt32(3).bigEndian, toByteOffset: 0, as: UInt32.self)
+            out.storeBytes(of: plainVersion.bigEndian, toByteOffset: 0, as: UInt32.self)
             out.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: 4, as: UInt32.self)
             out.storeBytes(of: UInt32(blocks).bigEndian, toByteOffset: 8, as: UInt32.self)
             guard let dest = out.baseAddress else { return }
@@ -105,10 +110,14 @@ enum Chunks {
             length = Int(raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian)
             blocks = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).bigEndian)
             sealed = version == 2
-            blockSize = version == 3 ? Chunks.plainBlockSize : Chunks.blockSize
+            switch version {
+            case Chunks.plainVersion: blockSize = Chunks.plainBlockSize
+            case 3: blockSize = Chunks.version3BlockSize
+            default: blockSize = Chunks.blockSize
+            }
             header = sealed ? Chunks.sealedHeaderBytes : Chunks.headerBytes
             entry = sealed ? 8 + BlockCipher.tagBytes : 8
-            guard (1...3).contains(version), blocks == Chunks.blockCount(length, blockSize: blockSize),
+            guard (1...4).contains(version), blocks == Chunks.blockCount(length, blockSize: blockSize),
                   raw.count == header + blocks * entry + length
             else { throw ShareCoreError(.dataCorrupted, "chunk \(id) has a malformed header") }
             self.raw = raw

@@ -27,6 +27,12 @@ enum Chunks {
 
     static func key(_ id: UInt64) -> [UInt8] { Key.u64(id) }
 
+    /// The stored value of chunk `id`, looked up with its key built on the stack (a read of a
+    /// small range makes no array for it).
+    static func value(_ txn: ReadTxn, id: UInt64) throws(ShareCoreError) -> UnsafeRawBufferPointer? {
+        try withUnsafeBytes(of: id.bigEndian) { key throws(ShareCoreError) in try txn.get(.chunks, raw: key) }
+    }
+
     static func blockCount(_ length: Int, blockSize: Int = Chunks.blockSize) -> Int { (length + blockSize - 1) / blockSize }
 
     /// Stores `bytes` as chunk `id` (reference count starts at 0; runs add references),
@@ -173,7 +179,7 @@ enum Chunks {
 
     /// The length in bytes of chunk `id`.
     static func length(_ txn: ReadTxn, id: UInt64) throws -> Int {
-        guard let raw = try txn.get(.chunks, key(id)) else {
+        guard let raw = try value(txn, id: id) else {
             throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
         }
         return try Layout(raw, id: id).length
@@ -273,7 +279,7 @@ enum Chunks {
     /// Chunk `id`'s layout and the address of its data, after checking that
     /// `[offset, offset + count)` lies inside it.
     private static func locate(_ txn: ReadTxn, id: UInt64, offset: Int, count: Int) throws -> (Layout, UnsafeRawPointer?) {
-        guard let raw = try txn.get(.chunks, key(id)) else {
+        guard let raw = try value(txn, id: id) else {
             throw ShareCoreError(.dataCorrupted, "chunk \(id) is missing")
         }
         let layout = try Layout(raw, id: id)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The epoch scheme. Every key of `nodes`, `dirents` and `extents` ends in an inverted epoch,
 /// so a key's versions sort newest first. A view at epoch E sees, per key, the newest version
 /// with epoch <= E; an empty value is a whiteout (the key is absent from that epoch on).
@@ -61,16 +63,38 @@ enum Versioned {
     /// in key order, starting at `from` (an item key) when given. Return false to stop.
     static func scan(_ txn: ReadTxn, _ table: Table, prefix: [UInt8], from: [UInt8]? = nil, epoch: UInt64,
                      _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try prefix.withUnsafeBytes { prefix in
+            guard let from else { return try scan(txn, table, prefix: prefix, from: nil, epoch: epoch, body) }
+            try from.withUnsafeBytes { from in try scan(txn, table, prefix: prefix, from: from, epoch: epoch, body) }
+        }
+    }
+
+    /// ``scan(_:_:prefix:from:epoch:_:)`` with the keys given as bytes in place, so that a
+    /// caller can build them on the stack. In a read-only transaction the item being resolved
+    /// is remembered where it lies in the map (LMDB keeps those bytes until the transaction
+    /// ends); in a write transaction, whose pages a write in `body` may change, it is copied.
+    static func scan(_ txn: ReadTxn, _ table: Table, prefix: UnsafeRawBufferPointer, from: UnsafeRawBufferPointer?,
+                     epoch: UInt64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let inPlace = txn.isReadOnly
         try txn.withCursor(table) { cursor in
-            var entry = try cursor.seek(from ?? prefix)
-            var current: [UInt8] = []
+            let start = from ?? prefix
+            var entry = try start.isEmpty ? cursor.first() : cursor.seek(raw: start)
+            var started = false  // whether an item is being resolved
+            var current = UnsafeRawBufferPointer(start: nil, count: 0)  // read-only: that item, in the map
+            var copied: [UInt8] = []  // write transactions: a copy of it
             var resolved = false
-            while let (k, v) = entry, k.starts(with: prefix) {
+            while let (k, v) = entry, k.count >= 8, Bytes.hasPrefix(k, prefix) {
                 let item = UnsafeRawBufferPointer(rebasing: k[0..<(k.count - 8)])
-                if !(item.elementsEqual(current)) {
-                    // Reuse the buffer: one allocation per scan, not per key.
-                    current.removeAll(keepingCapacity: true)
-                    current.append(contentsOf: item)
+                let same = started && (inPlace ? Bytes.equal(item, current) : copied.withUnsafeBytes { Bytes.equal(item, $0) })
+                if !same {
+                    started = true
+                    if inPlace {
+                        current = item
+                    } else {
+                        // Reuse the buffer: one allocation per scan, not per key.
+                        copied.removeAll(keepingCapacity: true)
+                        copied.append(contentsOf: item)
+                    }
                     resolved = false
                 }
                 if !resolved, Epoch.of(key: k) <= epoch {
@@ -80,5 +104,22 @@ enum Versioned {
                 entry = try cursor.next()
             }
         }
+    }
+}
+
+/// Comparisons of bytes in place, with `memcmp`.
+enum Bytes {
+    /// Whether `a` and `b` hold the same bytes.
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        return memcmp(left, right, a.count) == 0
+    }
+
+    /// Whether `bytes` begins with `prefix`.
+    static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= prefix.count else { return false }
+        guard let left = bytes.baseAddress, let right = prefix.baseAddress else { return true }
+        return memcmp(left, right, prefix.count) == 0
     }
 }

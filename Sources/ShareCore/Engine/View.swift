@@ -159,11 +159,27 @@ struct View {
     /// Extents of `node` with index in `indices`, in order.
     func extents(node: UInt64, from first: UInt64 = 0, through last: UInt64 = .max,
                  _ body: (UInt64, ExtentMap) throws -> Bool) throws {
-        let base = Keys.extents(shareId, node)
-        try Versioned.scan(txn, .extents, prefix: base, from: Keys.extent(shareId, node, first), epoch: epoch) { item, value in
-            let index = item.beUInt64(at: 16)
-            if index > last { return false }
-            return try body(index, try ExtentMap(value))
+        try extentRuns(node: node, from: first, through: last) { index, runs in try body(index, ExtentMap(runs: Array(runs))) }
+    }
+
+    /// Calls `body` with the index and the runs of each extent of file `node` from `first`
+    /// through `last` that holds data, in order, read where they lie in the store: the keys are
+    /// built on the stack and no run list is made, so a small read allocates nothing for them.
+    /// The runs are valid only during the call, and `body` must not write (use
+    /// ``extents(node:from:through:_:)`` for that). Return false to stop.
+    func extentRuns(node: UInt64, from first: UInt64 = 0, through last: UInt64 = .max,
+                    _ body: (UInt64, ExtentRuns) throws -> Bool) throws {
+        // The item keys of `extents`: share id, node id, extent index, each big-endian.
+        let prefix = (shareId.bigEndian, node.bigEndian)
+        let start = (shareId.bigEndian, node.bigEndian, first.bigEndian)
+        try withUnsafeBytes(of: prefix) { prefix in
+            try withUnsafeBytes(of: start) { start in
+                try Versioned.scan(txn, .extents, prefix: prefix, from: start, epoch: epoch) { item, value in
+                    let index = item.beUInt64(at: 16)
+                    if index > last { return false }
+                    return try body(index, try ExtentRuns(value))
+                }
+            }
         }
     }
 }

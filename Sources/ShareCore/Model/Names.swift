@@ -85,7 +85,14 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible {
         if text.utf16.count > Names.maxPathLength {
             throw ShareCoreError(.invalidName, "path '\(text)' is longer than \(Names.maxPathLength) characters")
         }
-        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // One pass over the bytes, straight into the components (one array for a path of one name).
+        var parts: [String] = []
+        var rest = trimmed
+        while let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            parts.append(String(rest[..<slash]))
+            rest = rest[rest.utf8.index(after: slash)...]
+        }
+        parts.append(String(rest))
         if parts.count > Names.maxDepth {
             throw ShareCoreError(.invalidName, "path '\(text)' nests deeper than \(Names.maxDepth) levels")
         }

@@ -476,6 +476,33 @@ struct Run: Hashable, Sendable {
     var end: UInt32 { offset + length }
 }
 
+/// The runs of a stored extent map, decoded one at a time where the value lies, without making
+/// an array of them: what a read of a few bytes walks (``View/extentRuns(node:from:through:_:)``).
+/// Valid only as long as the bytes it reads.
+struct ExtentRuns: RandomAccessCollection {
+    private let raw: UnsafeRawBufferPointer
+    let startIndex = 0
+    let endIndex: Int
+
+    /// The runs of the stored map `raw`; `dataCorrupted` when it is malformed.
+    init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
+        guard raw.count >= 1, raw[0] == 1, (raw.count - 1) % ExtentMap.runBytes == 0 else {
+            throw ShareCoreError(.dataCorrupted, "an extent map is malformed")
+        }
+        self.raw = raw
+        endIndex = (raw.count - 1) / ExtentMap.runBytes
+    }
+
+    subscript(position: Int) -> Run {
+        let base = 1 + position * ExtentMap.runBytes
+        return Run(offset: u32(base), length: u32(base + 4), chunk: raw.beUInt64(at: base + 8), chunkOffset: u32(base + 16))
+    }
+
+    private func u32(_ at: Int) -> UInt32 {
+        UInt32(raw[at]) << 24 | UInt32(raw[at + 1]) << 16 | UInt32(raw[at + 2]) << 8 | UInt32(raw[at + 3])
+    }
+}
+
 /// The run list of one extent (table `extents`, versioned by epoch): sorted, not overlapping.
 /// Gaps are holes.
 struct ExtentMap: Hashable, Sendable {
@@ -500,21 +527,7 @@ struct ExtentMap: Hashable, Sendable {
     init(runs: [Run]) { self.runs = runs }
 
     init(_ raw: UnsafeRawBufferPointer) throws(ShareCoreError) {
-        guard raw.count >= 1, raw[0] == 1, (raw.count - 1) % ExtentMap.runBytes == 0 else {
-            throw ShareCoreError(.dataCorrupted, "an extent map is malformed")
-        }
-        func u32(_ at: Int) -> UInt32 {
-            UInt32(raw[at]) << 24 | UInt32(raw[at + 1]) << 16 | UInt32(raw[at + 2]) << 8 | UInt32(raw[at + 3])
-        }
-        let count = (raw.count - 1) / ExtentMap.runBytes
-        var runs: [Run] = []
-        runs.reserveCapacity(count)
-        for i in 0..<count {
-            let base = 1 + i * ExtentMap.runBytes
-            runs.append(Run(offset: u32(base), length: u32(base + 4), chunk: raw.beUInt64(at: base + 8),
-                            chunkOffset: u32(base + 16)))
-        }
-        self.runs = runs
+        runs = Array(try ExtentRuns(raw))
     }
 
     /// Bytes covered by runs.

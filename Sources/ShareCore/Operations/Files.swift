@@ -301,9 +301,9 @@ extension View {
         return try [UInt8](unsafeUninitializedCapacity: total) { elements, initialized in
             let buffer = UnsafeMutableRawBufferPointer(elements)
             var filled = 0  // bytes [0, filled) are set; runs come in ascending order
-            try extents(node: node, from: first, through: last) { index, map in
+            try extentRuns(node: node, from: first, through: last) { index, runs in
                 let base = index * extentSize
-                for run in map.runs {
+                for run in runs {
                     let start = max(base + UInt64(run.offset), range.lowerBound)
                     let end = min(base + UInt64(run.end), range.upperBound)
                     guard start < end else { continue }
@@ -327,9 +327,9 @@ extension View {
     func hashContent(node: UInt64, _ range: Range<UInt64>, into state: inout MD5) throws {
         guard !range.isEmpty else { return }
         var position = range.lowerBound  // bytes before it are hashed; runs come in ascending order
-        try extents(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, map in
+        try extentRuns(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, runs in
             let base = index * extentSize
-            for run in map.runs {
+            for run in runs {
                 let start = max(base + UInt64(run.offset), position)
                 let end = min(base + UInt64(run.end), range.upperBound)
                 guard start < end else { continue }
@@ -348,9 +348,9 @@ extension View {
     func ranges(node: UInt64, within range: Range<UInt64>) throws -> [Range<UInt64>] {
         var out: [Range<UInt64>] = []
         guard !range.isEmpty else { return out }
-        try extents(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, map in
+        try extentRuns(node: node, from: range.lowerBound / extentSize, through: (range.upperBound - 1) / extentSize) { index, runs in
             let base = index * extentSize
-            for run in map.runs {
+            for run in runs {
                 let start = max(base + UInt64(run.offset), range.lowerBound)
                 let end = min(base + UInt64(run.end), range.upperBound)
                 guard start < end else { continue }

@@ -21,22 +21,24 @@ struct ReadTxn {
 
     /// The value stored under `key`, or nil.
     func get(_ table: Table, _ key: [UInt8]) throws(ShareCoreError) -> UnsafeRawBufferPointer? {
+        // Array's `withUnsafeBytes` throws untyped errors: the typed one is carried out in a Result.
+        var found: Result<UnsafeRawBufferPointer?, ShareCoreError> = .success(nil)
+        key.withUnsafeBytes { kb in found = Result { () throws(ShareCoreError) in try get(table, raw: kb) } }
+        return try found.get()
+    }
+
+    /// The value stored under `key`, given as bytes in place (a key built on the stack needs
+    /// no array), or nil.
+    func get(_ table: Table, raw key: UnsafeRawBufferPointer) throws(ShareCoreError) -> UnsafeRawBufferPointer? {
         // Nothing is ever stored under an empty key or one longer than LMDB's limit, and LMDB
         // answers a lookup of one with MDB_BAD_VALSIZE: such a lookup simply finds nothing.
         guard !key.isEmpty, key.count <= ReadTxn.maxKeyBytes else { return nil }
-        var result: UnsafeRawBufferPointer?
-        var rc: Int32 = 0
-        key.withUnsafeBytes { kb in
-            var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
-            var v = MDB_val()
-            rc = mdb_get(raw, dbi(table), &k, &v)
-            if rc == MDB_SUCCESS {
-                result = UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
-            }
-        }
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val()
+        let rc = mdb_get(raw, dbi(table), &k, &v)
         if rc == MDB_NOTFOUND { return nil }
         try lmdbCheck(rc, "reading \(table.name)")
-        return result
+        return UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
     }
 
     /// The number of entries in `table` (`mdb_stat`: read from the table's root, not counted).

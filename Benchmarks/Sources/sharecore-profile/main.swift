@@ -11,7 +11,7 @@
 //   seq-write  --size S --total T [--durability full|fast] [--system sharecore|lmdb] [--drop-md5 1]
 //   rand-write --size S --count N [--durability full|fast] [--system sharecore|lmdb]
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
-//   rand-read  --size S --count N --total T                    (ShareCore; writes the file first, fast)
+//   rand-read  --size S --count N --total T [--system sharecore|lmdb]  (writes the file first, fast)
 //   make-dir   --store DIR [--count N]   (the store `list` reads: share big, directory d, N files)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
 //              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
@@ -135,9 +135,27 @@ func run() async throws {
             report(seconds, bytes: count * size, ops: count)
         }
         await store.close()
-    case ("seq-write", "lmdb"), ("rand-write", "lmdb"), ("seq-read", "lmdb"):
-        let env = try RawLMDB(path: dir, fast: workload == "seq-read" || durability == .fast, mapSize: mapSize)
-        if workload == "seq-read" {
+    case ("seq-write", "lmdb"), ("rand-write", "lmdb"), ("seq-read", "lmdb"), ("rand-read", "lmdb"):
+        let reading = workload == "seq-read" || workload == "rand-read"
+        let env = try RawLMDB(path: dir, fast: reading || durability == .fast, mapSize: mapSize)
+        if workload == "rand-read" {
+            // As the engine benchmark's raw baseline reads: the slice of the 4 MiB value, copied out.
+            let piece = payload(4 * MiB)
+            try piece.withUnsafeBytes { b in for i in 0..<(total / (4 * MiB)) { try env.put(key(1, UInt64(i)), b) } }
+            var rng = SplitMix64(seed: 0x5EED)
+            let seconds = try await measuredPhase {
+                for _ in 0..<count {
+                    let offset = rng.below(total / size) * size
+                    let within = offset % (4 * MiB)
+                    let bytes: [UInt8] = try env.read { txn in
+                        guard let value = try txn.get(key(1, UInt64(offset / (4 * MiB)))) else { return [] }
+                        return [UInt8](UnsafeRawBufferPointer(rebasing: value[within..<(within + size)]))
+                    }
+                    precondition(bytes.count == size)
+                }
+            }
+            report(seconds, bytes: count * size, ops: count)
+        } else if workload == "seq-read" {
             let piece = payload(4 * MiB)
             try piece.withUnsafeBytes { b in for i in 0..<(total / (4 * MiB)) { try env.put(key(1, UInt64(i)), b) } }
             let seconds = try await measuredPhase {

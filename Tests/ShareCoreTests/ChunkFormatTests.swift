@@ -106,25 +106,42 @@ import Testing
         }
     }
 
-    @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
-        let data = pattern(200_000, seed: 8)
+    /// A store whose file `f` (200,000 bytes of `data`) is held in a chunk of the older format
+    /// `version` (a checksum per `blockSize` bytes), reopened: the file reads whole and in a
+    /// range across a block boundary, `check` is clean, and a later write next to it stores a
+    /// version 4 chunk beside the old one, both read and check. Returns the reopened store, the
+    /// share and the store's directory.
+    private func olderFormatStore(_ data: [UInt8], version: UInt32, blockSize: Int, boundary: Int,
+                                  sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> (ShareStore, Share, String)
+    {
         let (t, _) = try await storeWithFile(data)
-        try await rewrite(t.store, asVersion: 1, blockSize: 65_536)
-        let value = try #require(try await chunkValues(t.store).first?.1)
-        #expect(u32(value, 0) == 1 && u32(value, 8) == 4)
+        try await rewrite(t.store, asVersion: version, blockSize: blockSize)
+        let value = try #require(try await chunkValues(t.store).first?.1, sourceLocation: sourceLocation)
+        #expect(u32(value, 0) == Int(version) && u32(value, 8) == (data.count + blockSize - 1) / blockSize,
+                sourceLocation: sourceLocation)
 
         let store = try await t.reopen()
         let reopened = store.share("docs")
-        #expect(try await reopened.read("f") == data)
-        #expect(try await reopened.read("f", range: 65_000..<70_000) == Array(data[65_000..<70_000]))
-        #expect(try await store.check().problems == [])
-        // A later write next to it stores a new chunk (version 4) beside the old one; both read.
+        let around = (boundary - 1_000)..<(boundary + 1_000)
+        #expect(try await reopened.read("f") == data, sourceLocation: sourceLocation)
+        #expect(try await reopened.read("f", range: UInt64(around.lowerBound)..<UInt64(around.upperBound)) == Array(data[around]),
+                sourceLocation: sourceLocation)
+        #expect(try await store.check().problems == [], sourceLocation: sourceLocation)
         let more = pattern(5_000, seed: 9)
         try await reopened.write("f", at: 100_000, more)
         var expected = data
         expected.replaceSubrange(100_000..<105_000, with: more)
-        #expect(try await reopened.read("f") == expected)
-        #expect(try await store.check().problems == [])
+        #expect(try await reopened.read("f") == expected, sourceLocation: sourceLocation)
+        #expect(try await store.check().problems == [], sourceLocation: sourceLocation)
+        let versions = try await chunkValues(store).map { u32($0.1, 0) }.sorted()
+        #expect(versions == [Int(version), 4], sourceLocation: sourceLocation)
+        return (store, reopened, t.path)
+    }
+
+    @Test func aVersion1ChunkReadsAndChecksAsBefore() async throws {
+        let data = pattern(200_000, seed: 8)
+        let (store, reopened, path) = try await olderFormatStore(data, version: 1, blockSize: 65_536, boundary: 65_536)
 
         // A damaged byte in a version 1 chunk is found at its 64 KiB block, by reads and check.
         try await damage(store, version: 1, at: 12 + 4 * 8 + 70_000)  // data byte 70,000: the second 64 KiB block
@@ -137,30 +154,12 @@ import Testing
         #expect(problems.contains { $0.hasSuffix("its bytes 65536..<100000 fail their checksum") }, "\(problems)")
         #expect(problems.contains { $0.hasSuffix("its bytes 105000..<131072 fail their checksum") }, "\(problems)")
         await store.close()
-        try? FileManager.default.removeItem(atPath: t.path)
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     @Test func aVersion3ChunkReadsAndChecksAsBefore() async throws {
         let data = pattern(200_000, seed: 12)
-        let (t, _) = try await storeWithFile(data)
-        try await rewrite(t.store, asVersion: 3, blockSize: 16_384)
-        let value = try #require(try await chunkValues(t.store).first?.1)
-        #expect(u32(value, 0) == 3 && u32(value, 8) == 13)
-
-        let store = try await t.reopen()
-        let reopened = store.share("docs")
-        #expect(try await reopened.read("f") == data)
-        #expect(try await reopened.read("f", range: 16_000..<17_000) == Array(data[16_000..<17_000]))
-        #expect(try await store.check().problems == [])
-        // A later write next to it stores a new chunk (version 4) beside the old one; both read.
-        let more = pattern(5_000, seed: 13)
-        try await reopened.write("f", at: 100_000, more)
-        var expected = data
-        expected.replaceSubrange(100_000..<105_000, with: more)
-        #expect(try await reopened.read("f") == expected)
-        #expect(try await store.check().problems == [])
-        let versions = try await chunkValues(store).map { u32($0.1, 0) }.sorted()
-        #expect(versions == [3, 4])
+        let (store, reopened, path) = try await olderFormatStore(data, version: 3, blockSize: 16_384, boundary: 16_384)
 
         // A damaged byte in a version 3 chunk is found at its 16 KiB block, by reads and check.
         try await damage(store, version: 3, at: 12 + 13 * 8 + 70_000)  // data byte 70,000: block 4 (65,536..<81,920)
@@ -170,7 +169,7 @@ import Testing
         let problems = try await store.check().problems
         #expect(problems.contains { $0.contains("checksum mismatch in block 4 (bytes 65536...)") }, "\(problems)")
         await store.close()
-        try? FileManager.default.removeItem(atPath: t.path)
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     @Test func aMalformedHeaderIsRefused() async throws {

@@ -11,7 +11,9 @@
 //   seq-write  --size S --total T [--durability full|fast] [--system sharecore|lmdb] [--drop-md5 1]
 //   rand-write --size S --count N [--durability full|fast] [--system sharecore|lmdb]
 //   seq-read   --total T --passes P [--system sharecore|lmdb]   (writes the file first, fast)
-//   rand-read  --size S --count N --total T [--system sharecore|lmdb]  (writes the file first, fast)
+//   rand-read  --size S --count N --total T [--system sharecore|lmdb] [--per-task 1]
+//              (writes the file first, fast; --per-task 1 runs each read in a new task started
+//              from a global dispatch queue, as package-benchmark runs each iteration)
 //   make-dir   --store DIR [--count N]   (the store `list` reads: share big, directory d, N files)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
 //              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
@@ -76,6 +78,38 @@ func measuredPhase(_ body: () async throws -> Void) async throws -> Double {
     return Double(nanos() - t0) / 1e9
 }
 
+/// Runs one read and returns its time in nanoseconds: in place, or with `--per-task 1` in a new
+/// task started from a global dispatch queue, as package-benchmark runs each iteration of an
+/// async benchmark, so that a read's cost there can be told from its cost in a tight loop.
+func timedRead(_ body: @escaping @Sendable () async throws -> Void) async throws -> UInt64 {
+    guard options["per-task"] == "1" else {
+        let t0 = nanos()
+        try await body()
+        return nanos() - t0
+    }
+    return try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async {
+            Task {
+                do {
+                    let t0 = nanos()
+                    try await body()
+                    continuation.resume(returning: nanos() - t0)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
+
+/// Prints the median and 90th percentile of `latencies` (nanoseconds).
+func reportLatencies(_ latencies: [UInt64]) {
+    guard !latencies.isEmpty else { return }
+    let sorted = latencies.sorted()
+    func us(_ p: Double) -> String { String(format: "%.2f", Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e3) }
+    print("  each read: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs")
+}
+
 func report(_ seconds: Double, bytes: Int, ops: Int) {
     let mbs = Double(bytes) / seconds / 1e6
     print("\(workload) \(system) \(durability.rawValue): \(ops) ops in \(String(format: "%.3f", seconds)) s, "
@@ -102,14 +136,19 @@ func run() async throws {
             let piece = payload(4 * MiB)
             for i in 0..<(total / (4 * MiB)) { try await share.write("f", at: UInt64(i * 4 * MiB), piece) }
             var rng = SplitMix64(seed: 0x5EED)
+            var latencies: [UInt64] = []
+            latencies.reserveCapacity(count)
             let seconds = try await measuredPhase {
                 for _ in 0..<count {
                     let offset = UInt64(rng.below(total / size) * size)
-                    let bytes = try await share.read("f", range: offset..<(offset + UInt64(size)))
-                    precondition(bytes.count == size)
+                    latencies.append(try await timedRead {
+                        let bytes = try await share.read("f", range: offset..<(offset + UInt64(size)))
+                        precondition(bytes.count == size)
+                    })
                 }
             }
             report(seconds, bytes: count * size, ops: count)
+            reportLatencies(latencies)
         } else if workload == "seq-read" {
             let piece = payload(4 * MiB)
             for i in 0..<(total / (4 * MiB)) { try await share.write("f", at: UInt64(i * 4 * MiB), piece) }
@@ -143,18 +182,23 @@ func run() async throws {
             let piece = payload(4 * MiB)
             try piece.withUnsafeBytes { b in for i in 0..<(total / (4 * MiB)) { try env.put(key(1, UInt64(i)), b) } }
             var rng = SplitMix64(seed: 0x5EED)
+            var latencies: [UInt64] = []
+            latencies.reserveCapacity(count)
             let seconds = try await measuredPhase {
                 for _ in 0..<count {
                     let offset = rng.below(total / size) * size
                     let within = offset % (4 * MiB)
-                    let bytes: [UInt8] = try env.read { txn in
-                        guard let value = try txn.get(key(1, UInt64(offset / (4 * MiB)))) else { return [] }
-                        return [UInt8](UnsafeRawBufferPointer(rebasing: value[within..<(within + size)]))
-                    }
-                    precondition(bytes.count == size)
+                    latencies.append(try await timedRead {
+                        let bytes: [UInt8] = try env.read { txn in
+                            guard let value = try txn.get(key(1, UInt64(offset / (4 * MiB)))) else { return [] }
+                            return [UInt8](UnsafeRawBufferPointer(rebasing: value[within..<(within + size)]))
+                        }
+                        precondition(bytes.count == size)
+                    })
                 }
             }
             report(seconds, bytes: count * size, ops: count)
+            reportLatencies(latencies)
         } else if workload == "seq-read" {
             let piece = payload(4 * MiB)
             try piece.withUnsafeBytes { b in for i in 0..<(total / (4 * MiB)) { try env.put(key(1, UInt64(i)), b) } }

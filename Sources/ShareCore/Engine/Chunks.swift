@@ -149,6 +149,27 @@ enum Chunks {
             return UnsafeRawBufferPointer(rebasing: raw[at..<(at + BlockCipher.tagBytes)])
         }
 
+        /// One block a range touches: its index, the bytes of the chunk's data it holds, and the
+        /// part of those the range covers.
+        struct BlockPiece {
+            let block: Int
+            let bytes: Range<Int>
+            let piece: Range<Int>
+        }
+
+        /// Calls `body` with each block `[offset, offset + count)` touches, in order: what every
+        /// read of a range walks, whatever it then does with each block.
+        func forEachBlock(offset: Int, count: Int, _ body: (BlockPiece) throws -> Void) rethrows {
+            try Pieces.forEach(offset..<(offset + count), size: blockSize) { block, start, piece in
+                try body(BlockPiece(block: block, bytes: start..<min(length, start + blockSize), piece: piece))
+            }
+        }
+
+        /// The error for block `block` of chunk `id` failing its checksum.
+        static func badBlock(_ block: Int, id: UInt64) -> ShareCoreError {
+            ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
+        }
+
         /// Verifies the blocks overlapping [start, end); returns the first bad block, if any.
         func firstBadBlock(_ start: Int, _ end: Int) -> Int? {
             guard end > start else { return nil }
@@ -170,9 +191,7 @@ enum Chunks {
         func openBlock(_ block: Int, key: SymmetricKey, id: UInt64) throws(ShareCoreError) -> [UInt8] {
             let s = block * blockSize
             let cipher = UnsafeRawBufferPointer(rebasing: data[s..<min(length, s + blockSize)])
-            guard XXH3.hash(cipher) == storedHash(block) else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
-            }
+            guard XXH3.hash(cipher) == storedHash(block) else { throw Layout.badBlock(block, id: id) }
             return try BlockCipher.open(cipher, tag: tag(block), block: block, key: key, chunk: id)
         }
     }
@@ -204,27 +223,18 @@ enum Chunks {
             return
         }
         defer { release(txn, layout, read: count) }
-        let blockSize = layout.blockSize
-        let end = offset + count
-        var position = offset
-        while position < end {
-            let block = position / blockSize
-            let blockStart = block * blockSize
-            let blockEnd = min(layout.length, blockStart + blockSize)
-            let pieceEnd = min(end, blockEnd)
-            let whole = UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)
-            let out = d + (position - offset)
+        try layout.forEachBlock(offset: offset, count: count) { at in
+            let whole = UnsafeRawBufferPointer(start: src + at.bytes.lowerBound, count: at.bytes.count)
+            let out = d + (at.piece.lowerBound - offset)
+            let stored = layout.storedHash(at.block)
             let hash: UInt64
-            if position == blockStart && pieceEnd == blockEnd {
+            if at.piece == at.bytes {
                 hash = XXH3.hashCopying(whole, to: out)
             } else {
                 hash = XXH3.hash(whole)
-                if hash == layout.storedHash(block) { out.copyMemory(from: src + position, byteCount: pieceEnd - position) }
+                if hash == stored { out.copyMemory(from: src + at.piece.lowerBound, byteCount: at.piece.count) }
             }
-            guard hash == layout.storedHash(block) else {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
-            }
-            position = pieceEnd
+            guard hash == stored else { throw Layout.badBlock(at.block, id: id) }
         }
     }
 
@@ -240,19 +250,10 @@ enum Chunks {
         guard count > 0, let src else { return }
         if layout.sealed { return try visitSealed(layout, id: id, offset: offset, count: count, keys: keys, body) }
         defer { release(txn, layout, read: count) }
-        let blockSize = layout.blockSize
-        let end = offset + count
-        var position = offset
-        while position < end {
-            let block = position / blockSize
-            let blockStart = block * blockSize
-            let blockEnd = min(layout.length, blockStart + blockSize)
-            if XXH3.hash(UnsafeRawBufferPointer(start: src + blockStart, count: blockEnd - blockStart)) != layout.storedHash(block) {
-                throw ShareCoreError(.dataCorrupted, "chunk \(id) failed its checksum in block \(block)")
-            }
-            let pieceEnd = min(end, blockEnd)
-            try body(position - offset, UnsafeRawBufferPointer(start: src + position, count: pieceEnd - position))
-            position = pieceEnd
+        try layout.forEachBlock(offset: offset, count: count) { at in
+            let whole = UnsafeRawBufferPointer(start: src + at.bytes.lowerBound, count: at.bytes.count)
+            guard XXH3.hash(whole) == layout.storedHash(at.block) else { throw Layout.badBlock(at.block, id: id) }
+            try body(at.piece.lowerBound - offset, UnsafeRawBufferPointer(start: src + at.piece.lowerBound, count: at.piece.count))
         }
     }
 
@@ -261,18 +262,10 @@ enum Chunks {
     private static func visitSealed(_ layout: Layout, id: UInt64, offset: Int, count: Int, keys: ContentKeys,
                                     _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         let key = try layout.blockKey(keys, id: id)
-        let blockSize = layout.blockSize
-        let end = offset + count
-        var position = offset
-        while position < end {
-            let block = position / blockSize
-            let blockStart = block * blockSize
-            let pieceEnd = min(end, min(layout.length, blockStart + blockSize))
-            let plain = try layout.openBlock(block, key: key, id: id)
-            try plain.withUnsafeBytes { all in
-                try body(position - offset, UnsafeRawBufferPointer(rebasing: all[(position - blockStart)..<(pieceEnd - blockStart)]))
-            }
-            position = pieceEnd
+        try layout.forEachBlock(offset: offset, count: count) { at in
+            let plain = try layout.openBlock(at.block, key: key, id: id)
+            let within = (at.piece.lowerBound - at.bytes.lowerBound)..<(at.piece.upperBound - at.bytes.lowerBound)
+            try plain.withUnsafeBytes { all in try body(at.piece.lowerBound - offset, UnsafeRawBufferPointer(rebasing: all[within])) }
         }
     }
 

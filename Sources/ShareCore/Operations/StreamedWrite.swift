@@ -145,21 +145,15 @@ extension Mutation {
         // Compaction may fold every run of the new chunk into another chunk; registering it
         // (with no change) lets `refs.apply` delete it then instead of leaking it.
         refs.add(chunk: chunk, 0)
-        let end = offset + length
-        var position = offset
-        while position < end {
-            let index = position / extentSize
-            let base = index * extentSize
-            let segmentEnd = min(end, base + extentSize)
+        try Pieces.forEach(offset..<(offset + length), size: extentSize) { index, base, segment in
             let old = try view.extent(node: node, index: index)
             var map = old ?? ExtentMap(runs: [])
-            let start = UInt32(position - base)
-            let stop = UInt32(segmentEnd - base)
+            let start = UInt32(segment.lowerBound - base)
+            let stop = UInt32(segment.upperBound - base)
             map.remove(start, stop)
-            map.insert(Run(offset: start, length: stop - start, chunk: chunk, chunkOffset: UInt32(position - offset)))
+            map.insert(Run(offset: start, length: stop - start, chunk: chunk, chunkOffset: UInt32(segment.lowerBound - offset)))
             if map.runs.count > maxRuns { map = try compact(map, node: node) }
             try putExtent(node: node, index: index, map, previous: old)
-            position = segmentEnd
         }
     }
 

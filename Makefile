@@ -4,7 +4,7 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 DATA         ?= ./sharecore-data
-SYSTEM_PKGS  := liblmdb-dev libxxhash-dev pkg-config
+SYSTEM_PKGS  := liblmdb-dev libxxhash-dev libssl-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # The model-based test's operation count (CI runs at least 10,000).
 MODEL_OPS    ?= 10000

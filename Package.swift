@@ -38,6 +38,12 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]
         ),
+        // MD5's block function from libcrypto's assembly (Engine/MD5.swift keeps the state).
+        .systemLibrary(
+            name: "COpenSSLCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         // xxh3-64 with AVX2 when the CPU has it (libxxhash as built by distributions is SSE2).
         .target(
             name: "CXXH3",
@@ -47,7 +53,7 @@ let package = Package(
         .target(
             name: "ShareCore",
             dependencies: [
-                "CLMDB", "CXXHash", "CXXH3",
+                "CLMDB", "CXXHash", "CXXH3", "COpenSSLCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),

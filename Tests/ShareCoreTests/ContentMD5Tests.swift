@@ -414,6 +414,31 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await t.finish()
     }
 
+    @Test func downloadsAskingForTheMD5SeeEveryChange() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let s = t.store.share("docs")
+        func opened(_ path: String = "f") async throws -> [UInt8]? {
+            try await s.open(path, contentMD5: true, firstBytes: 0) { _ in nil }.contentMD5
+        }
+        // Each answer twice: the second comes from the read memo, which a write empties.
+        try await s.upload("f", from: stream([[1, 2, 3]]))
+        for _ in 0..<2 { #expect(try await opened() == reference([1, 2, 3])) }
+        try await s.upload("f", from: stream([[4, 5]]))
+        for _ in 0..<2 { #expect(try await opened() == reference([4, 5])) }
+        // A write into the hashed bytes forgets the state: no MD5 without reading the content.
+        try await s.write("f", at: 0, [9])
+        for _ in 0..<2 { #expect(try await opened() == nil) }
+        #expect(try await s.contentMD5("f") == reference([9, 5]))
+        for _ in 0..<2 { #expect(try await opened() == reference([9, 5])) }
+        // A directory has none; a file deleted is not found.
+        try await s.createDirectory("d")
+        for _ in 0..<2 { #expect(try await opened("d") == nil) }
+        try await s.deleteFile("f")
+        await expectError(.resourceNotFound) { _ = try await opened() }
+        try await t.finish()
+    }
+
     @Test func snapshotsGiveTheMD5OfTheContentAtTheTime() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")

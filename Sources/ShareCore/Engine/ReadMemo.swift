@@ -1,8 +1,8 @@
 import Synchronization
 
 /// What reads decode from one committed state of the store, remembered until a write commits:
-/// the share records views are built from, the files that paths resolve to, and what fronts
-/// derive from their records (``ShareStore/readRecords(derived:_:)``).
+/// the share records views are built from, the files that paths resolve to (with their
+/// content MD5, for a download that asks for it), and what fronts derive from their records (``ShareStore/readRecords(derived:_:)``).
 ///
 /// Every read-only LMDB transaction reads the state of one commit, named by its transaction id
 /// (`mdb_txn_id`, ``ReadTxn/snapshotId``), which only grows within a process. A read whose id is
@@ -32,10 +32,17 @@ final class ReadMemo: Sendable {
         let path: SharePath
     }
 
+    /// A file's properties and the MD5 of its whole content, when its saved MD5 state covers it.
+    struct FileWithMD5: Sendable {
+        let info: NodeInfo
+        let md5: [UInt8]?
+    }
+
     private struct State: Sendable {
         var snapshotId = 0
         var views: [ViewKey: ViewValue] = [:]
         var files: [FileKey: NodeInfo] = [:]
+        var filesWithMD5: [FileKey: FileWithMD5] = [:]
         var derived: [String: any AnyObject & Sendable] = [:]
 
         /// Forgets everything when `id` names a newer state; false when `id` is older than the
@@ -45,6 +52,7 @@ final class ReadMemo: Sendable {
                 snapshotId = id
                 views.removeAll(keepingCapacity: true)
                 files.removeAll(keepingCapacity: true)
+                filesWithMD5.removeAll(keepingCapacity: true)
                 derived.removeAll(keepingCapacity: true)
             }
             return id == snapshotId
@@ -67,6 +75,12 @@ final class ReadMemo: Sendable {
 
     /// Remembers that `key` resolves to the file `info` in the state `txn` reads.
     func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) { remember(info, \.files, key, in: txn) }
+
+    /// The file and content MD5 remembered for `key` in the state `txn` reads, if any.
+    func fileWithMD5(_ key: FileKey, in txn: ReadTxn) -> FileWithMD5? { value(\.filesWithMD5, key, in: txn) }
+
+    /// Remembers that `key` resolves to the file and content MD5 `value` in the state `txn` reads.
+    func remember(_ value: FileWithMD5, for key: FileKey, in txn: ReadTxn) { remember(value, \.filesWithMD5, key, in: txn) }
 
     /// The value a front derived under `key` from the state `txn` reads, if any
     /// (``ShareStore/readRecords(derived:_:)``).

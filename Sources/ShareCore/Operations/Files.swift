@@ -198,9 +198,7 @@ extension Share {
             let info: NodeInfo
             var md5: [UInt8]?
             if contentMD5 {
-                let node = try view.resolve(p)
-                info = node.info
-                if info.kind == .file, let kept = node.md5, kept.count == info.size { md5 = kept.finalize() }
+                (info, md5) = try view.resolveWithContentMD5(p)
             } else {
                 do {
                     info = try view.resolveFileInfo(p)

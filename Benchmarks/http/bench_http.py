@@ -33,7 +33,10 @@ hits both alike. FileREST
 requests carry a file SAS made by the Azure SDK, S3 requests are presigned by botocore's SigV4
 query signer, so no signing happens while measuring. Before each load one request of the same
 shape is checked (status, body length); after it, any response with status 400 or above, any
-socket error or time-out, or a response size that does not match fails the run.
+socket error or time-out, or a response size that does not match fails the run. Each round also
+records the server's CPU time (its process and, for nginx, its workers) and wrk's, so the tables
+give the CPU each request cost on both sides; for ShareCore's writes, its `/metrics` give how many
+operations each commit held.
 
 Results go to Benchmarks/results/http.json and, between the markers of its "Server benchmarks"
 section, to docs/PERFORMANCE.md (--report-only regenerates the tables from the JSON). A partial
@@ -55,6 +58,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -375,14 +379,76 @@ class Load:
 def run_wrk(port: int, lua_args: list[str], seconds: float, threads: int, connections: int) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "60s",
                "-s", str(LUA), f"http://127.0.0.1:{port}", "--", *lua_args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 180, cwd=HERE)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((line for line in done.stdout.splitlines() if line.startswith("WRKJSON ")), None)
     if done.returncode != 0 or line is None:
         raise BenchError(f"wrk failed ({done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
     result = json.loads(line[len("WRKJSON "):])
     result["connections"] = connections
+    # wrk's own CPU time (the load generator shares the cores with the servers).
+    result["client_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     result["output"] = [text for text in done.stdout.splitlines() if not text.startswith("WRKJSON ")]
     return result
+
+
+# The processes of each system whose CPU time a load's figures include, by target name ("nginx"
+# and "nginx_all" are the same server), and sharecore's admin port for its commit metrics; set by
+# `main` once the servers run.
+SERVER_PIDS: dict[str, int] = {}
+ADMIN_PORT: Optional[int] = None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of `pid` and every process descended from it (nginx's workers),
+    from /proc/<pid>/stat; the threads of a process are included in its own figures."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, wanted = 0.0, {pid}
+    changed = True
+    while changed:  # the descendants of pid, however deep
+        changed = False
+        for child, parent in parents.items():
+            if parent in wanted and child not in wanted:
+                wanted.add(child)
+                changed = True
+    for member in wanted:
+        total += times.get(member, 0.0)
+    return total
+
+
+def system_cpu(system: str) -> Optional[float]:
+    pid = SERVER_PIDS.get("nginx" if system.startswith("nginx") else system)
+    return cpu_seconds(pid) if pid else None
+
+
+def commit_metrics() -> Optional[tuple[float, float]]:
+    """The sum and count of `sharecore_commit_batch_operations` (operations per commit) from
+    sharecore's `/metrics`, or None when the admin port does not answer."""
+    if ADMIN_PORT is None:
+        return None
+    try:
+        status, body, _ = request(ADMIN_PORT, "GET", "/metrics")
+    except OSError:
+        return None
+    if status != 200:
+        return None
+    values = dict(re.findall(r"^sharecore_commit_batch_operations_(sum|count) (\S+)$", body.decode(), re.M))
+    if "sum" not in values or "count" not in values:
+        return None
+    return float(values["sum"]), float(values["count"])
 
 
 def args_connections(result: dict) -> int:
@@ -418,7 +484,12 @@ def summarize(load: Load, rounds: list[dict]) -> dict:
 
     requests = sum(result["requests"] for result in rounds)
     seconds = sum(result["duration_us"] for result in rounds) / 1e6
-    return {
+    cpu = ({"cpu_us_per_request": round(sum(result["cpu_seconds"] for result in rounds) / requests * 1e6, 1)}
+           if requests and all("cpu_seconds" in result for result in rounds) else {})
+    if requests and all("client_cpu_seconds" in result for result in rounds):
+        cpu["client_cpu_us_per_request"] = round(sum(result["client_cpu_seconds"] for result in rounds)
+                                                 / requests * 1e6, 1)
+    return cpu | {
         "requests": requests,
         "seconds": round(seconds, 3),
         "requests_per_s": round(requests / seconds, 1),
@@ -503,24 +574,40 @@ def run_load(load: Load, args, sampler: Sampler, sharecore_pid: int, work: Path,
     sampler.enter(load.name, reset_high_water_mark=True)
     rounds: dict[str, list[dict]] = {system: [] for system in load.targets}
     made: dict[str, int] = {}
+    commits_before = commit_metrics()
     for number in range(rounds_count):
         for system, target in load.targets.items():
             if target.refill:  # fresh keys for every round, 60% more than the warm-up's rate needs
                 made[system] = target.refill(int(rates[system] * duration * 1.6) + 1000 + 20 * connections)
+            cpu_before = system_cpu(system)
             result = run_wrk(target.port, target.lua_args, duration, args.threads, connections)
+            cpu_after = system_cpu(system)
+            if cpu_before is not None and cpu_after is not None:
+                result["cpu_seconds"] = cpu_after - cpu_before
             checked(system, result, f"round {number + 1}")
             if target.refill and result["requests"] > made[system]:
                 entry.setdefault("wrapped", []).append(system)
             rounds[system].append(result)
+    commits_after = commit_metrics()
     sampler.enter("between")
     if load.after:
         load.after()
     for system in load.targets:
         entry[system] = summarize(load, rounds[system])
+    if load.method != "GET" and commits_before and commits_after and commits_after[1] > commits_before[1]:
+        # Only ShareCore commits, and only the measured rounds: the warm-up came before.
+        entry["sharecore"]["commits"] = int(commits_after[1] - commits_before[1])
+        entry["sharecore"]["operations_per_commit"] = round(
+            (commits_after[0] - commits_before[0]) / (commits_after[1] - commits_before[1]), 2)
         figures = entry[system]
         log(f"  {system:10} {figures['requests_per_s']:>10,.1f} req/s {figures['mb_per_s']:>9,.1f} MB/s  "
             f"p50 {figures['latency_p50_us'] / 1000:.2f} ms  p99 {figures['latency_p99_us'] / 1000:.2f} ms  "
             f"(rounds: {', '.join(f'{value:,.0f}' for value in figures['rounds_requests_per_s'])} req/s)"
+            + (f"  CPU {figures['cpu_us_per_request']:,.0f} µs/request" if "cpu_us_per_request" in figures else "")
+            + (f" (wrk {figures['client_cpu_us_per_request']:,.0f})" if "client_cpu_us_per_request" in figures
+               else "")
+            + (f"  {figures['operations_per_commit']:.2f} operations per commit" if "operations_per_commit" in figures
+               else "")
             + (f"  errors {figures['errors']}" if any(figures["errors"].values()) else ""))
     peak = sampler.peaks.get(load.name, {})
     entry["sharecore"]["peak_rss_mib"] = round(max(peak.get("VmRSS", 0), peak.get("VmHWM", 0)) / 1024, 1)
@@ -971,6 +1058,17 @@ def latency(us: float) -> str:
     return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
 
 
+def cpu_text(figures: dict) -> str:
+    """The server's CPU time per request answered, or a dash for runs recorded before it was measured."""
+    def text(value: float) -> str:
+        return f"{value / 1000:,.2f} ms" if value >= 10_000 else f"{value:,.0f} µs"
+    value = figures.get("cpu_us_per_request")
+    if value is None:
+        return "–"
+    client = figures.get("client_cpu_us_per_request")
+    return text(value) + (f" (wrk {text(client)})" if client is not None else "")
+
+
 def ratio_text(entry: dict, value: Optional[float] = None) -> str:
     value = entry.get("ratio") if value is None else value
     if value is None:
@@ -1024,7 +1122,12 @@ def render(results: dict) -> str:
         f"and p99 are wrk's per-request latencies, the median of the rounds'. ShareCore's peak RSS during a "
         f"workload is VmRSS with VmHWM reset at its start, so it includes the map pages that earlier "
         f"workloads left mapped (reads under 64 KiB leave the pages they touch mapped: see the engine benchmarks' reads); "
-        f"RssAnon is the process's own memory.",
+        f"RssAnon is the process's own memory. Server CPU per request: the server's user and system time "
+        f"(`/proc/<pid>/stat`; nginx's master and workers, every thread of ShareCore and moto_server) during "
+        f"the measured rounds, divided by the requests they answered; in brackets, wrk's own CPU per request "
+        f"against that server, which shares the same cores. For "
+        f"ShareCore's writes, the notes under a table give how many operations its commits held on average "
+        f"(`sharecore_commit_batch_operations` on the admin port's `/metrics`).",
         "",
         "### Goals",
         "",
@@ -1077,8 +1180,8 @@ def render(results: dict) -> str:
         if not rows:
             continue
         lines += ["", heading, "", baseline_note.format(size=size_text(results['settings']['get_size'])), "",
-                  "| workload | server | requests/s | MB/s | p50 | p90 | p99 | ShareCore / baseline | goal | status |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+                  "| workload | server | requests/s | MB/s | server CPU per request | p50 | p90 | p99 | ShareCore / baseline | goal | status |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
         for entry in rows:
             for system in ("sharecore", entry["baseline"], *entry.get("extra_titles", {})):
                 figures = entry[system]
@@ -1089,13 +1192,16 @@ def render(results: dict) -> str:
                 first = system == "sharecore"
                 lines.append(
                     f"| {entry['name'] if first else ''} | {label} | {rate(figures['requests_per_s'])} | "
-                    f"{figures['mb_per_s']:,.1f} | {latency(figures['latency_p50_us'])} | "
+                    f"{figures['mb_per_s']:,.1f} | {cpu_text(figures)} | {latency(figures['latency_p50_us'])} | "
                     f"{latency(figures['latency_p90_us'])} | {latency(figures['latency_p99_us'])} | "
                     f"{ratio_with_rounds(entry) if first else ''} | {entry['goal_text'] if first else ''} | "
                     f"{status_text(entry) if first and entry.get('goal') is not None else ''} |")
         lines.append("")
         for entry in rows:
             note = f"- `{entry['name']}`: {entry['title']}."
+            if entry["sharecore"].get("operations_per_commit"):
+                note += (f" ShareCore's commits held {entry['sharecore']['operations_per_commit']:.2f} operations "
+                         f"on average ({entry['sharecore']['commits']:,} commits in the measured rounds).")
             if entry.get("wrapped"):
                 note += f" (More requests than prepared keys on {', '.join(entry['wrapped'])}: the last ones overwrote.)"
             if entry["name"] == LISTING_LOAD:
@@ -1181,9 +1287,10 @@ def scaling_table(results: dict) -> list[str]:
              f"server, then {s['scale_rounds']} rounds of {s['scale_duration']:g} s on ShareCore then on the "
              f"baseline; totals over the rounds, p99 the median of the rounds'. Socket errors and time-outs are "
              f"counted here instead of failing the run (a response with a status of 400 or more still fails it).",
-             "", "| load | connections | ShareCore requests/s | ShareCore p99 | baseline | baseline requests/s | "
-             "baseline p99 | ShareCore / baseline | errors (ShareCore / baseline) |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---|"]
+             "", "| load | connections | ShareCore requests/s | ShareCore p99 | ShareCore CPU per request | "
+             "operations per commit | baseline | baseline requests/s | baseline p99 | baseline CPU per request | "
+             "ShareCore / baseline | errors (ShareCore / baseline) |",
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     previous = None
     for entry in entries:
         ours, theirs = entry["sharecore"], entry[entry["baseline"]]
@@ -1192,9 +1299,10 @@ def scaling_table(results: dict) -> list[str]:
             counted = {name: value for name, value in figures["errors"].items() if value}
             return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counted.items()) or "0"
         lines.append(f"| {entry['name'] if entry['name'] != previous else ''} | {entry['connections']} | "
-                     f"{rate(ours['requests_per_s'])} | {latency(ours['latency_p99_us'])} | "
+                     f"{rate(ours['requests_per_s'])} | {latency(ours['latency_p99_us'])} | {cpu_text(ours)} | "
+                     f"{ours['operations_per_commit'] if ours.get('operations_per_commit') else '–'} | "
                      f"{entry['baseline'] if entry['name'] != previous else ''} | {rate(theirs['requests_per_s'])} | "
-                     f"{latency(theirs['latency_p99_us'])} | {ratio_with_rounds(entry)} | "
+                     f"{latency(theirs['latency_p99_us'])} | {cpu_text(theirs)} | {ratio_with_rounds(entry)} | "
                      f"{errors(ours)} / {errors(theirs)} |")
         previous = entry["name"]
     return lines
@@ -1326,6 +1434,9 @@ def main() -> int:
               f"nginx :{nginx_port}, moto_server :{moto_port}; work directory {work}")
         sampler = Sampler(sharecore.pid)
         sampler.start()
+        global ADMIN_PORT
+        SERVER_PIDS.update({"sharecore": sharecore.pid, "nginx": nginx.pid, "moto": moto.pid})
+        ADMIN_PORT = admin_port
 
         signers = {"sharecore": Presigner(s3_port, ACCOUNT, KEY), "moto": Presigner(moto_port, "bench", "bench")}
         clients = {"sharecore": s3_client(s3_port, ACCOUNT, KEY), "moto": s3_client(moto_port, "bench", "bench")}

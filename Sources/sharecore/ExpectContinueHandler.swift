@@ -8,6 +8,10 @@ import NIOHTTPTypes
 /// signed, unknown bucket…) gets its final answer at once, without the client being invited to
 /// send the body, and the connection is closed after it, since the unsent body would otherwise
 /// be expected next. Sits after the HTTP/1 codec, where requests are swift-http-types parts.
+///
+/// The `Expect` header stays in the head that goes on, so that the connection's task knows
+/// whether the body needs ``ContinueOnFirstRead`` (a round trip to the event loop on the first
+/// read); `FrontResponder` removes it before the front sees the request.
 final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -20,15 +24,15 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Whether the current request expects `100 Continue` and has not had it (nor a final answer).
     private var continuePending = false
 
+    /// Whether `head` asks for `100 Continue` before its body is sent.
+    static func expectsContinue(_ head: HTTPRequest) -> Bool {
+        guard let expect = head.headerFields[.expect] else { return false }
+        return expect.lowercased() == "100-continue"
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(var head) = unwrapInboundIn(data) {
-            continuePending = false
-            if let expect = head.headerFields[.expect], expect.lowercased() == "100-continue" {
-                head.headerFields[.expect] = nil
-                continuePending = true
-                context.fireChannelRead(wrapInboundOut(.head(head)))
-                return
-            }
+        if case .head(let head) = unwrapInboundIn(data) {
+            continuePending = Self.expectsContinue(head)
         }
         context.fireChannelRead(data)
     }
@@ -59,7 +63,8 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 }
 
 /// A request body that, when first read, asks ``ExpectContinueHandler`` to send `100 Continue`
-/// (if the request expects it) and waits until it is written.
+/// and waits until it is written. Only the body of a request that expects it is wrapped so:
+/// the request costs a round trip to the event loop.
 struct ContinueOnFirstRead<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element: Sendable {
     typealias Element = Base.Element
     let base: Base

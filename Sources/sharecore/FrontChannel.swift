@@ -101,6 +101,10 @@ final class FrontChannelHandler: ChannelDuplexHandler {
     private var generation = 0
     /// Requests read whose response has not been written to its end.
     private var unanswered = 0
+    /// A request with a body, held until its first piece (or its end, or the end of this read
+    /// from the socket) so that the task that answers it finds the piece waiting: its first
+    /// read then takes it without asking the event loop for more.
+    private var heldRequest: Incoming?
 
     init(requests: AsyncStream<Incoming>.Continuation) {
         self.requests = requests
@@ -148,15 +152,31 @@ final class FrontChannelHandler: ChannelDuplexHandler {
                 })
             body = made.source
             demand = true
-            requests.yield(Incoming(head: head, body: made.sequence))
+            heldRequest = Incoming(head: head, body: made.sequence)
         case .body(let buffer):
             // Pieces after the reader stopped (the front answered without reading the whole
             // body) are dropped, as the rest of the body is read to reach the next request.
             if let body, body.yield(buffer) == .stopProducing { demand = false }
+            releaseHeldRequest()
         case .end:
             body?.finish()
             body = nil
+            releaseHeldRequest()
             bodyDemand(context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // The body has not begun in this read (a client waiting for `100 Continue`, or a slow one).
+        releaseHeldRequest()
+        context.fireChannelReadComplete()
+    }
+
+    /// Hands the request held for its first body piece to the connection's task.
+    private func releaseHeldRequest() {
+        if let held = heldRequest {
+            heldRequest = nil
+            requests.yield(held)
         }
     }
 
@@ -204,6 +224,7 @@ final class FrontChannelHandler: ChannelDuplexHandler {
         body?.finish(failure)
         body = nil
         demand = true
+        releaseHeldRequest()
     }
 
     /// The body stream's delegate: brings demand back to the event loop.

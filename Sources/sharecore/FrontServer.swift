@@ -62,14 +62,22 @@ struct FrontResponder: Sendable {
         let start = ContinuousClock.now
         let name = front.name
         var head = request.head
+        // `Expect: 100-continue` is the connection's business (ExpectContinueHandler), not the front's.
+        let expectsContinue = ExpectContinueHandler.expectsContinue(head)
+        if expectsContinue { head.headerFields[.expect] = nil }
         let body: FrontKit.RequestBody
         if let stream = request.body {
             let expected = head.headerFields[.contentLength].flatMap { Int($0) }
-            let continuing = ContinueOnFirstRead(base: stream, channel: channel)
             let received = bodyBytes.received
-            body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected)) { buffer in
+            let piece: @Sendable (ByteBuffer) -> [UInt8] = { buffer in
                 received.increment(by: buffer.readableBytes)
                 return Array(buffer.readableBytesView)
+            }
+            if expectsContinue {
+                let continuing = ContinueOnFirstRead(base: stream, channel: channel)
+                body = FrontKit.RequestBody(CompleteBody(base: continuing, expected: expected), bytes: piece)
+            } else {
+                body = FrontKit.RequestBody(CompleteBody(base: stream, expected: expected), bytes: piece)
             }
         } else {
             body = .empty

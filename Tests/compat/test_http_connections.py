@@ -1,10 +1,12 @@
 """What `sharecore serve`'s own connection handler (Sources/sharecore/FrontChannel.swift, issue
 #14) must keep doing for HTTP/1.1 clients: pipelined requests answered in order (more of them
 than the handler reads ahead), the requests read before a client's half-close answered before
-the connection closes, and an unread request body skipped so that the next request on the
-connection is served."""
+the connection closes, an unread request body skipped so that the next request on the
+connection is served, and a body stored whole however its pieces arrive: apart from its head,
+or together with the next requests."""
 
 import socket
+import time
 import uuid
 
 from botocore.config import Config
@@ -131,3 +133,43 @@ def test_a_target_in_absolute_form_is_served_like_its_origin_form(server):
             answer = responses.next()
             assert answer is not None, f"the connection closed before the {form}-form response"
             assert (answer[0], answer[2]) == (200, bodies[0]), (form, answer[0], answer[2][:300])
+
+
+def _presigned_put(s3, bucket: str, key: str, port: int) -> str:
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=600)
+    return url.split(str(port), 1)[1]
+
+
+def test_a_body_that_arrives_after_its_head_in_pieces_is_stored_whole(server):
+    # The handler holds a request with a body until its first piece arrives or the read from the
+    # socket ends: a head sent alone must still reach the front, and the pieces after it too.
+    s3, bucket, _, _ = _bucket_with_objects(server, 1)
+    body = bytes(range(256)) * 64  # 16 KiB
+    target = _presigned_put(s3, bucket, "slow", server.s3_port)
+    with _connect(server.s3_port) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: 127.0.0.1:{server.s3_port}\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode())
+        for start in range(0, len(body), 5000):
+            time.sleep(0.2)
+            sock.sendall(body[start:start + 5000])
+        answer = _Responses(sock).next()
+        assert answer is not None and answer[0] == 200, answer
+    assert s3.get_object(Bucket=bucket, Key="slow")["Body"].read() == body
+
+
+def test_pipelined_puts_with_bodies_are_each_stored_and_answered_in_order(server):
+    s3, bucket, _, _ = _bucket_with_objects(server, 1)
+    bodies = [bytes([i]) * (1000 * (i + 1)) for i in range(20)]
+    requests = b"".join(
+        f"PUT {_presigned_put(s3, bucket, f'p{i}', server.s3_port)} HTTP/1.1\r\nHost: 127.0.0.1:{server.s3_port}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode() + body for i, body in enumerate(bodies))
+    with _connect(server.s3_port) as sock:
+        sock.sendall(requests)
+        responses = _Responses(sock)
+        for i in range(len(bodies)):
+            answer = responses.next()
+            assert answer is not None, f"the connection closed before response {i}"
+            assert answer[0] == 200, (i, answer)
+    for i, body in enumerate(bodies):
+        assert s3.get_object(Bucket=bucket, Key=f"p{i}")["Body"].read() == body, f"p{i}"

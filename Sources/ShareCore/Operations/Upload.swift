@@ -23,6 +23,18 @@ extension Share {
         finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil, createParents: Bool = false,
         encryption: ContentEncryption? = nil
     ) async throws -> NodeInfo where S.Element: Collection, S.Element.Element == UInt8 {
+        try await uploadReturningMD5(path, from: content, properties: properties, overwrite: overwrite,
+                                     finalize: finalize, createParents: createParents, encryption: encryption).info
+    }
+
+    /// ``upload(_:from:properties:overwrite:finalize:createParents:encryption:)``, returning also
+    /// the file's content MD5, which the upload computes as the content streams: a caller that
+    /// answers with it (S3's ETag) needs no read of the file afterwards.
+    public func uploadReturningMD5<S: AsyncSequence>(
+        _ path: String, from content: S, properties: NodeProperties = NodeProperties(), overwrite: Bool = true,
+        finalize: (@Sendable (UInt64) -> NodeProperties?)? = nil, createParents: Bool = false,
+        encryption: ContentEncryption? = nil
+    ) async throws -> (info: NodeInfo, contentMD5: [UInt8]) where S.Element: Collection, S.Element.Element == UInt8 {
         let p = try SharePath(path)
         try properties.metadata?.validate()
         try properties.annotations?.validate()
@@ -55,6 +67,7 @@ extension Share {
             let last = stored.last
             let size = stored.total
             let hashed = stored.md5
+            let contentMD5 = hashed.finalize()
             let extra = finalize?(size)
             // Properties from `finalize` are input like any other: refuse invalid metadata.
             try extra?.metadata?.validate()
@@ -82,7 +95,7 @@ extension Share {
                     try m.putExtent(node: node.info.id, index: UInt64(pieces.count), map, previous: nil)
                 }
                 try m.checkQuota()
-                return node.info
+                return (node.info, contentMD5)
             }
         } catch {
             if let upload = stored.upload { try? await store.reclaimAbandonedUploads(upload) }

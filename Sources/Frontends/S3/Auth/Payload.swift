@@ -49,13 +49,13 @@ enum S3Payload {
     /// so a consumer that commits at the end never commits a body that failed. Problems of the
     /// headers alone are thrown here. `computeMD5` asks for the MD5 in the result;
     /// `computeChecksum` names an algorithm to compute when the client sent no checksum.
-    static func open(_ request: FrontRequest, auth: SigV4Auth, computeMD5: Bool,
+    static func open(_ request: S3Request, auth: SigV4Auth, computeMD5: Bool,
                      computeChecksum: ChecksumAlgorithm? = nil,
                      checksumHeadersDescribeBody: Bool = true) throws -> (body: RequestBody, result: PayloadResult) {
-        let plan = try PayloadPlan(request.head, auth: auth, computeMD5: computeMD5, computeChecksum: computeChecksum,
-                                   checksumHeadersDescribeBody: checksumHeadersDescribeBody)
+        let plan = try PayloadPlan(request.head, query: request.target.query, auth: auth, computeMD5: computeMD5,
+                                   computeChecksum: computeChecksum, checksumHeadersDescribeBody: checksumHeadersDescribeBody)
         let result = PayloadResult()
-        let sequence = PayloadSequence(source: request.body, plan: plan, result: result)
+        let sequence = PayloadSequence(source: request.front.body, plan: plan, result: result)
         return (RequestBody(sequence) { $0 }, result)
     }
 
@@ -84,20 +84,18 @@ private struct PayloadPlan: Sendable {
 
     /// `checksumHeadersDescribeBody` false: the `x-amz-checksum-*` headers describe something
     /// else (CompleteMultipartUpload's, the whole object) and are left to the operation.
-    init(_ head: HTTPRequest, auth: SigV4Auth, computeMD5: Bool, computeChecksum: ChecksumAlgorithm?,
-         checksumHeadersDescribeBody: Bool = true) throws {
+    /// `query`: the request's query parameters, decoded, as `S3Request` parsed them.
+    init(_ head: HTTPRequest, query: [(name: String, value: String)], auth: SigV4Auth, computeMD5: Bool,
+         computeChecksum: ChecksumAlgorithm?, checksumHeadersDescribeBody: Bool = true) throws {
         self.auth = auth
         self.computeMD5 = computeMD5
-        // A presigned URL may carry these headers as query parameters: parsed once, names
-        // lower-cased, the first of a name kept.
+        // A presigned URL may carry these headers as query parameters: names lower-cased, the
+        // first of a name kept.
         var parameters: [String: String] = [:]
         if auth.presigned {
-            for item in SigV4.splitTarget(head.path ?? "/").query.split(separator: "&") {
-                let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = (RequestTarget.percentDecode(String(kv[0])) ?? "").lowercased()
-                if parameters[key] == nil {
-                    parameters[key] = kv.count > 1 ? RequestTarget.percentDecode(String(kv[1])) ?? "" : ""
-                }
+            for (name, value) in query {
+                let key = RequestTarget.lowercasedName(name)
+                if parameters[key] == nil { parameters[key] = value }
             }
         }
         /// A header, or for a presigned URL the query parameter of that name (ignoring case).

@@ -87,8 +87,7 @@ enum CopyOperations {
             .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
         options.overwrite = !onlyIfAbsent
         options.createParents = true
-        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent)
-        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
+        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, parents: true)
         let info: NodeInfo
         let target = bucket.share.withCustomerKey(targetKey)
         do {

@@ -16,7 +16,7 @@ enum CorsOperations {
         guard request.header("Content-MD5") != nil || hasChecksum else {
             throw S3Error.invalidRequest("Missing required header for this request: Content-MD5")
         }
-        let (body, _) = try S3Payload.open(request.front, auth: context.auth, computeMD5: false)
+        let (body, _) = try S3Payload.open(request, auth: context.auth, computeMD5: false)
         let configuration = try CorsConfiguration.parse(try await body.collect(upTo: CorsConfiguration.maxDocumentBytes))
         try await context.store.setCorsConfiguration(configuration, bucket: bucket.name, share: bucket.share.name)
         var fields = HTTPFields()

@@ -89,7 +89,7 @@ enum DeleteOperations {
     /// `Quiet` leaves out the successes.
     static func deleteObjects(_ context: S3Context) async throws -> FrontResponse {
         let bucket = try await context.bucket()
-        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
+        let (body, _) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false)
         let bytes = try await body.collect(upTo: 2 << 20)
         guard let root = FrontKit.XMLElement.parse(bytes), root.name == "Delete" else { throw S3Error.malformedXML() }
         let objects = root.children("Object")

@@ -16,7 +16,7 @@ enum LifecycleOperations {
             }
             throw UnsupportedOptions.notImplemented("x-amz-transition-default-minimum-object-size")
         }
-        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
+        let (body, _) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false)
         let bytes = try await body.collect(upTo: 2 << 20)
         guard let root = FrontKit.XMLElement.parse(bytes) else { throw S3Error.malformedXML() }
         let configuration = try LifecycleXML.parse(root)

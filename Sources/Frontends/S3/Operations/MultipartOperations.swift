@@ -30,7 +30,7 @@ enum MultipartOperations {
             }
             algorithm = known
         }
-        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
+        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false, parents: false)
         // Tags, `Expires` and the ACL wait in the upload record with the rest, applied at completion.
         let annotations = try TaggingOperations.newObjectAnnotations(request)
             .merging(ObjectACLs.writeChanges(context, bucket: bucket.name))
@@ -89,7 +89,7 @@ enum MultipartOperations {
         try ObjectEncryption.checkRead(upload.encryption, key: customerKey)
         // A part of an upload started with a checksum algorithm gets that checksum even when
         // the client sends none for the part.
-        let (body, result) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false,
+        let (body, result) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false,
                                                 computeChecksum: upload.tag.flatMap(ChecksumAlgorithm.init(rawValue:)))
         let part: UploadedPart
         do {
@@ -185,7 +185,7 @@ enum MultipartOperations {
         let customerKey = try ObjectEncryption.customerKey(context)
         if customerKey != nil { try ObjectEncryption.checkRead(upload.encryption, key: customerKey) }
         // The x-amz-checksum-* header of a completion is the whole object's, not the XML's.
-        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false,
+        let (body, _) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false,
                                            checksumHeadersDescribeBody: false)
         let bytes = try await body.collect(upTo: 4 << 20)
         guard let root = FrontKit.XMLElement.parse(bytes), root.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML() }
@@ -205,8 +205,7 @@ enum MultipartOperations {
         let objectChecksum = try await checkObjectChecksum(context, bucket, upload, parts: parts)
         let partChecksums = await partChecksums(bucket, upload, parts: parts, etag: etag)
         try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: ObjectOperations.ifNoneMatchStar(context.request),
-                                                  ifMatch: context.request.header("If-Match"))
-        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
+                                                  ifMatch: context.request.header("If-Match"), parents: true)
         let info: NodeInfo
         do {
             info = try await bucket.share.withCustomerKey(customerKey).completeMultipartUpload(upload.id, parts: parts, etag: etag, minimumPartSize: minimumPartSize,

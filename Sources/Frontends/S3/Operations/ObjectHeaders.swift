@@ -99,6 +99,14 @@ enum ObjectHeaders {
         return "\"" + hex(md5) + "\""
     }
 
+    /// The ETag of a file whose content MD5 is known (as an upload computes it), as
+    /// ``etag(_:share:path:)`` gives it: a multipart object keeps its own.
+    static func etag(_ info: NodeInfo, contentMD5: [UInt8]) -> String {
+        if info.isDirectory { return emptyETag }
+        if let multipart = info.objectETag { return "\"" + multipart + "\"" }
+        return "\"" + hex(contentMD5) + "\""
+    }
+
     /// An ETag for a file whose MD5 is not known: the MD5 of its identity, size and
     /// last-modified time, with the `-1` suffix of a one-part multipart object. It changes
     /// whenever the content does (every write sets a new last-modified time).

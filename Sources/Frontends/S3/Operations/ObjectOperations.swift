@@ -183,28 +183,27 @@ enum ObjectOperations {
             return try await putDirectory(context, key: key, in: bucket, onlyIfAbsent: onlyIfAbsent, annotations: annotations)
         }
         var headers = ObjectHeaders.contentHeaders(request)
-        let (body, result) = try S3Payload.open(request.front, auth: context.auth, computeMD5: false)
+        let (body, result) = try S3Payload.open(request, auth: context.auth, computeMD5: false)
         // `open` has checked its syntax; the body is checked against it as it streams.
         if let md5 = request.header("Content-MD5"), let decoded = Data(base64Encoded: md5) {
             headers.contentMD5 = Array(decoded)
         }
         let (encryption, customerKey) = try await ObjectEncryption.forWrite(context, bucket: bucket)
-        try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"))
-        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
+        try await refuseConflicts(key, in: bucket, onlyIfAbsent: onlyIfAbsent, ifMatch: request.header("If-Match"), parents: true)
         let info: NodeInfo
+        let contentMD5: [UInt8]
         do {
             // The checksum is known once the body has been read: `finalize` keeps it with the
             // file in the same transaction that makes the file (and its missing parents) visible.
-            info = try await bucket.share.withCustomerKey(customerKey).upload(key.path, from: body,
-                                                 properties: NodeProperties(contentHeaders: headers, metadata: metadata,
-                                                                            annotations: annotations),
-                                                 overwrite: !onlyIfAbsent,
-                                                 finalize: { _ in ChecksumField.properties(result) }, createParents: true,
-                                                 encryption: encryption)
+            (info, contentMD5) = try await bucket.share.withCustomerKey(customerKey).uploadReturningMD5(
+                key.path, from: body,
+                properties: NodeProperties(contentHeaders: headers, metadata: metadata, annotations: annotations),
+                overwrite: !onlyIfAbsent, finalize: { _ in ChecksumField.properties(result) }, createParents: true,
+                encryption: encryption)
         } catch {
             throw translate(error, key: key, bucket: bucket, onlyIfAbsent: onlyIfAbsent)
         }
-        let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
+        let etag = ObjectHeaders.etag(info, contentMD5: contentMD5)
         var fields = HTTPFields()
         fields.set("ETag", etag)
         if let checksum = result.checksum { fields.set(checksum.algorithm.headerName, checksum.base64) }
@@ -218,7 +217,7 @@ enum ObjectOperations {
     /// Its tags and `Expires` (`annotations`) are set once it exists.
     static func putDirectory(_ context: S3Context, key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool,
                              annotations: AnnotationChanges) async throws -> FrontResponse {
-        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
+        let (body, _) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false)
         for try await piece in body where !piece.isEmpty {
             throw S3Error.invalidArgument("Object key '\(key.key)' ends with '/', so it names a directory, which cannot have content.",
                                           name: "key", value: key.key)
@@ -246,19 +245,33 @@ enum ObjectOperations {
     /// Refuses, before any byte is read, a write onto a directory (`ExistingObjectIsDirectory`),
     /// with `If-None-Match: *` onto an existing object, and with `If-Match` onto an object whose
     /// ETag differs (`PreconditionFailed`; `NoSuchKey` when there is no object, as S3 answers).
+    /// With `parents`, then a key whose parent path runs into an existing object
+    /// (`ObjectParentIsFile`); missing directories are left to the write, which creates them in
+    /// its own transaction. The key and the directories on its path are read in one transaction.
     /// `If-None-Match: *` is enforced again atomically by the write; `If-Match` is checked here
     /// only, just before the write.
     static func refuseConflicts(_ key: ObjectKey, in bucket: ResolvedBucket, onlyIfAbsent: Bool,
-                                ifMatch: String? = nil) async throws {
-        guard let info = try? await bucket.share.info(key.path) else {
-            if ifMatch != nil { throw S3Error.noSuchKey(key.key) }
-            return
+                                ifMatch: String? = nil, parents: Bool) async throws {
+        var ancestors: [String] = []
+        var current = ""
+        for segment in key.parentPath.split(separator: "/") where parents {
+            current = current.isEmpty ? String(segment) : current + "/" + segment
+            ancestors.append(current)
         }
-        if info.isDirectory { throw existingDirectory(key) }
-        if onlyIfAbsent { throw S3Error.preconditionFailed("If-None-Match") }
-        if let ifMatch {
-            let etag = try await ObjectHeaders.etag(info, share: bucket.share, path: key.path)
-            guard Conditions.matches(ifMatch, etag) else { throw S3Error.preconditionFailed("If-Match") }
+        let found = try await bucket.share.infos(ancestors + [key.path])
+        if let object = found[ancestors.count] {
+            if object.isDirectory { throw existingDirectory(key) }
+            if onlyIfAbsent { throw S3Error.preconditionFailed("If-None-Match") }
+            if let ifMatch {
+                let etag = try await ObjectHeaders.etag(object.info, share: bucket.share, path: key.path)
+                guard Conditions.matches(ifMatch, etag) else { throw S3Error.preconditionFailed("If-Match") }
+            }
+        } else if ifMatch != nil {
+            throw S3Error.noSuchKey(key.key)
+        }
+        for (index, path) in ancestors.enumerated() {
+            guard let directory = found[index] else { return }
+            guard directory.isDirectory else { throw Parents.parentIsFile(key, path: path, bucket: bucket) }
         }
     }
 
@@ -284,23 +297,6 @@ enum ObjectOperations {
 
 /// Creating and tidying the directories a key's path goes through.
 enum Parents {
-    /// Refuses a key whose parent path runs into an existing object (`ObjectParentIsFile`).
-    /// Missing directories are left to the write, which creates them in its own transaction.
-    static func refuseFileInTheWay(_ path: String, for key: ObjectKey, in bucket: ResolvedBucket) async throws {
-        if path.isEmpty { return }
-        var current = ""
-        for segment in path.split(separator: "/") {
-            current = current.isEmpty ? String(segment) : current + "/" + segment
-            let info: NodeInfo
-            do {
-                info = try await bucket.share.info(current)
-            } catch let error as ShareCoreError where error.code == .resourceNotFound || error.code == .parentNotFound {
-                return
-            }
-            guard info.isDirectory else { throw parentIsFile(key, path: current, bucket: bucket) }
-        }
-    }
-
     /// Makes directory `path` (and its missing ancestors) exist; returns the directories it
     /// created, deepest last. A file in the way is `ObjectParentIsFile`.
     static func ensure(_ path: String, for key: ObjectKey, in bucket: ResolvedBucket) async throws -> [String] {

@@ -97,8 +97,7 @@ enum PostObjectOperation {
 
         // SSE-S3 and SSE-C come as form fields, as their headers do on PutObject.
         let (encryption, customerKey) = try await ObjectEncryption.forWrite(context, bucket: bucket, lookup: { fields[$0] })
-        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false)
-        try await Parents.refuseFileInTheWay(key.parentPath, for: key, in: bucket)
+        try await ObjectOperations.refuseConflicts(key, in: bucket, onlyIfAbsent: false, parents: true)
         let info: NodeInfo
         do {
             let checksum = content.checksum

@@ -60,7 +60,7 @@ enum TaggingOperations {
     /// The tagging document of a Put request, its body checked (`Content-MD5`, checksums,
     /// signature) before it is parsed; `MalformedXML` when it is not XML.
     static func document(_ context: S3Context) async throws -> FrontKit.XMLElement {
-        let (body, _) = try S3Payload.open(context.request.front, auth: context.auth, computeMD5: false)
+        let (body, _) = try S3Payload.open(context.request, auth: context.auth, computeMD5: false)
         let bytes = try await body.collect(upTo: 256 << 10)
         guard let root = FrontKit.XMLElement.parse(bytes) else { throw S3Error.malformedXML() }
         return root

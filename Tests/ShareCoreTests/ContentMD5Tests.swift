@@ -414,6 +414,24 @@ private func stream(_ buffers: [[UInt8]]) -> AsyncStream<[UInt8]> {
         try await t.finish()
     }
 
+    @Test func uploadReturnsTheMD5ItHashed() async throws {
+        // Several chunks (extents of 64 KiB), and an empty file: the MD5 returned is the content's,
+        // the one contentMD5 then gives without reading, and the file's properties are upload()'s.
+        let t = try await TempStore.make(extentSize: 64 * 1024)
+        try await t.store.createShare("docs")
+        let s = t.store.share("docs")
+        let data = pattern(200_003, seed: 31)
+        let pieces = stride(from: 0, to: data.count, by: 30_000).map { Array(data[$0..<min(data.count, $0 + 30_000)]) }
+        let (info, md5) = try await s.uploadReturningMD5("dir/u", from: stream(pieces), createParents: true)
+        #expect(md5 == reference(data))
+        #expect(info.size == UInt64(data.count))
+        #expect(try await s.info("dir/u") == info)
+        #expect(try await s.contentMD5("dir/u") == md5)
+        let (_, empty) = try await s.uploadReturningMD5("empty", from: stream([]))
+        #expect(empty == reference([]))
+        try await t.finish()
+    }
+
     @Test func downloadsAskingForTheMD5SeeEveryChange() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")

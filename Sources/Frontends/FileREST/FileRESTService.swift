@@ -59,7 +59,7 @@ public struct FileRESTService: HTTPFront {
         var logger = logger
         logger[metadataKey: "request-id"] = "\(requestId)"
         var operationName: String?
-        let requestVersion = HTTPField.Name("x-ms-version").flatMap { request.head.headerFields[$0] }
+        let requestVersion = request.head.headerFields[Self.versionField]
         let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
         var corsContext: OperationContext?
         do {
@@ -89,7 +89,7 @@ public struct FileRESTService: HTTPFront {
             return response
         } catch {
             var response = errorResponse(error, requestId: requestId, version: version, method: request.head.method,
-                                         clientRequestId: HTTPField.Name("x-ms-client-request-id").flatMap { request.head.headerFields[$0] },
+                                         clientRequestId: request.head.headerFields[Self.clientRequestIdField],
                                          logger: logger)
             if let corsContext { await Cors.apply(corsContext, to: &response) }
             response.operation = operationName
@@ -97,9 +97,19 @@ public struct FileRESTService: HTTPFront {
         }
     }
 
+    private static let versionField = HTTPField.Name("x-ms-version")!
+    private static let clientRequestIdField = HTTPField.Name("x-ms-client-request-id")!
+
     /// Whether `version` (YYYY-MM-DD) is within the accepted range.
     static func accepts(_ version: String) -> Bool {
-        guard version.count == 10, version.split(separator: "-").count == 3 else { return false }
+        // `dddd-dd-dd` checked byte by byte (a split into an array was 1% of a small GET, issue #14).
+        var utf8 = version.utf8.makeIterator()
+        for position in 0..<10 {
+            guard let byte = utf8.next() else { return false }
+            let isDash = position == 4 || position == 7
+            guard isDash ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return false }
+        }
+        guard utf8.next() == nil else { return false }
         return version >= oldestVersion && version <= newestVersion
     }
 

@@ -70,10 +70,9 @@ struct FileRequest: Sendable {
         var segments = target.segments
         var account = expected
         var hostStyle = false
-        let host = request.head.authority ?? HTTPField.Name("Host").flatMap { request.head.headerFields[$0] } ?? ""
-        let hostName = host.split(separator: ":").first.map(String.init)?.lowercased() ?? ""
-        if let dot = hostName.firstIndex(of: "."), hostName[dot...].hasPrefix(".file.") {
-            account = String(hostName[..<dot])
+        let host = request.head.authority ?? request.head.headerFields[hostField] ?? ""
+        if let named = hostStyleAccount(host) {
+            account = named
             hostStyle = true
         } else {
             guard let first = segments.first else {
@@ -86,6 +85,26 @@ struct FileRequest: Sendable {
         let path = Array(segments.dropFirst())
         return FileRequest(head: request.head, target: target, body: request.body, remoteAddress: request.remoteAddress,
                            account: account, hostStyle: hostStyle, share: share, path: path)
+    }
+
+    private static let hostField = HTTPField.Name("Host")!
+
+    /// The account a host of the form `account.file.…` names (lower-cased), or nil for any
+    /// other host (an address, `localhost`, a name with a port). Read byte by byte: splitting
+    /// the host and lower-casing it was 1% of a small GET (issue #14).
+    static func hostStyleAccount(_ host: String) -> String? {
+        let bytes = host.utf8
+        guard let dot = bytes.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }),
+              bytes[dot] == UInt8(ascii: ".") else { return nil }
+        let suffix = ".file.".utf8
+        var index = dot
+        for expected in suffix {
+            guard index < bytes.endIndex,
+                  bytes[index] | (bytes[index] >= UInt8(ascii: "A") && bytes[index] <= UInt8(ascii: "Z") ? 0x20 : 0) == expected
+            else { return nil }
+            index = bytes.index(after: index)
+        }
+        return String(host[..<dot]).lowercased()
     }
 
     /// What the request addresses, from the path and `restype`.

@@ -13,8 +13,44 @@ public enum HTTPDate {
         let secondOfDay = seconds - day * 86_400
         let (y, m, d) = CivilCalendar.date(fromDays: day)
         let weekday = days[Int(((day % 7) + 7) % 7)]
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(weekday), \(two(d)) \(months[Int(m) - 1]) \(y) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+        guard (0...9999).contains(y) else {
+            func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            return "\(weekday), \(two(d)) \(months[Int(m) - 1]) \(y) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+        }
+        // Written straight into the string's storage (every FileREST response carries a
+        // Last-Modified; the interpolated form made a string per field, issue #14).
+        return String(unsafeUninitializedCapacity: 29) { buffer in
+            var count = 0
+            func text(_ part: String) {
+                for byte in part.utf8 {
+                    buffer[count] = byte
+                    count += 1
+                }
+            }
+            func number(_ value: Int64, _ width: Int) {
+                var rest = value
+                for position in stride(from: count + width - 1, through: count, by: -1) {
+                    buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                    rest /= 10
+                }
+                count += width
+            }
+            text(weekday)
+            text(", ")
+            number(d, 2)
+            text(" ")
+            text(months[Int(m) - 1])
+            text(" ")
+            number(y, 4)
+            text(" ")
+            number(secondOfDay / 3600, 2)
+            text(":")
+            number(secondOfDay / 60 % 60, 2)
+            text(":")
+            number(secondOfDay % 60, 2)
+            text(" GMT")
+            return count
+        }
     }
 
     /// The current time, as the `Date` of a response: formatted once per second and shared by

@@ -31,12 +31,20 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// ISO 8601 in UTC with seven fractional digits, e.g. `2026-11-21T13:38:29.1234567Z`:
     /// the form of share snapshot names and SMB times.
-    public var iso8601: String { String(decoding: iso8601UTF8, as: UTF8.self) }
+    public var iso8601: String {
+        // Written straight into the string's storage: a FileREST response carries three of
+        // these, and an array between cost an allocation and a copy each (issue #14).
+        let parts = fields
+        guard (0...9999).contains(parts.year) else { return String(decoding: iso8601UTF8, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: FileTime.iso8601Length) { buffer in
+            FileTime.write(parts, fractionDigits: 7, to: buffer)
+        }
+    }
 
     /// ``iso8601`` as UTF-8 bytes, for callers that write it into a byte buffer.
     public var iso8601UTF8: [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(28)
+        bytes.reserveCapacity(FileTime.iso8601Length)
         appendISO8601UTF8(to: &bytes)
         return bytes
     }
@@ -46,6 +54,26 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// their own (a listing writes one per entry), without an array or string between.
     public func appendISO8601UTF8(to bytes: inout [UInt8], fractionDigits: Int = 7) {
         let digits = min(max(fractionDigits, 0), 7)
+        let parts = fields
+        guard (0...9999).contains(parts.year) else {
+            // `….fffffffZ`: keep the digits asked for (and the point only with some).
+            let text = Array(FileTime.padded(parts.year, parts.month, parts.day, secondOfDay: parts.secondOfDay,
+                                             fraction: parts.fraction).utf8)
+            bytes += text.dropLast(digits == 0 ? 9 : 8 - digits)
+            bytes.append(UInt8(ascii: "Z"))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FileTime.iso8601Length) { buffer in
+            let count = FileTime.write(parts, fractionDigits: digits, to: buffer)
+            bytes.append(contentsOf: buffer[..<count])
+        }
+    }
+
+    /// The length of ``iso8601`` for years 0 to 9999.
+    static let iso8601Length = 28
+
+    /// The broken-down UTC fields of the time.
+    private var fields: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, fraction: Int64) {
         let seconds = ticks.quotientAndRemainder(dividingBy: 10_000_000)
         var whole = seconds.quotient
         var fraction = seconds.remainder
@@ -61,41 +89,47 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
             secondOfDay += 86_400
         }
         let (y, m, d) = CivilCalendar.date(fromDays: day)
-        guard (0...9999).contains(y) else {
-            // `….fffffffZ`: keep the digits asked for (and the point only with some).
-            let text = Array(FileTime.padded(y, m, d, secondOfDay: secondOfDay, fraction: fraction).utf8)
-            bytes += text.dropLast(digits == 0 ? 9 : 8 - digits)
-            bytes.append(UInt8(ascii: "Z"))
-            return
-        }
+        return (y, m, d, secondOfDay, fraction)
+    }
+
+    /// Writes the ISO 8601 text of `parts` (a year of 0 to 9999) with `digits` (0 to 7)
+    /// fractional digits into `buffer` (at least ``iso8601Length`` bytes); returns its length.
+    private static func write(_ parts: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, fraction: Int64),
+                              fractionDigits digits: Int, to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var count = 0
         // Digits written one by one (a listing formats a time per entry; the interpolated
-        // form below made a String per field).
+        // form made a String per field).
         func put(_ value: Int64, _ width: Int) {
-            var unit: Int64 = 1
-            for _ in 1..<width { unit *= 10 }
-            while unit > 0 {
-                bytes.append(UInt8(truncatingIfNeeded: 48 + value / unit % 10))
-                unit /= 10
+            var rest = value
+            for position in stride(from: count + width - 1, through: count, by: -1) {
+                buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                rest /= 10
             }
+            count += width
         }
-        put(y, 4)
-        bytes.append(UInt8(ascii: "-"))
-        put(m, 2)
-        bytes.append(UInt8(ascii: "-"))
-        put(d, 2)
-        bytes.append(UInt8(ascii: "T"))
-        put(secondOfDay / 3600, 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(secondOfDay / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(secondOfDay % 60, 2)
+        func mark(_ byte: UInt8) {
+            buffer[count] = byte
+            count += 1
+        }
+        put(parts.year, 4)
+        mark(UInt8(ascii: "-"))
+        put(parts.month, 2)
+        mark(UInt8(ascii: "-"))
+        put(parts.day, 2)
+        mark(UInt8(ascii: "T"))
+        put(parts.secondOfDay / 3600, 2)
+        mark(UInt8(ascii: ":"))
+        put(parts.secondOfDay / 60 % 60, 2)
+        mark(UInt8(ascii: ":"))
+        put(parts.secondOfDay % 60, 2)
         if digits > 0 {
-            bytes.append(UInt8(ascii: "."))
+            mark(UInt8(ascii: "."))
             var unit: Int64 = 1
             for _ in digits..<7 { unit *= 10 }
-            put(fraction / unit, digits)
+            put(parts.fraction / unit, digits)
         }
-        bytes.append(UInt8(ascii: "Z"))
+        mark(UInt8(ascii: "Z"))
+        return count
     }
 
     /// The ISO 8601 text of broken-down fields by string padding (years outside 0-9999, and

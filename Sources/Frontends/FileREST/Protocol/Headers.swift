@@ -43,6 +43,13 @@ enum Headers {
     ]
 
     static func format(_ attributes: FileAttributes) -> String {
+        // The usual values without building a list (every file response carries them, issue #14).
+        switch attributes {
+        case []: return "None"
+        case .archive: return "Archive"
+        case .directory: return "Directory"
+        default: break
+        }
         let names = attributeNames.filter { attributes.contains($0.1) }.map(\.0)
         return names.isEmpty ? "None" : names.joined(separator: " | ")
     }

@@ -355,6 +355,30 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
         #expect(ServiceSAS.stringToSign(SASFields(target), resource: resource, modern: true) == SASVectors.fileReadStringToSign)
     }
 
+    /// The lines of a service SAS's string to sign in their order, empty where a parameter is
+    /// absent, and a value's own line break kept whole.
+    @Test func stringToSignKeepsEveryLine() throws {
+        let target = try #require(RequestTarget("/a?sv=2026-10-06&sp=r&se=2027-01-01&rsct=text%2Fplain%0D"))
+        let text = ServiceSAS.stringToSign(SASFields(target), resource: "/file/a/s", modern: true)
+        #expect(text == "r\n\n2027-01-01\n/file/a/s\n\n\n\n2026-10-06\n\n\n\n\ntext/plain\r")
+        let old = ServiceSAS.stringToSign(SASFields(target), resource: "/file/a/s", modern: false)
+        #expect(old == "r\n\n2027-01-01\n/file/a/s\n\n2026-10-06\n\n\n\n\ntext/plain\r")
+    }
+
+    /// Permission letters of a service SAS: each once, in Azure's order (`c` and `w` either way
+    /// round), `l` only for a share.
+    @Test func permissionLetters() {
+        for valid in ["", "r", "rcwd", "rwcd", "rd", "cw", "wc"] {
+            #expect(ServiceSAS.validPermissions(valid, resource: "f"), "\(valid)")
+        }
+        #expect(ServiceSAS.validPermissions("rcwdl", resource: "s"))
+        for invalid in ["rr", "dr", "wr", "rl", "x", "R", "rcwdl", "r w", "ŕ"] {
+            #expect(!ServiceSAS.validPermissions(invalid, resource: "f"), "\(invalid)")
+        }
+        #expect(!ServiceSAS.validPermissions("lr", resource: "s"))
+        #expect(!ServiceSAS.validPermissions("cc", resource: "s"))
+    }
+
     @Test func shareSASCoversTheShare() async throws {
         let h = try await Harness.make()
         try await h.seedDocs()

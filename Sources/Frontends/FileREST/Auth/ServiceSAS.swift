@@ -67,28 +67,54 @@ enum ServiceSAS {
     /// A user delegation SAS signs the key's fields (`skoid`, `sktid`, `skt`, `ske`, `sks`,
     /// `skv`, `skdutid`, `sduoid`) where another signs `si`.
     static func stringToSign(_ fields: SASFields, resource: String, modern: Bool, userDelegation: Bool = false) -> String {
-        var parts = [fields.raw("sp") ?? "", fields.raw("st") ?? "", fields.raw("se") ?? "", resource]
-        if userDelegation {
-            parts += ["skoid", "sktid", "skt", "ske", "sks", "skv", "skdutid", "sduoid"].map { fields.raw($0) ?? "" }
-        } else {
-            parts.append(fields.raw("si") ?? "")
+        // One string grown in place: a list of parts joined was 1.4% of a small GET (issue #14).
+        var text = ""
+        text.reserveCapacity(resource.utf8.count + 160)
+        func line(_ value: String?) {
+            text += value ?? ""
+            text += "\n"
         }
-        if modern { parts += [fields.raw("sip") ?? "", fields.raw("spr") ?? ""] }
-        parts.append(fields.raw("sv") ?? "")
-        for (parameter, _) in SAS.overrideParameters { parts.append(fields.raw(parameter) ?? "") }
-        return parts.joined(separator: "\n")
+        line(fields.raw("sp"))
+        line(fields.raw("st"))
+        line(fields.raw("se"))
+        line(resource)
+        if userDelegation {
+            for parameter in ["skoid", "sktid", "skt", "ske", "sks", "skv", "skdutid", "sduoid"] { line(fields.raw(parameter)) }
+        } else {
+            line(fields.raw("si"))
+        }
+        if modern {
+            line(fields.raw("sip"))
+            line(fields.raw("spr"))
+        }
+        line(fields.raw("sv"))
+        for (parameter, _) in SAS.overrideParameters { line(fields.raw(parameter)) }
+        text.unicodeScalars.removeLast()  // no newline after the last line (a "\r\n" stays whole)
+        return text
     }
 
     /// Whether `permissions` uses only the letters of the resource (`rcwd` for a file, `rcwdl`
     /// for a share), each once, in that order (`c` and `w` may come either way round, as the
     /// service accepts).
     static func validPermissions(_ permissions: String, resource: String) -> Bool {
-        let rank: [Character: Int] = resource == "f" ? ["r": 0, "c": 1, "w": 1, "d": 2] : ["r": 0, "c": 1, "w": 1, "d": 2, "l": 3]
+        // Ranks and letters seen as bits, without a dictionary and a set per request (1% of a
+        // small GET, issue #14).
         var last = -1
-        var seen = Set<Character>()
-        for c in permissions {
-            guard let r = rank[c], r >= last, seen.insert(c).inserted else { return false }
-            last = r
+        var seen: UInt8 = 0
+        for byte in permissions.utf8 {
+            let rank: Int
+            let bit: UInt8
+            switch byte {
+            case UInt8(ascii: "r"): (rank, bit) = (0, 1)
+            case UInt8(ascii: "c"): (rank, bit) = (1, 2)
+            case UInt8(ascii: "w"): (rank, bit) = (1, 4)
+            case UInt8(ascii: "d"): (rank, bit) = (2, 8)
+            case UInt8(ascii: "l") where resource != "f": (rank, bit) = (3, 16)
+            default: return false
+            }
+            guard rank >= last, seen & bit == 0 else { return false }
+            seen |= bit
+            last = rank
         }
         return true
     }

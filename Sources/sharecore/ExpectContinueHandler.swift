@@ -1,3 +1,4 @@
+import FrontKit
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
@@ -26,7 +27,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Whether `head` asks for `100 Continue` before its body is sent.
     static func expectsContinue(_ head: HTTPRequest) -> Bool {
-        guard let expect = head.headerFields[.expect] else { return false }
+        guard let expect = head.headerFields.value(.expect) else { return false }
         return expect.lowercased() == "100-continue"
     }
 

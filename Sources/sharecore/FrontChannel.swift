@@ -1,3 +1,4 @@
+import FrontKit
 import HTTPTypes
 import HummingbirdCore
 import Logging
@@ -201,8 +202,8 @@ final class FrontChannelHandler: ChannelDuplexHandler {
 
     /// Whether a request head announces a body: a `Content-Length` above 0 or a `Transfer-Encoding`.
     static func hasBody(_ head: HTTPRequest) -> Bool {
-        if head.headerFields[.transferEncoding] != nil { return true }
-        guard let length = head.headerFields[.contentLength] else { return false }
+        if head.headerFields.contains(.transferEncoding) { return true }
+        guard let length = head.headerFields.value(.contentLength) else { return false }
         return length != "0"
     }
 

@@ -67,7 +67,7 @@ struct FrontResponder: Sendable {
         if expectsContinue { head.headerFields[.expect] = nil }
         let body: FrontKit.RequestBody
         if let stream = request.body {
-            let expected = head.headerFields[.contentLength].flatMap { Int($0) }
+            let expected = head.headerFields.value(.contentLength).flatMap { Int($0) }
             let received = bodyBytes.received
             let piece: @Sendable (ByteBuffer) -> [UInt8] = { buffer in
                 received.increment(by: buffer.readableBytes)
@@ -83,7 +83,7 @@ struct FrontResponder: Sendable {
             body = .empty
         }
         head.scheme = scheme
-        if head.authority == nil, let host = head.headerFields[Self.host] {
+        if head.authority == nil, let host = head.headerFields.value(Self.host) {
             head.authority = host
         }
         let frontRequest = FrontRequest(head: head, body: body, remoteAddress: remoteAddress)

@@ -16,3 +16,18 @@ extension HTTPFields {
         self[name] = value
     }
 }
+
+extension HTTPFields {
+    /// The value of field `name`, as `self[name]` gives it (the values of every field of that
+    /// name, joined as HTTP joins them), but without building a new string when there is one
+    /// such field, the usual case: the subscript joins even a single value, which made each
+    /// header lookup of a small request cost a string (issue #14).
+    public func value(_ name: HTTPField.Name) -> String? {
+        var found: String?
+        for field in self where field.name == name {
+            if found != nil { return self[name] }
+            found = field.value
+        }
+        return found
+    }
+}

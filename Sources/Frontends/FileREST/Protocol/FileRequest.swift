@@ -31,7 +31,7 @@ struct FileRequest: Sendable {
     /// A header's value (the first, when repeated).
     func header(_ name: String) -> String? {
         guard let field = HTTPField.Name(name) else { return nil }
-        return head.headerFields[field]
+        return head.headerFields.value(field)
     }
 
     /// A query parameter's value.
@@ -70,7 +70,7 @@ struct FileRequest: Sendable {
         var segments = target.segments
         var account = expected
         var hostStyle = false
-        let host = request.head.authority ?? request.head.headerFields[hostField] ?? ""
+        let host = request.head.authority ?? request.head.headerFields.value(hostField) ?? ""
         if let named = hostStyleAccount(host) {
             account = named
             hostStyle = true

@@ -64,7 +64,7 @@ struct S3Request: Sendable {
 
     /// Header `name`, if present.
     func header(_ name: String) -> String? {
-        HTTPField.Name(name).flatMap { front.head.headerFields[$0] }
+        HTTPField.Name(name).flatMap { front.head.headerFields.value($0) }
     }
 
     /// Query parameter `name`, if present.

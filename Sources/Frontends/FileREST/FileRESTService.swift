@@ -55,11 +55,8 @@ public struct FileRESTService: HTTPFront {
 
     public func respond(to request: FrontRequest) async -> FrontResponse {
         let requestId = RequestID.uuid()
-        // Every line logged for this request carries its id (the x-ms-request-id the client sees).
-        var logger = logger
-        logger[metadataKey: "request-id"] = "\(requestId)"
         var operationName: String?
-        let requestVersion = request.head.headerFields[Self.versionField]
+        let requestVersion = request.head.headerFields.value(Self.versionField)
         let version = requestVersion.flatMap { FileRESTService.accepts($0) ? $0 : nil } ?? FileRESTService.newestVersion
         var corsContext: OperationContext?
         do {
@@ -67,7 +64,7 @@ public struct FileRESTService: HTTPFront {
             let operation = try Operation.classify(parsed)
             operationName = OperationLabel.named(operation.rawValue)
             let context = OperationContext(store: store, request: parsed, operation: operation, configuration: configuration,
-                                           requestId: requestId, version: version, logger: logger)
+                                           requestId: requestId, version: version, frontLogger: logger)
             corsContext = context
             if operation != .preflight {
                 if let requestVersion, !FileRESTService.accepts(requestVersion) {
@@ -89,12 +86,18 @@ public struct FileRESTService: HTTPFront {
             return response
         } catch {
             var response = errorResponse(error, requestId: requestId, version: version, method: request.head.method,
-                                         clientRequestId: request.head.headerFields[Self.clientRequestIdField],
-                                         logger: logger)
+                                         clientRequestId: request.head.headerFields.value(Self.clientRequestIdField))
             if let corsContext { await Cors.apply(corsContext, to: &response) }
             response.operation = operationName
             return response
         }
+    }
+
+    /// `logger` with `requestId` on every line (the x-ms-request-id the client sees).
+    static func tagged(_ logger: Logger, requestId: String) -> Logger {
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
+        return logger
     }
 
     private static let versionField = HTTPField.Name("x-ms-version")!
@@ -119,7 +122,7 @@ public struct FileRESTService: HTTPFront {
 
     func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method,
                        clientRequestId: String? = nil, logger: Logger? = nil) -> FrontResponse {
-        let logger = logger ?? self.logger
+        let logger = FileRESTService.tagged(logger ?? self.logger, requestId: requestId)
         var rest: FileRESTError
         switch error {
         case let e as FileRESTError: rest = e

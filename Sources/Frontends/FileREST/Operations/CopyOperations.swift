@@ -191,7 +191,7 @@ struct CopySource: Sendable {
     static func authorize(_ parsed: FileRequest, _ context: OperationContext) async throws {
         let sourceContext = OperationContext(store: context.store, request: parsed, operation: .getFile,
                                              configuration: context.configuration, requestId: context.requestId,
-                                             version: context.version, logger: context.logger)
+                                             version: context.version, frontLogger: context.frontLogger)
         do {
             try await SAS.authorize(sourceContext)
         } catch let error as FileRESTError {

@@ -12,7 +12,7 @@ enum SAS {
     /// Authorizes the request of `context` by the SAS in its query, or throws the error Azure
     /// answers (403 `AuthenticationFailed` or one of the `Authorization…Mismatch` codes).
     static func authorize(_ context: OperationContext, now: Date = Date()) async throws {
-        let fields = SASFields(context.request.target)
+        let fields = context.request.sasFields
         if fields.raw("sr") != nil {
             try await ServiceSAS.authorize(context, fields, now: now)
         } else {
@@ -26,7 +26,7 @@ enum SAS {
     /// Empty unless the request is authorized by a service SAS (only a service SAS signs these
     /// parameters; on an account SAS or with Shared Key they are ignored).
     static func responseOverrides(_ request: FileRequest) -> HTTPFields {
-        let fields = SASFields(request.target)
+        let fields = request.sasFields
         guard request.header("Authorization") == nil, fields.raw("sig") != nil, fields.raw("sr") != nil else { return [:] }
         var headers = HTTPFields()
         for (parameter, header) in overrideParameters {

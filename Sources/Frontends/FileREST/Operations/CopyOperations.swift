@@ -123,7 +123,7 @@ extension FileRequest {
             head.headerFields[field] = nil
         }
         return FileRequest(head: head, target: target, body: body, remoteAddress: remoteAddress, account: account,
-                           hostStyle: hostStyle, share: share, path: path)
+                           hostStyle: hostStyle, share: share, path: path, sasFields: sasFields)
     }
 }
 

@@ -24,6 +24,9 @@ struct FileRequest: Sendable {
     let share: String?
     /// Path components inside the share (empty for the share's root).
     let path: [String]
+    /// The query's parameters as a SAS reads them (names lower-cased), made once: the SAS check
+    /// and the response overrides of Get File each made them again (issue #14).
+    let sasFields: SASFields
 
     var method: HTTPRequest.Method { head.method }
     var headers: HTTPFields { head.headerFields }
@@ -84,7 +87,7 @@ struct FileRequest: Sendable {
         let share = segments.first
         let path = Array(segments.dropFirst())
         return FileRequest(head: request.head, target: target, body: request.body, remoteAddress: request.remoteAddress,
-                           account: account, hostStyle: hostStyle, share: share, path: path)
+                           account: account, hostStyle: hostStyle, share: share, path: path, sasFields: SASFields(target))
     }
 
     private static let hostField = HTTPField.Name("Host")!

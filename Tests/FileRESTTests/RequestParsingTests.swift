@@ -38,3 +38,17 @@ import Testing
         }
     }
 }
+
+/// The item a path names: trailing dots of each name dropped unless the request allows them.
+@Suite struct FileRESTItemPathTests {
+    @Test func trailingDotsAreDroppedUnlessAllowed() {
+        #expect(FileRequest.itemPath([], allowTrailingDot: false) == "")
+        #expect(FileRequest.itemPath(["data.bin"], allowTrailingDot: false) == "data.bin")
+        #expect(FileRequest.itemPath(["a", "b", "c.txt"], allowTrailingDot: false) == "a/b/c.txt")
+        #expect(FileRequest.itemPath(["a.", "b..", "c"], allowTrailingDot: false) == "a/b/c")
+        #expect(FileRequest.itemPath(["name."], allowTrailingDot: false) == "name")
+        #expect(FileRequest.itemPath(["..", "x."], allowTrailingDot: false) == "../x")
+        #expect(FileRequest.itemPath(["a.", "b.."], allowTrailingDot: true) == "a./b..")
+        #expect(FileRequest.itemPath(["name."], allowTrailingDot: true) == "name.")
+    }
+}

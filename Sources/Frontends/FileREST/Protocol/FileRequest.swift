@@ -57,7 +57,11 @@ struct FileRequest: Sendable {
     /// `segments` joined with `/`, each without its trailing dots unless `allowTrailingDot`
     /// (a name of dots only is kept as it is).
     static func itemPath(_ segments: [String], allowTrailingDot: Bool) -> String {
-        guard !allowTrailingDot else { return segments.joined(separator: "/") }
+        // Names without trailing dots (the usual case) are joined as they are, and a single
+        // name is itself: a new list and string per request showed in a small GET (issue #14).
+        guard !allowTrailingDot, segments.contains(where: { $0.utf8.last == UInt8(ascii: ".") }) else {
+            return segments.count == 1 ? segments[0] : segments.joined(separator: "/")
+        }
         return segments.map { segment in
             var trimmed = Substring(segment)
             while trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }

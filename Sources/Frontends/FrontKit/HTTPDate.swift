@@ -20,36 +20,22 @@ public enum HTTPDate {
         // Written straight into the string's storage (every FileREST response carries a
         // Last-Modified; the interpolated form made a string per field, issue #14).
         return String(unsafeUninitializedCapacity: 29) { buffer in
-            var count = 0
-            func text(_ part: String) {
-                for byte in part.utf8 {
-                    buffer[count] = byte
-                    count += 1
-                }
-            }
-            func number(_ value: Int64, _ width: Int) {
-                var rest = value
-                for position in stride(from: count + width - 1, through: count, by: -1) {
-                    buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                    rest /= 10
-                }
-                count += width
-            }
-            text(weekday)
-            text(", ")
-            number(d, 2)
-            text(" ")
-            text(months[Int(m) - 1])
-            text(" ")
-            number(y, 4)
-            text(" ")
-            number(secondOfDay / 3600, 2)
-            text(":")
-            number(secondOfDay / 60 % 60, 2)
-            text(":")
-            number(secondOfDay % 60, 2)
-            text(" GMT")
-            return count
+            var out = TextWriter(buffer)
+            out.text(weekday)
+            out.text(", ")
+            out.number(d, width: 2)
+            out.byte(UInt8(ascii: " "))
+            out.text(months[Int(m) - 1])
+            out.byte(UInt8(ascii: " "))
+            out.number(y, width: 4)
+            out.byte(UInt8(ascii: " "))
+            out.number(secondOfDay / 3600, width: 2)
+            out.byte(UInt8(ascii: ":"))
+            out.number(secondOfDay / 60 % 60, width: 2)
+            out.byte(UInt8(ascii: ":"))
+            out.number(secondOfDay % 60, width: 2)
+            out.text(" GMT")
+            return out.count
         }
     }
 

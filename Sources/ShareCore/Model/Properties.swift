@@ -96,40 +96,28 @@ public struct FileTime: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// fractional digits into `buffer` (at least ``iso8601Length`` bytes); returns its length.
     private static func write(_ parts: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, fraction: Int64),
                               fractionDigits digits: Int, to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var count = 0
         // Digits written one by one (a listing formats a time per entry; the interpolated
         // form made a String per field).
-        func put(_ value: Int64, _ width: Int) {
-            var rest = value
-            for position in stride(from: count + width - 1, through: count, by: -1) {
-                buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                rest /= 10
-            }
-            count += width
-        }
-        func mark(_ byte: UInt8) {
-            buffer[count] = byte
-            count += 1
-        }
-        put(parts.year, 4)
-        mark(UInt8(ascii: "-"))
-        put(parts.month, 2)
-        mark(UInt8(ascii: "-"))
-        put(parts.day, 2)
-        mark(UInt8(ascii: "T"))
-        put(parts.secondOfDay / 3600, 2)
-        mark(UInt8(ascii: ":"))
-        put(parts.secondOfDay / 60 % 60, 2)
-        mark(UInt8(ascii: ":"))
-        put(parts.secondOfDay % 60, 2)
+        var out = TextWriter(buffer)
+        out.number(parts.year, width: 4)
+        out.byte(UInt8(ascii: "-"))
+        out.number(parts.month, width: 2)
+        out.byte(UInt8(ascii: "-"))
+        out.number(parts.day, width: 2)
+        out.byte(UInt8(ascii: "T"))
+        out.number(parts.secondOfDay / 3600, width: 2)
+        out.byte(UInt8(ascii: ":"))
+        out.number(parts.secondOfDay / 60 % 60, width: 2)
+        out.byte(UInt8(ascii: ":"))
+        out.number(parts.secondOfDay % 60, width: 2)
         if digits > 0 {
-            mark(UInt8(ascii: "."))
+            out.byte(UInt8(ascii: "."))
             var unit: Int64 = 1
             for _ in digits..<7 { unit *= 10 }
-            put(parts.fraction / unit, digits)
+            out.number(parts.fraction / unit, width: digits)
         }
-        mark(UInt8(ascii: "Z"))
-        return count
+        out.byte(UInt8(ascii: "Z"))
+        return out.count
     }
 
     /// The ISO 8601 text of broken-down fields by string padding (years outside 0-9999, and

@@ -121,8 +121,8 @@ public struct FileRESTService: HTTPFront {
     static let shareSnapshotNotFoundVersion = "2025-07-05"
 
     func errorResponse(_ error: any Error, requestId: String, version: String, method: HTTPRequest.Method,
-                       clientRequestId: String? = nil, logger: Logger? = nil) -> FrontResponse {
-        let logger = FileRESTService.tagged(logger ?? self.logger, requestId: requestId)
+                       clientRequestId: String? = nil) -> FrontResponse {
+        let logger = FileRESTService.tagged(self.logger, requestId: requestId)
         var rest: FileRESTError
         switch error {
         case let e as FileRESTError: rest = e

@@ -7,9 +7,10 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// One connection of a front's server: the HTTP/1 pipeline Hummingbird's `HTTP1Channel` builds
-/// (the codec, ``FrontHTTPCodec`` in place of NIOHTTPTypesHTTP1's, then ``ConnectionGuard``, ``ExpectContinueHandler`` and Hummingbird's connection
-/// state handler), ending in a ``FrontChannelHandler`` instead of an `NIOAsyncChannel`.
+/// One connection of a front's server: NIO's HTTP/1 request decoder, ``FrontHTTPCodec`` (which
+/// converts requests and writes responses), ``ConnectionGuard``, ``ExpectContinueHandler`` and
+/// Hummingbird's connection state handler, ending in a ``FrontChannelHandler`` instead of an
+/// `NIOAsyncChannel`.
 ///
 /// Why not `NIOAsyncChannel`: it carries every request part and every response part across
 /// an asynchronous writer and reader of its own, with their locks and wake-ups. For the small
@@ -33,14 +34,10 @@ struct FrontChildChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                // Requests are answered in turn by `handle`; FrontChannelHandler bounds how many wait.
-                withPipeliningAssistance: false,
-                withErrorHandling: true,  // malformed requests: 400 and the connection closed
-                withOutboundHeaderValidation: false,  // swift-http-types validated the fields
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: .init()
-            )
+            // NIO's request decoder, then ShareCore's codec, which also writes the responses and
+            // answers malformed requests (NIO's encoder and error handler are not used).
+            // Requests are answered in turn by `handle`; FrontChannelHandler bounds how many wait.
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try channel.pipeline.syncOperations.addHandler(FrontHTTPCodec())
             try channel.pipeline.syncOperations.addHandlers(additionalHandlers())
             try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))

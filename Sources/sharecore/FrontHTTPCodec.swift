@@ -1,26 +1,57 @@
+import FrontKit
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Turns NIO's HTTP/1 request parts into swift-http-types parts and responses back, exactly as
-/// NIOHTTPTypesHTTP1's `HTTP1ToHTTPServerCodec(secure: false)` does, except that a target in
-/// origin form (`/path?query`, what every client of the fronts sends) is taken as it is. The
-/// general conversion parses each target with Foundation's `URLComponents` to find an
-/// absolute form, which was 1% of a small GET (issue #14); any other target still goes
-/// through it.
+/// The HTTP/1 codec of a front's connection, after NIO's request decoder: turns NIO's request
+/// parts into swift-http-types parts, and writes responses straight to bytes.
+///
+/// Requests: as NIOHTTPTypesHTTP1's `HTTP1ToHTTPServerCodec(secure: false)` converts them,
+/// except that a target in origin form (`/path?query`, what every client of the fronts sends)
+/// is taken as it is. The general conversion parses each target with Foundation's
+/// `URLComponents` to find an absolute form, which was 1% of a small GET (issue #14); any other
+/// target still goes through it.
+///
+/// Responses: written by ``HTTP1ResponseHead`` from swift-http-types' fields, with the framing
+/// rules of NIO's `HTTPResponseEncoder` (a body without `Content-Length` is chunked; none at all
+/// after 1xx, `204`, `304`, and none sent to `HEAD` or `CONNECT`). Converting every response to
+/// NIO's header list and encoding that was 8% of a small GET.
+///
+/// A request that does not keep the connection alive (`Connection: close`, or HTTP/1.0 without
+/// `keep-alive`), and a response the server marks `Connection: close`, end the connection once
+/// the response is written (RFC 9112 §9.6); the response then says `Connection: close`.
+///
+/// Malformed requests: as NIO's `HTTPServerProtocolErrorHandler`, a `400` with
+/// `Connection: close` unless a response has begun, then the connection closes; the error goes
+/// on down the pipeline.
 final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = IOData
+
+    /// A request read and not yet answered.
+    private struct Pending {
+        let method: HTTPRequest.Method
+        let keepAlive: Bool
+    }
+
+    /// The requests read and not yet answered, oldest first.
+    private var pending = CircularBuffer<Pending>(initialCapacity: 4)
+    /// The head of the response being written, from its head to its end.
+    private var current: HTTP1ResponseHead?
+    /// Whether the connection closes once the current response is written.
+    private var closeAfterResponse = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             do {
-                context.fireChannelRead(wrapInboundOut(.head(try Self.request(head))))
+                let request = try Self.request(head)
+                pending.append(Pending(method: request.method, keepAlive: head.isKeepAlive))
+                context.fireChannelRead(wrapInboundOut(.head(request)))
             } catch {
                 context.fireErrorCaught(error)
             }
@@ -33,13 +64,85 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let response):
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(response))), promise: promise)
+        case .head(var response):
+            let interim = response.status.kind == .informational && response.status.code != 101
+            let request = interim ? nil : pending.popFirst()
+            if let request {
+                closeAfterResponse = !request.keepAlive || Self.saysClose(response.headerFields)
+                if closeAfterResponse && !Self.saysClose(response.headerFields) {
+                    response.headerFields[.connection] = "close"
+                }
+            }
+            let head = HTTP1ResponseHead(response, requestMethod: request?.method)
+            if head.isFinal { current = head }
+            context.write(wrapOutboundOut(.byteBuffer(Self.bytes(of: head, context))), promise: promise)
         case .body(let body):
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: promise)
+            guard let head = current, !head.bodySuppressed else {
+                // A response to HEAD cannot carry a body (RFC 9112 §6.3): refused, not dropped.
+                promise?.fail(NIOHTTPResponseEncoderError.responseBodyNotAllowed)
+                return
+            }
+            guard head.chunked, body.readableBytes > 0 else {
+                context.write(wrapOutboundOut(.byteBuffer(body)), promise: promise)
+                return
+            }
+            // An empty chunk would end the body, so none is written for an empty piece.
+            var framed = context.channel.allocator.buffer(capacity: body.readableBytes + 20)
+            framed.writeString(HTTP1ResponseHead.chunkHeader(size: body.readableBytes))
+            var piece = body
+            framed.writeBuffer(&piece)
+            framed.writeStaticString("\r\n")
+            context.write(wrapOutboundOut(.byteBuffer(framed)), promise: promise)
         case .end(let trailers):
-            context.write(wrapOutboundOut(.end(trailers.map(HTTPHeaders.init))), promise: promise)
+            let chunked = current?.chunked ?? false
+            current = nil
+            var promise = promise
+            if closeAfterResponse {
+                closeAfterResponse = false
+                let written = promise ?? context.eventLoop.makePromise()
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+                promise = written
+            }
+            if chunked {
+                let last = context.channel.allocator.buffer(string: HTTP1ResponseHead.lastChunk(trailers: trailers))
+                context.write(wrapOutboundOut(.byteBuffer(last)), promise: promise)
+            } else if let promise {
+                // Nothing to write, but the promise completes in order with the writes before it.
+                context.write(wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(capacity: 0))), promise: promise)
+            }
         }
+    }
+
+    /// The bytes of a response head.
+    private static func bytes(of head: HTTP1ResponseHead, _ context: ChannelHandlerContext) -> ByteBuffer {
+        let count = head.byteCount
+        var buffer = context.channel.allocator.buffer(capacity: count)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { head.write(into: $0) }
+        return buffer
+    }
+
+    /// Whether `fields` carry a `Connection` field with the `close` option.
+    private static func saysClose(_ fields: HTTPFields) -> Bool {
+        fields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "close" }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError, parserError == .closedConnection {
+            // Bytes after a request that closes the connection: they are not read (RFC 9112
+            // §9.6), and the answer to that request still goes out before the connection closes.
+            return
+        }
+        if error is HTTPParserError && current == nil {
+            // The request cannot be read, so nor can any after it.
+            let response = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(Self.bytes(of: HTTP1ResponseHead(response, requestMethod: nil), context))))
+                .whenComplete { _ in bound.value.close(promise: nil) }
+        }
+        context.fireErrorCaught(error)
     }
 
     /// The request `head` describes, with the scheme `http`, the first `Host` as its authority

@@ -3,7 +3,10 @@
 than the handler reads ahead), the requests read before a client's half-close answered before
 the connection closes, an unread request body skipped so that the next request on the
 connection is served, and a body stored whole however its pieces arrive: apart from its head,
-or together with the next requests."""
+or together with the next requests. Its codec (Sources/sharecore/FrontHTTPCodec.swift) writes
+the responses itself: a request that does not keep the connection alive is answered with
+`Connection: close` and the connection then closes (RFC 9112 9.6), the answer to HEAD has its
+length and no body, and a request that cannot be parsed gets 400 and the connection closes."""
 
 import socket
 import time
@@ -173,3 +176,70 @@ def test_pipelined_puts_with_bodies_are_each_stored_and_answered_in_order(server
             assert answer[0] == 200, (i, answer)
     for i, body in enumerate(bodies):
         assert s3.get_object(Bucket=bucket, Key=f"p{i}")["Body"].read() == body, f"p{i}"
+
+
+def test_a_request_with_connection_close_is_answered_then_the_connection_closes(server):
+    _, _, bodies, targets = _bucket_with_objects(server, 2)
+    with _connect(server.s3_port) as sock:
+        # The second request comes after the one that closes the connection: it is not answered.
+        sock.sendall(f"GET {targets[0]} HTTP/1.1\r\nHost: 127.0.0.1:{server.s3_port}\r\nConnection: close\r\n\r\n".encode()
+                     + _get(targets[1], server.s3_port))
+        responses = _Responses(sock)
+        status, headers, body = responses.next()
+        assert (status, body) == (200, bodies[0])
+        assert headers.get("connection") == "close"
+        assert responses.closed(), "the server kept the connection open after Connection: close"
+
+
+def test_an_http_1_0_request_closes_the_connection_unless_it_asks_for_keep_alive(server):
+    _, _, bodies, targets = _bucket_with_objects(server, 1)
+    with _connect(server.s3_port) as sock:
+        sock.sendall(f"GET {targets[0]} HTTP/1.0\r\nHost: 127.0.0.1:{server.s3_port}\r\n\r\n".encode())
+        responses = _Responses(sock)
+        status, headers, body = responses.next()
+        assert (status, body) == (200, bodies[0])
+        assert headers.get("connection") == "close"
+        assert responses.closed(), "the server kept an HTTP/1.0 connection open"
+    with _connect(server.s3_port) as sock:
+        kept = f"GET {targets[0]} HTTP/1.0\r\nHost: 127.0.0.1:{server.s3_port}\r\nConnection: keep-alive\r\n\r\n".encode()
+        sock.sendall(kept)
+        responses = _Responses(sock)
+        status, headers, body = responses.next()
+        assert (status, body) == (200, bodies[0])
+        assert headers.get("connection") != "close"
+        sock.sendall(kept)
+        again = responses.next()
+        assert again is not None, "the server closed a keep-alive HTTP/1.0 connection"
+        assert (again[0], again[2]) == (200, bodies[0])
+
+
+def test_the_answer_to_head_has_the_length_and_no_body(server):
+    s3, bucket, bodies, targets = _bucket_with_objects(server, 1)
+    url = s3.generate_presigned_url("head_object", Params={"Bucket": bucket, "Key": "k0"}, ExpiresIn=600)
+    head_target = url.split(str(server.s3_port), 1)[1]
+    with _connect(server.s3_port) as sock:
+        # HEAD then GET in one write: were a body sent after the HEAD's head, the GET's answer
+        # would not start where it should.
+        sock.sendall(f"HEAD {head_target} HTTP/1.1\r\nHost: 127.0.0.1:{server.s3_port}\r\n\r\n".encode()
+                     + _get(targets[0], server.s3_port))
+        buffer = b""
+        while buffer.count(b"\r\n\r\n") < 2 or not buffer.endswith(bodies[0]):
+            chunk = sock.recv(65536)
+            assert chunk, "the connection closed early"
+            buffer += chunk
+        head, rest = buffer.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert f"content-length: {len(bodies[0])}".encode() in head.lower()
+        assert rest.startswith(b"HTTP/1.1 200 "), rest[:40]
+        assert rest.endswith(b"\r\n\r\n" + bodies[0])
+
+
+def test_a_request_that_cannot_be_parsed_gets_400_and_the_connection_closes(server):
+    for port in (server.s3_port, server.port):
+        with _connect(port) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nA header without a colon\r\n\r\n")
+            responses = _Responses(sock)
+            status, headers, body = responses.next()
+            assert (status, body) == (400, b"")
+            assert headers.get("connection") == "close"
+            assert responses.closed(), "the server kept the connection open after a malformed request"

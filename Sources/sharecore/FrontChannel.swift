@@ -8,9 +8,8 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
 /// One connection of a front's server: NIO's HTTP/1 request decoder, ``FrontHTTPCodec`` (which
-/// converts requests and writes responses), ``ConnectionGuard``, ``ExpectContinueHandler`` and
-/// Hummingbird's connection state handler, ending in a ``FrontChannelHandler`` instead of an
-/// `NIOAsyncChannel`.
+/// converts requests, writes responses, and handles `100 Continue`, closing and shutting down)
+/// and ``ConnectionGuard``, ending in a ``FrontChannelHandler`` instead of an `NIOAsyncChannel`.
 ///
 /// Why not `NIOAsyncChannel`: it carries every request part and every response part across
 /// an asynchronous writer and reader of its own, with their locks and wake-ups. For the small
@@ -40,7 +39,6 @@ struct FrontChildChannel: ServerChildChannel {
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try channel.pipeline.syncOperations.addHandler(FrontHTTPCodec())
             try channel.pipeline.syncOperations.addHandlers(additionalHandlers())
-            try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
             let (requests, continuation) = AsyncStream<FrontChannelHandler.Incoming>.makeStream()
             try channel.pipeline.syncOperations.addHandler(FrontChannelHandler(requests: continuation))
             return Connection(channel: channel, requests: requests)

@@ -23,9 +23,23 @@ import NIOHTTPTypesHTTP1
 /// `keep-alive`), and a response the server marks `Connection: close`, end the connection once
 /// the response is written (RFC 9112 §9.6); the response then says `Connection: close`.
 ///
+/// `Expect: 100-continue`: the interim `100 Continue` is sent only when the front starts reading
+/// the body (``ContinueOnFirstRead`` sends ``ExpectContinue/SendContinue``), that is after the
+/// request was authenticated and found acceptable. A request refused before that (unsigned,
+/// wrongly signed, unknown bucket…) gets its final answer at once, without the client being
+/// invited to send the body, and the connection closes after it, since the unsent body would
+/// otherwise be expected next.
+///
+/// Shutting down (Hummingbird's `ChannelShouldQuiesceEvent`): an idle connection closes at once,
+/// a busy one once the requests read have been answered.
+///
 /// Malformed requests: as NIO's `HTTPServerProtocolErrorHandler`, a `400` with
 /// `Connection: close` unless a response has begun, then the connection closes; the error goes
 /// on down the pipeline.
+///
+/// These were four handlers (NIO's encoder and error handler, ShareCore's Expect handler and
+/// Hummingbird's connection state handler); every handler a request and its response pass
+/// through costs a call and a boxed part each way (issue #14).
 final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -36,6 +50,8 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
     private struct Pending {
         let method: HTTPRequest.Method
         let keepAlive: Bool
+        /// It asked for `100 Continue` and has had neither it nor a final answer.
+        var continuePending: Bool
     }
 
     /// The requests read and not yet answered, oldest first.
@@ -44,13 +60,16 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
     private var current: HTTP1ResponseHead?
     /// Whether the connection closes once the current response is written.
     private var closeAfterResponse = false
+    /// Whether the server is shutting down: the connection closes once no request waits.
+    private var quiescing = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             do {
                 let request = try Self.request(head)
-                pending.append(Pending(method: request.method, keepAlive: head.isKeepAlive))
+                pending.append(Pending(method: request.method, keepAlive: head.isKeepAlive,
+                                       continuePending: ExpectContinue.expectsContinue(request)))
                 context.fireChannelRead(wrapInboundOut(.head(request)))
             } catch {
                 context.fireErrorCaught(error)
@@ -68,8 +87,10 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
             let interim = response.status.kind == .informational && response.status.code != 101
             let request = interim ? nil : pending.popFirst()
             if let request {
-                closeAfterResponse = !request.keepAlive || Self.saysClose(response.headerFields)
-                if closeAfterResponse && !Self.saysClose(response.headerFields) {
+                // A final answer before the body was asked for: the client will not send it.
+                let says = Self.saysClose(response.headerFields)
+                closeAfterResponse = !request.keepAlive || request.continuePending || (quiescing && pending.isEmpty) || says
+                if closeAfterResponse && !says {
                     response.headerFields[.connection] = "close"
                 }
             }
@@ -97,7 +118,7 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
             let chunked = current?.chunked ?? false
             current = nil
             var promise = promise
-            if closeAfterResponse {
+            if closeAfterResponse || (quiescing && pending.isEmpty) {
                 closeAfterResponse = false
                 let written = promise ?? context.eventLoop.makePromise()
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -114,6 +135,30 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is ExpectContinue.SendContinue else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        // The front reads the body of the request it answers: the oldest one waiting.
+        guard !pending.isEmpty, pending[pending.startIndex].continuePending else {
+            promise?.succeed()
+            return
+        }
+        pending[pending.startIndex].continuePending = false
+        let head = HTTP1ResponseHead(HTTPResponse(status: .continue), requestMethod: nil)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(Self.bytes(of: head, context))), promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        if pending.isEmpty && current == nil { context.close(promise: nil) }
+    }
+
     /// The bytes of a response head.
     private static func bytes(of head: HTTP1ResponseHead, _ context: ChannelHandlerContext) -> ByteBuffer {
         let count = head.byteCount
@@ -124,9 +169,8 @@ final class FrontHTTPCodec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether `fields` carry a `Connection` field with the `close` option.
     private static func saysClose(_ fields: HTTPFields) -> Bool {
-        fields[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "close" }
-        }
+        guard let value = fields.value(.connection) else { return false }
+        return value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "close" }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

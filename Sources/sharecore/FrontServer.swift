@@ -23,7 +23,7 @@ enum FrontServer {
                                        bodyBytes: BodyByteCounters(front: front.name))
         let name = front.name
         let connections = FrontChildChannel(
-            additionalHandlers: { [ConnectionGuard(policy: policy, front: name, logger: logger), ExpectContinueHandler()] },
+            additionalHandlers: { [ConnectionGuard(policy: policy, front: name, logger: logger)] },
             serve: { request, channel, remoteAddress in await responder.serve(request, on: channel, from: remoteAddress) })
         let configuration = ServerConfiguration(address: .hostname(host, port: port), serverName: "ShareCore")
         let group = MultiThreadedEventLoopGroup.singleton
@@ -62,8 +62,8 @@ struct FrontResponder: Sendable {
         let start = ContinuousClock.now
         let name = front.name
         var head = request.head
-        // `Expect: 100-continue` is the connection's business (ExpectContinueHandler), not the front's.
-        let expectsContinue = ExpectContinueHandler.expectsContinue(head)
+        // `Expect: 100-continue` is the connection's business (FrontHTTPCodec), not the front's.
+        let expectsContinue = ExpectContinue.expectsContinue(head)
         if expectsContinue { head.headerFields[.expect] = nil }
         let body: FrontKit.RequestBody
         if let stream = request.body {
@@ -82,7 +82,8 @@ struct FrontResponder: Sendable {
         } else {
             body = .empty
         }
-        head.scheme = scheme
+        // The codec made the head with `http`; setting a pseudo-header field checks it again.
+        if head.scheme != scheme { head.scheme = scheme }
         if head.authority == nil, let host = head.headerFields.value(Self.host) {
             head.authority = host
         }
@@ -108,12 +109,13 @@ struct FrontResponder: Sendable {
             tagged().info("\(head.method) \(path()) \(answer.head.status.code) \(bytes.map(String.init) ?? "-") bytes \(elapsed)")
         }
         var response = answer.head
+        // Appended when missing: the subscript's setter would look for the field again.
         if let bytes, !response.headerFields.contains(.contentLength) {
-            response.headerFields[.contentLength] = String(bytes)
+            response.headerFields.append(HTTPField(name: .contentLength, value: String(bytes)))
         }
-        // Most fronts set both already; a field made again would be checked again.
-        if !response.headerFields.contains(.date) { response.headerFields[.date] = HTTPDate.now() }
-        if !response.headerFields.contains(.server) { response.headerFields[.server] = "ShareCore" }
+        // Most fronts set the date already; a field made again would be checked again.
+        if !response.headerFields.contains(.date) { response.headerFields.append(HTTPField(name: .date, value: HTTPDate.now())) }
+        if !response.headerFields.contains(.server) { response.headerFields.append(Self.serverField) }
         await write(response, answer.body, on: channel, failed: { error in
             // Stored data failing its checksum is the server's fault; anything else is the client going away.
             let corrupt = (error as? ShareCoreError)?.code == .dataCorrupted
@@ -190,6 +192,8 @@ struct FrontResponder: Sendable {
     }
 
     private static let host = HTTPField.Name("Host")!
+    /// `Server: ShareCore`, made once.
+    private static let serverField = HTTPField(name: .server, value: "ShareCore")
 
     /// The request id a front put in its response (each protocol names its own header).
     static func requestId(_ fields: HTTPFields) -> String? {

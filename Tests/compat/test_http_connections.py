@@ -9,6 +9,7 @@ the responses itself: a request that does not keep the connection alive is answe
 length and no body, and a request that cannot be parsed gets 400 and the connection closes."""
 
 import socket
+import threading
 import time
 import uuid
 
@@ -243,3 +244,30 @@ def test_a_request_that_cannot_be_parsed_gets_400_and_the_connection_closes(serv
             assert (status, body) == (400, b"")
             assert headers.get("connection") == "close"
             assert responses.closed(), "the server kept the connection open after a malformed request"
+
+
+def test_shutting_down_closes_idle_keep_alive_connections_and_the_server_exits(server_factory):
+    running = server_factory.start(server_factory.data_dir("quiesce"))
+    with _connect(running.s3_port) as idle:
+        idle.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{running.s3_port}\r\n\r\n".encode())
+        responses = _Responses(idle)
+        answer = responses.next()
+        assert answer is not None and answer[0] == 403
+        assert answer[1].get("connection") != "close"
+        # The connection is idle and kept alive; SIGTERM must close it, not wait for the client.
+        errors = []
+
+        def stop():
+            try:
+                server_factory.stop(running)  # SIGTERM; requires exit status 0 within 10 s
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        stopper = threading.Thread(target=stop)
+        started = time.monotonic()
+        stopper.start()
+        idle.settimeout(8)
+        assert responses.closed(), "the idle connection was not closed on shutdown"
+        assert time.monotonic() - started < 8
+        stopper.join()
+        assert not errors, errors

@@ -40,11 +40,15 @@ enum DataOperations {
         let span = opened.span ?? 0..<0
         var fields = downloadHeaders(info, context)
         for field in SAS.responseOverrides(request) { fields[field.name] = field.value }
-        fields.set("Content-Length", String(span.count))
+        // Neither the download's headers nor the SAS overrides hold these three.
+        fields.add(.contentLength, String(span.count))
         if requested != nil {
-            fields.removeAll { $0.name.canonicalName == "content-md5" }
-            fields.set("Content-Range", "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(info.size)")
-            if let md5 = info.contentHeaders.contentMD5 { fields.set("x-ms-content-md5", Data(md5).base64EncodedString()) }
+            if let md5 = info.contentHeaders.contentMD5 {
+                // A range answers with the whole file's MD5 as `x-ms-content-md5`, not `Content-MD5`.
+                fields.removeAll { $0.name == .contentMD5 }
+                fields.add(.msContentMD5, Data(md5).base64EncodedString())
+            }
+            fields.add(.contentRange, "bytes \(span.lowerBound)-\(span.upperBound - 1)/\(info.size)")
         }
         var response = context.response(requested == nil ? .ok : .partialContent, fields)
         if rangeMD5 {
@@ -84,14 +88,15 @@ enum DataOperations {
     static func downloadHeaders(_ info: NodeInfo, _ context: OperationContext) -> HTTPFields {
         var fields = HTTPFields()
         fields.reserveCapacity(32)  // the headers of a download and the base headers, without regrowing
+        // Every name below is added once, so fields are appended without looking for their names.
         FileOperations.addContentHeaders(info.contentHeaders, to: &fields)
-        if info.contentHeaders.contentType == nil { fields.set(.contentType, "application/octet-stream") }
-        fields.set(.acceptRanges, "bytes")
+        if info.contentHeaders.contentType == nil { fields.add(.contentType, "application/octet-stream") }
+        fields.add(.acceptRanges, "bytes")
         Headers.addNodeProperties(info, to: &fields, defaultPermissionKey: context.defaultPermissionKey)
         Headers.addMetadata(info.metadata, to: &fields)
         Headers.addCopyProperties(info, to: &fields)
-        fields.set(.msType, "File")
-        fields.set(.msServerEncrypted, "true")
+        fields.add(.msType, "File")
+        fields.add(.msServerEncrypted, "true")
         FileOperations.addLeaseHeaders(info.lease, to: &fields)
         return fields
     }

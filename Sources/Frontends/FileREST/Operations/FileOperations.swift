@@ -167,22 +167,24 @@ enum FileOperations {
     }
 
     /// The stored content headers as response headers (`Content-Type` and the rest; only those set).
+    /// (`fields` holds none of these names yet: they are appended.)
     static func addContentHeaders(_ headers: ContentHeaders, to fields: inout HTTPFields) {
-        if let v = headers.contentType { fields.set(.contentType, v) }
-        if let v = headers.contentEncoding { fields.set(.contentEncoding, v) }
-        if let v = headers.contentLanguage { fields.set(.contentLanguage, v) }
-        if let v = headers.contentDisposition { fields.set(.contentDisposition, v) }
-        if let v = headers.cacheControl { fields.set(.cacheControl, v) }
-        if let md5 = headers.contentMD5 { fields.set(.contentMD5, Data(md5).base64EncodedString()) }
+        if let v = headers.contentType { fields.add(.contentType, v) }
+        if let v = headers.contentEncoding { fields.add(.contentEncoding, v) }
+        if let v = headers.contentLanguage { fields.add(.contentLanguage, v) }
+        if let v = headers.contentDisposition { fields.add(.contentDisposition, v) }
+        if let v = headers.cacheControl { fields.add(.cacheControl, v) }
+        if let md5 = headers.contentMD5 { fields.add(.contentMD5, Data(md5).base64EncodedString()) }
     }
 
     /// `x-ms-lease-status`, `x-ms-lease-state` and (while leased) `x-ms-lease-duration`.
+    /// (`fields` holds none of these names yet: they are appended.)
     static func addLeaseHeaders(_ lease: Lease?, to fields: inout HTTPFields) {
         let state = lease?.state(at: .now()) ?? .available
-        fields.set(.msLeaseStatus, state == .leased || state == .breaking ? "locked" : "unlocked")
-        fields.set(.msLeaseState, state.rawValue)
+        fields.add(.msLeaseStatus, state == .leased || state == .breaking ? "locked" : "unlocked")
+        fields.add(.msLeaseState, state.rawValue)
         if state == .leased, let lease {
-            fields.set(.msLeaseDuration, lease.duration == nil ? "infinite" : "fixed")
+            fields.add(.msLeaseDuration, lease.duration == nil ? "infinite" : "fixed")
         }
     }
 }

@@ -20,4 +20,8 @@ extension HTTPField.Name {
     static let msLeaseState = HTTPField.Name("x-ms-lease-state")!
     static let msLeaseDuration = HTTPField.Name("x-ms-lease-duration")!
     static let contentMD5 = HTTPField.Name("Content-MD5")!
+    static let msContentMD5 = HTTPField.Name("x-ms-content-md5")!
+    static let msMode = HTTPField.Name("x-ms-mode")!
+    static let msOwner = HTTPField.Name("x-ms-owner")!
+    static let msGroup = HTTPField.Name("x-ms-group")!
 }

@@ -116,20 +116,21 @@ enum Headers {
     }
 
     /// The properties every file and directory response carries: ETag, Last-Modified, SMB
-    /// times and attributes, permission key, ids.
+    /// times and attributes, permission key, ids (`fields` holds none of these names yet: they
+    /// are appended).
     static func addNodeProperties(_ info: NodeInfo, to fields: inout HTTPFields, defaultPermissionKey: String) {
-        fields.set(.eTag, etag(info.etag))
-        fields.set(.lastModified, httpDate(info.lastModified))
-        fields.set(.msFileAttributes, format(info.smb.attributes))
-        fields.set(.msFileCreationTime, info.smb.creationTime.iso8601)
-        fields.set(.msFileLastWriteTime, info.smb.lastWriteTime.iso8601)
-        fields.set(.msFileChangeTime, info.smb.changeTime.iso8601)
-        fields.set(.msFilePermissionKey, info.smb.permissionKey ?? defaultPermissionKey)
-        fields.set(.msFileId, wireId(info.id))
-        fields.set(.msFileParentId, wireId(info.parentId))
-        if let mode = info.nfs.mode { fields.set("x-ms-mode", String(mode, radix: 8).leftPadded(4)) }
-        if let owner = info.nfs.owner { fields.set("x-ms-owner", String(owner)) }
-        if let group = info.nfs.group { fields.set("x-ms-group", String(group)) }
+        fields.add(.eTag, etag(info.etag))
+        fields.add(.lastModified, httpDate(info.lastModified))
+        fields.add(.msFileAttributes, format(info.smb.attributes))
+        fields.add(.msFileCreationTime, info.smb.creationTime.iso8601)
+        fields.add(.msFileLastWriteTime, info.smb.lastWriteTime.iso8601)
+        fields.add(.msFileChangeTime, info.smb.changeTime.iso8601)
+        fields.add(.msFilePermissionKey, info.smb.permissionKey ?? defaultPermissionKey)
+        fields.add(.msFileId, wireId(info.id))
+        fields.add(.msFileParentId, wireId(info.parentId))
+        if let mode = info.nfs.mode { fields.add(.msMode, String(mode, radix: 8).leftPadded(4)) }
+        if let owner = info.nfs.owner { fields.add(.msOwner, String(owner)) }
+        if let group = info.nfs.group { fields.add(.msGroup, String(group)) }
     }
 
     /// The `x-ms-copy-*` headers of a file that was the destination of a Copy File (nothing

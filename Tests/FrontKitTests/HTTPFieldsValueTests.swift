@@ -22,4 +22,19 @@ import Testing
             #expect(fields.value(name) == fields[name])
         }
     }
+
+    /// `add` appends in order without looking for the name; `set` replaces.
+    @Test func addAppendsAndSetReplaces() throws {
+        let version = try #require(HTTPField.Name("x-ms-version"))
+        var fields = HTTPFields()
+        fields.add(.contentType, "text/plain")
+        fields.add(version, "2025-05-05")
+        fields.add(.contentLength, "3")
+        #expect(fields.map(\.name) == [.contentType, version, .contentLength])
+        #expect(fields.map(\.value) == ["text/plain", "2025-05-05", "3"])
+        fields.set(version, "2026-02-06")
+        #expect(fields.map(\.value) == ["text/plain", "2026-02-06", "3"])
+        fields.add(.contentLength, "4")
+        #expect(fields[values: .contentLength] == ["3", "4"])
+    }
 }

@@ -19,6 +19,7 @@ public struct RequestTarget: Sendable {
         var decoded: [String] = []
         var start = 0
         var pieces: [Range<Int>] = []
+        pieces.reserveCapacity(8)
         for index in 0..<pathEnd where bytes[index] == UInt8(ascii: "/") {
             pieces.append(start..<index)
             start = index + 1
@@ -34,6 +35,8 @@ public struct RequestTarget: Sendable {
         segments = decoded
         query = []
         guard pathEnd < bytes.endIndex else { return }
+        // One growth at most: a SAS alone has eight to a dozen parameters.
+        query.reserveCapacity(16)
         var itemStart = pathEnd + 1
         while itemStart <= bytes.endIndex {
             let itemEnd = bytes[itemStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex

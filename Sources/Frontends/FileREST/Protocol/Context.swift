@@ -41,14 +41,18 @@ struct OperationContext: Sendable {
         return fields
     }
 
-    /// Sets the headers every response carries in `fields` (replacing any of the same names).
+    /// Adds the headers every response carries to `fields`, which no operation gives any of
+    /// these names: they are appended, without comparing each field already there with each
+    /// name (four scans of a download's twenty fields, issue #14). Debug builds check it.
     func addBaseHeaders(to fields: inout HTTPFields) {
-        fields.set(.msRequestId, requestId)
-        fields.set(.msVersion, version)
-        fields.set(.date, HTTPDate.now())
+        assert(![.msRequestId, .msVersion, .date, .msClientRequestId].contains { fields.contains($0) },
+               "an operation set a base header itself")
+        fields.add(.msRequestId, requestId)
+        fields.add(.msVersion, version)
+        fields.add(.date, HTTPDate.now())
         // Echoed when it is at most 1,024 visible ASCII characters, as the service does.
-        if let clientId = request.headers[.msClientRequestId], OperationContext.isEchoable(clientId) {
-            fields.set(.msClientRequestId, clientId)
+        if let clientId = request.headers.value(.msClientRequestId), OperationContext.isEchoable(clientId) {
+            fields.add(.msClientRequestId, clientId)
         }
     }
 
@@ -63,7 +67,7 @@ struct OperationContext: Sendable {
         // copying them one by one into a new set checked each name against all before it.
         var fields = extra
         addBaseHeaders(to: &fields)
-        if !fields.contains(.contentLength) { fields[.contentLength] = "0" }
+        if !fields.contains(.contentLength) { fields.add(.contentLength, "0") }
         return FrontResponse(status: status, headers: fields)
     }
 

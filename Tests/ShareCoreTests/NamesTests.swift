@@ -105,6 +105,12 @@ import Testing
         #expect(try parse("//").isRoot)
         #expect(try parse("a/b/c.txt").components == ["a", "b", "c.txt"])
         #expect(try parse("/a/b/").components == ["a", "b"])
+        #expect(try parse("///a///").components == ["a"])
+        // A slash that shares its Character with a mark (a combining acute after it, an Arabic
+        // number sign before it) is not trimmed as a leading or trailing slash: the path keeps
+        // an empty component, as it always did.
+        expectSyncError(.invalidName, "combining mark after a leading slash") { _ = try parse("/\u{301}b") }
+        expectSyncError(.invalidName, "prepended mark before a trailing slash") { _ = try parse("a\u{600}/") }
         #expect(try parse("a/b").name == "b")
         #expect(try parse("a/b").parent == parse("a"))
         #expect(try parse("a/b").description == "a/b")

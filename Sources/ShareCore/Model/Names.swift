@@ -75,9 +75,14 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible {
     /// Parses and validates `text` (`a/b/c.txt`; leading and trailing slashes are ignored;
     /// empty components are refused).
     public init(_ text: String) throws(ShareCoreError) {
+        // A byte is looked at first: `hasPrefix` and `hasSuffix` compare Characters through a
+        // generic path, a tenth of a small read's time when called for every path (issue #14).
+        // They still decide when the byte is `/`, since a `/` can share its Character with
+        // a combining mark after it or a prepended mark before it.
+        let slash = UInt8(ascii: "/")
         var trimmed = Substring(text)
-        while trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
-        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        while trimmed.utf8.first == slash, trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+        while trimmed.utf8.last == slash, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         if trimmed.isEmpty {
             components = []
             return
@@ -88,9 +93,9 @@ public struct SharePath: Hashable, Sendable, CustomStringConvertible {
         // One pass over the bytes, straight into the components (one array for a path of one name).
         var parts: [String] = []
         var rest = trimmed
-        while let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
-            parts.append(String(rest[..<slash]))
-            rest = rest[rest.utf8.index(after: slash)...]
+        while let cut = rest.utf8.firstIndex(of: slash) {
+            parts.append(String(rest[..<cut]))
+            rest = rest[rest.utf8.index(after: cut)...]
         }
         parts.append(String(rest))
         if parts.count > Names.maxDepth {

@@ -21,7 +21,7 @@ final class ReadMemo: Sendable {
 
     /// What a view is built from: the share as the view sees it, and its epoch.
     struct ViewValue: Sendable {
-        let share: ShareRecord
+        let share: SharedShareRecord
         let epoch: UInt64
     }
 
@@ -30,6 +30,16 @@ final class ReadMemo: Sendable {
         let share: UInt64
         let epoch: UInt64
         let path: SharePath
+    }
+
+    /// A file's properties as a path resolved to them, held by reference: a read that needs a
+    /// few of them (a small read: the id, the size, the lease) takes them from here without
+    /// copying the rest. A copy of `NodeInfo` retains each of its strings and collections, and
+    /// a read running on another core than the one that last touched them waited for each of
+    /// those lines in turn (issue #14).
+    final class ResolvedFile: Sendable {
+        let info: NodeInfo
+        init(_ info: NodeInfo) { self.info = info }
     }
 
     /// A file's properties and the MD5 of its whole content, when its saved MD5 state covers it.
@@ -41,7 +51,7 @@ final class ReadMemo: Sendable {
     private struct State: Sendable {
         var snapshotId = 0
         var views: [ViewKey: ViewValue] = [:]
-        var files: [FileKey: NodeInfo] = [:]
+        var files: [FileKey: ResolvedFile] = [:]
         var filesWithMD5: [FileKey: FileWithMD5] = [:]
         var derived: [String: any AnyObject & Sendable] = [:]
 
@@ -65,34 +75,41 @@ final class ReadMemo: Sendable {
     private let state = Mutex(State())
 
     /// The view remembered for `key` in the state `txn` reads, if any.
-    func view(_ key: ViewKey, in txn: ReadTxn) -> ViewValue? { value(\.views, key, in: txn) }
+    func view(_ key: ViewKey, in txn: ReadTxn) -> ViewValue? { lookup(in: txn) { $0.views[key] } }
 
     /// Remembers `value` for `key` in the state `txn` reads.
-    func remember(_ value: ViewValue, for key: ViewKey, in txn: ReadTxn) { remember(value, \.views, key, in: txn) }
+    func remember(_ value: ViewValue, for key: ViewKey, in txn: ReadTxn) {
+        store(in: txn) { Self.put(value, for: key, in: &$0.views) }
+    }
 
     /// The file remembered for `key` in the state `txn` reads, if any.
-    func file(_ key: FileKey, in txn: ReadTxn) -> NodeInfo? { value(\.files, key, in: txn) }
+    func file(_ key: FileKey, in txn: ReadTxn) -> ResolvedFile? { lookup(in: txn) { $0.files[key] } }
 
-    /// Remembers that `key` resolves to the file `info` in the state `txn` reads.
-    func remember(_ info: NodeInfo, for key: FileKey, in txn: ReadTxn) { remember(info, \.files, key, in: txn) }
+    /// Remembers that `key` resolves to the file `file` in the state `txn` reads.
+    func remember(_ file: ResolvedFile, for key: FileKey, in txn: ReadTxn) {
+        store(in: txn) { Self.put(file, for: key, in: &$0.files) }
+    }
 
     /// The file and content MD5 remembered for `key` in the state `txn` reads, if any.
-    func fileWithMD5(_ key: FileKey, in txn: ReadTxn) -> FileWithMD5? { value(\.filesWithMD5, key, in: txn) }
+    func fileWithMD5(_ key: FileKey, in txn: ReadTxn) -> FileWithMD5? { lookup(in: txn) { $0.filesWithMD5[key] } }
 
     /// Remembers that `key` resolves to the file and content MD5 `value` in the state `txn` reads.
-    func remember(_ value: FileWithMD5, for key: FileKey, in txn: ReadTxn) { remember(value, \.filesWithMD5, key, in: txn) }
+    func remember(_ value: FileWithMD5, for key: FileKey, in txn: ReadTxn) {
+        store(in: txn) { Self.put(value, for: key, in: &$0.filesWithMD5) }
+    }
 
     /// The value a front derived under `key` from the state `txn` reads, if any
     /// (``ShareStore/readRecords(derived:_:)``).
     func derived<T: Sendable>(_ key: String, as type: T.Type, in txn: ReadTxn) -> T? {
         // A class box: casting it back is a metadata comparison, where casting an existential
         // struct back copied it out (the cast was a third of the lookup's time).
-        (value(\.derived, key, in: txn) as? DerivedBox<T>)?.value
+        (lookup(in: txn) { $0.derived[key] } as? DerivedBox<T>)?.value
     }
 
     /// Remembers `value` as derived under `key` from the state `txn` reads.
     func remember<T: Sendable>(derived value: T, for key: String, in txn: ReadTxn) {
-        remember(DerivedBox(value), \.derived, key, in: txn)
+        let box: any AnyObject & Sendable = DerivedBox(value)
+        store(in: txn) { Self.put(box, for: key, in: &$0.derived) }
     }
 
     /// A derived value, boxed.
@@ -101,22 +118,26 @@ final class ReadMemo: Sendable {
         init(_ value: T) { self.value = value }
     }
 
-    private func value<Key, Value>(_ table: WritableKeyPath<State, [Key: Value]>, _ key: Key, in txn: ReadTxn) -> Value?
-        where Key: Hashable & Sendable, Value: Sendable
-    {
+    // The tables are reached through closures, not key paths: a key path was projected at
+    // run time on every lookup, about 5% of a small read's time (issue #14).
+
+    /// `body`'s answer from the memo when `txn` reads the state the memo holds, else nil.
+    private func lookup<T: Sendable>(in txn: ReadTxn, _ body: (inout State) -> T?) -> T? {
         guard txn.isReadOnly else { return nil }
         let id = txn.snapshotId
-        return state.withLock { $0.align(id) ? $0[keyPath: table][key] : nil }
+        return state.withLock { $0.align(id) ? body(&$0) : nil }
     }
 
-    private func remember<Key, Value>(_ value: Value, _ table: WritableKeyPath<State, [Key: Value]>, _ key: Key,
-                                      in txn: ReadTxn) where Key: Hashable & Sendable, Value: Sendable {
+    /// Runs `body` on the memo when `txn` reads the state the memo holds (or a newer one).
+    private func store(in txn: ReadTxn, _ body: (inout State) -> Void) {
         guard txn.isReadOnly else { return }
         let id = txn.snapshotId
-        state.withLock {
-            guard $0.align(id) else { return }
-            if $0[keyPath: table].count >= Self.limit { $0[keyPath: table].removeAll(keepingCapacity: true) }
-            $0[keyPath: table][key] = value
-        }
+        state.withLock { if $0.align(id) { body(&$0) } }
+    }
+
+    /// Sets `table[key]`, starting the table again empty when it holds ``limit`` entries.
+    private static func put<Key: Hashable, Value>(_ value: Value, for key: Key, in table: inout [Key: Value]) {
+        if table.count >= limit { table.removeAll(keepingCapacity: true) }
+        table[key] = value
     }
 }

@@ -176,7 +176,7 @@ public final class ShareStore: Sendable {
     func view(_ txn: ReadTxn, share name: String, snapshot: String?, customer: CustomerKey? = nil) throws -> View {
         let key = ReadMemo.ViewKey(share: name, snapshot: snapshot)
         if let known = readMemo.view(key, in: txn) {
-            return View(txn: txn, share: known.share, epoch: known.epoch, snapshot: snapshot, extentSize: extentSize,
+            return View(txn: txn, shared: known.share, epoch: known.epoch, snapshot: snapshot, extentSize: extentSize,
                         keys: keys(customer), memo: readMemo)
         }
         let record = try loadShare(txn, name)
@@ -189,8 +189,9 @@ public final class ShareStore: Sendable {
             props.caseSensitive = record.caseSensitive
             epoch = snap.epoch
         }
-        readMemo.remember(ReadMemo.ViewValue(share: props, epoch: epoch), for: key, in: txn)
-        return View(txn: txn, share: props, epoch: epoch, snapshot: snapshot, extentSize: extentSize,
+        let shared = SharedShareRecord(props)
+        readMemo.remember(ReadMemo.ViewValue(share: shared, epoch: epoch), for: key, in: txn)
+        return View(txn: txn, shared: shared, epoch: epoch, snapshot: snapshot, extentSize: extentSize,
                     keys: keys(customer), memo: readMemo)
     }
 

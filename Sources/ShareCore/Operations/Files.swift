@@ -154,10 +154,11 @@ extension Share {
         }
         let leaseId = self.leaseId
         return try read { view in
-            let info = try view.resolveFileInfo(p)
-            if leaseId != nil { try LeaseMachine.authorize(info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
-            try Share.checkWithin(range, size: info.size, path: p)
-            return try view.readBytes(node: info.id, range)
+            // Only the properties the read needs are taken from the resolved file.
+            let file = try view.resolveFileShared(p)
+            if leaseId != nil { try LeaseMachine.authorize(file.info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
+            try Share.checkWithin(range, size: file.info.size, path: p)
+            return try view.readBytes(node: file.info.id, range)
         }
     }
 

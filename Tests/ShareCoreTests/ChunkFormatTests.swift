@@ -172,6 +172,23 @@ import Testing
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// A small read prefetches a version 4 chunk's hash and block from addresses it computes
+    /// from the value's size alone (`Chunks.plainOffsets`): they must be the layout's own.
+    @Test func theReadAheadAddressesAreTheLayoutsOwn() {
+        let block = Chunks.plainBlockSize
+        for length in [1, 2, 100, block - 1, block, block + 1, 2 * block, 3 * block + 5, 1 << 20, 4 << 20] {
+            let blocks = (length + block - 1) / block
+            let count = Chunks.headerBytes + 8 * blocks + length
+            for offset in Set([0, 1, block - 1, block, length / 2, length - 1]) where offset < length {
+                let at = Chunks.plainOffsets(valueBytes: count, offset: offset)
+                #expect(at?.hash == Chunks.headerBytes + 8 * (offset / block), "length \(length), offset \(offset)")
+                #expect(at?.data == Chunks.headerBytes + 8 * blocks + offset / block * block, "length \(length), offset \(offset)")
+            }
+            #expect(Chunks.plainOffsets(valueBytes: count, offset: blocks * block) == nil, "length \(length): past the last block")
+        }
+        #expect(Chunks.plainOffsets(valueBytes: Chunks.headerBytes, offset: 0) == nil)
+    }
+
     @Test func aMalformedHeaderIsRefused() async throws {
         let (t, docs) = try await storeWithFile(pattern(40_000, seed: 10))
         let (key, value) = try #require(try await chunkValues(t.store).first)

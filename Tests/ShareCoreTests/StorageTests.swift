@@ -46,6 +46,16 @@ private func tempPath() -> String {
         #expect(XXH3.hash([UInt8]()) == 0x2D06_8005_38D3_94C2, "xxh3-64 of nothing (seed 0)")
     }
 
+    /// Transactions carry the tables' handles inline, one byte each.
+    @Test func tableHandlesKeepEveryTablesHandle() throws {
+        let opened = Table.allCases.map { UInt32(2 + $0.rawValue * 3) }
+        let handles = try TableHandles(opened)
+        for table in Table.allCases { #expect(handles[table] == opened[table.rawValue]) }
+        #expect(Table.allCases.count <= TableHandles.capacity)
+        #expect(throws: ShareCoreError.self) { try TableHandles([2, 300]) }
+        #expect(throws: ShareCoreError.self) { try TableHandles(Array(repeating: 2, count: TableHandles.capacity + 1)) }
+    }
+
     @Test func mapGrowsWhenFull() async throws {
         let t = try await TempStore.make(mapSize: 1 << 20)
         try await t.store.createShare("big")

@@ -59,6 +59,35 @@ extension ShareCoreError {
     }
 }
 
+/// The LMDB handles of the store's tables, held inline, one byte each (LMDB numbers a
+/// handle below the environment's `maxdbs`), so that a transaction carries them without a
+/// reference to count. As an array they were retained and released by every read, on a cache
+/// line every reading thread shares: a read on another core than the last one waited for it
+/// (issue #14).
+struct TableHandles {
+    private var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// The most tables it holds.
+    static let capacity = 32
+
+    /// No handles yet (every table reads as handle 0 until they are set).
+    init() {}
+
+    /// `handles[i]` is the handle of the table whose raw value is `i`.
+    init(_ handles: [MDB_dbi]) throws(ShareCoreError) {
+        guard handles.count <= Self.capacity, handles.allSatisfy({ $0 < 256 }) else {
+            throw ShareCoreError(.storageError, "LMDB returned table handles that do not fit: \(handles)")
+        }
+        withUnsafeMutableBytes(of: &bytes) { out in
+            for (i, handle) in handles.enumerated() { out[i] = UInt8(handle) }
+        }
+    }
+
+    subscript(table: Table) -> MDB_dbi {
+        withUnsafeBytes(of: bytes) { MDB_dbi($0[table.rawValue]) }
+    }
+}
+
 /// A reader/writer gate: read transactions hold it shared, a map resize holds it exclusively,
 /// because `mdb_env_set_mapsize` may only run while this process has no transaction open.
 final class ReaderGate: @unchecked Sendable {
@@ -91,7 +120,7 @@ final class ReaderGate: @unchecked Sendable {
 /// (`MDB_NOTLS`); write transactions are only ever begun by the ``Writer`` thread.
 final class LMDBEnvironment: @unchecked Sendable {
     let env: OpaquePointer
-    private(set) var dbis: [MDB_dbi]
+    private(set) var dbis = TableHandles()
     let gate = ReaderGate()
     private(set) var mapSize: Int
     let path: String
@@ -110,7 +139,6 @@ final class LMDBEnvironment: @unchecked Sendable {
             throw ShareCoreError(.storageError, "mdb_env_create returned no environment")
         }
         env = handle
-        dbis = []
         do {
             try lmdbCheck(mdb_env_set_maxdbs(env, MDB_dbi(Table.allCases.count + 2)), "mdb_env_set_maxdbs")
             try lmdbCheck(mdb_env_set_maxreaders(env, maxReaders), "mdb_env_set_maxreaders")
@@ -136,7 +164,7 @@ final class LMDBEnvironment: @unchecked Sendable {
                 opened.append(dbi)
             }
             try lmdbCheck(mdb_txn_commit(txn), "committing the setup transaction")
-            dbis = opened
+            dbis = try TableHandles(opened)
         } catch {
             mdb_env_close(env)
             Glibc.close(lockDescriptor)

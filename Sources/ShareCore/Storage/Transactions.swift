@@ -4,13 +4,13 @@ import CLMDB
 /// the memory map and are valid only until the transaction ends or the next write through it.
 struct ReadTxn {
     let raw: OpaquePointer
-    let dbis: [MDB_dbi]
+    let dbis: TableHandles
     /// Whether this is a read-only LMDB transaction, whose values always lie in the read-only
     /// memory map. A write transaction's values may be its dirty pages, in LMDB's heap memory,
     /// so only values of a read-only transaction may have their pages given back (`madvise`).
     var isReadOnly = false
 
-    func dbi(_ table: Table) -> MDB_dbi { dbis[table.rawValue] }
+    func dbi(_ table: Table) -> MDB_dbi { dbis[table] }
 
     /// The id of the commit whose state a read-only transaction reads (`mdb_txn_id`): two read
     /// transactions with the same id read the same state.

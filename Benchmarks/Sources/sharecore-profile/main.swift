@@ -14,6 +14,8 @@
 //   rand-read  --size S --count N --total T [--system sharecore|lmdb] [--per-task 1]
 //              (writes the file first, fast; --per-task 1 runs each read in a new task started
 //              from a global dispatch queue, as package-benchmark runs each iteration)
+//   list-ranges --count N [--passes P]   (a file of N separate 4 KiB runs, 104 KiB apart, written
+//              first; then P List Ranges of it, as `make bench`'s workload 4)
 //   make-dir   --store DIR [--count N]   (the store `list` reads: share big, directory d, N files)
 //   list       --store DIR [--share big] [--dir d] [--passes P] [--names 1] (a prepared ShareCore store;
 //              --names 1 lists names only, as an S3 page reads a directory; --names 2 names with
@@ -226,6 +228,20 @@ func run() async throws {
             report(seconds, bytes: count * size, ops: count)
         }
         env.close()
+    case ("list-ranges", _):
+        let store = try await ShareStore.open(at: dir, options: StoreOptions(durability: .fast, mapSize: mapSize))
+        try await store.createShare("bench")
+        let share = store.share("bench")
+        try await share.createFile("f", length: UInt64(count * 104 * KiB))
+        let data = payload(4 * KiB)
+        for i in 0..<count { try await share.write("f", at: UInt64(i * 104 * KiB), data) }
+        var listed = 0
+        let seconds = try await measuredPhase {
+            for _ in 0..<passes { listed += try await share.ranges("f").count }
+        }
+        precondition(listed == count * passes)
+        report(seconds, bytes: 0, ops: passes)
+        await store.close()
     case ("make-dir", _):
         // The store `list` reads, as `make bench` prepares it (Prepared.share100kShareCore):
         // share `big`, directory `d`, `--count` files (default 100,000) of 10,738 bytes, written

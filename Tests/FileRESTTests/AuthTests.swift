@@ -345,6 +345,54 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
         #expect(throws: FileRESTError.self) { try SAS.verify(SharedKey.sign(text + "x", key: key), stringToSign: text, key: key) }
     }
 
+    @Test("a service SAS checked once is known again only for the same parameters, resource and key")
+    func checkedSASAreKeptExactly() throws {
+        let key = try #require(FileRESTConfiguration()).accountKey
+        func request(_ pathAndQuery: String) throws -> FileRequest {
+            try FileRequest.parse(FrontRequest(head: HTTPRequest(method: .get, scheme: "http", authority: "h", path: pathAndQuery,
+                                                                 headerFields: [:])), account: "devstoreaccount1")
+        }
+        let file = try request("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead)
+        let checked = try ServiceSAS.checked(file.sasFields, request: file, accountKey: key, now: Date())
+        #expect(checked.resource == "f" && checked.policy.permissions == "r" && checked.identifier == nil)
+        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: file.sasFields, resource: "/file/devstoreaccount1/docs/dir/a.txt",
+                                                         accountKey: key)) != nil)
+        #expect(try ServiceSAS.checked(file.sasFields, request: file, accountKey: key, now: Date()).policy == checked.policy)
+        // The same SAS for another file, under another key, or with a parameter changed: each
+        // is checked afresh, and its signature does not match.
+        let other = try request("/devstoreaccount1/docs/b.txt?" + SASVectors.fileRead)
+        #expect(throws: FileRESTError.self) { try ServiceSAS.checked(other.sasFields, request: other, accountKey: key, now: Date()) }
+        #expect(throws: FileRESTError.self) {
+            try ServiceSAS.checked(file.sasFields, request: file, accountKey: Array("another key".utf8), now: Date())
+        }
+        let widened = try request("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead.replacingOccurrences(of: "&sp=r&", with: "&sp=rw&"))
+        #expect(throws: FileRESTError.self) { try ServiceSAS.checked(widened.sasFields, request: widened, accountKey: key, now: Date()) }
+        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: other.sasFields, resource: "/file/devstoreaccount1/docs/b.txt",
+                                                         accountKey: key)) == nil)
+    }
+
+    /// A SAS served from the cache still has its time frame checked on every request.
+    @Test func aKnownSASStillExpires() async throws {
+        let h = try await Harness.make()
+        try await h.seedDocs()
+        let formatter = ISO8601DateFormatter()
+        let expiry = Date().addingTimeInterval(2)
+        let unsigned = "sp=r&se=\(formatter.string(from: expiry))&sv=2026-10-06&sr=f"
+        let resource = "/file/devstoreaccount1/docs/dir/a.txt"
+        let toSign = ServiceSAS.stringToSign(SASFields(try #require(RequestTarget("/x?" + unsigned))), resource: resource, modern: true)
+        let signature = SharedKey.sign(toSign, key: h.config.accountKey)
+        let sas = unsigned.replacingOccurrences(of: ":", with: "%3A") + "&sig="
+            + (signature.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        #expect(try await h.send(.get, "docs/dir/a.txt?" + sas, sign: false).status == 200)
+        #expect(try await h.send(.get, "docs/dir/a.txt?" + sas, sign: false).status == 200)
+        try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 1.1))
+        let late = try await h.send(.get, "docs/dir/a.txt?" + sas, sign: false)
+        #expect(late.status == 403 && late.errorCode == "AuthenticationFailed")
+        // Without a start, the start is the current time, now after the expiry.
+        #expect(late.authenticationDetail?.hasPrefix("Signed expiry time [") == true)
+        try await h.finish()
+    }
+
     @Test func stringToSignMatchesTheSDK() throws {
         let target = try #require(RequestTarget("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead))
         let request = try FileRequest.parse(FrontRequest(head: HTTPRequest(method: .get, scheme: "http", authority: "h",

@@ -1,4 +1,5 @@
 import Foundation
+import FrontKit
 import HTTPTypes
 import Testing
 @testable import FileREST
@@ -118,6 +119,15 @@ import Testing
             return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         }
         #expect(try await h.send(.get, "docs/f?" + query(signature), sign: false).status == 200)
+        // Known from that request, the SAS is still refused once its key has expired.
+        let parsed = try FileRequest.parse(FrontRequest(head: HTTPRequest(method: .get, scheme: "http", authority: "h",
+                                                                          path: "/devstoreaccount1/docs/f?" + query(signature), headerFields: [:])),
+                                           account: "devstoreaccount1")
+        #expect(try ServiceSAS.checked(parsed.sasFields, request: parsed, accountKey: h.config.accountKey, now: Date()).delegation == fields)
+        let expired = #expect(throws: FileRESTError.self) {
+            try ServiceSAS.checked(parsed.sasFields, request: parsed, accountKey: h.config.accountKey, now: Date().addingTimeInterval(7200))
+        }
+        #expect(expired?.details.first?.1.hasPrefix("The user delegation key is not valid at this time") == true)
         let forged = try await h.send(.get, "docs/f?" + query(signature, oid: "99999999-2222-3333-4444-555555555555"), sign: false)
         #expect(forged.status == 403 && forged.errorCode == "AuthenticationFailed")
         let write = try await h.send(.put, "docs/f?comp=metadata&" + query(signature), sign: false)

@@ -226,6 +226,22 @@ struct SASFields: Sendable {
     }
 }
 
+extension SASFields: Hashable {
+    /// Whether both hold the same parameters (names lower-cased, values decoded) in the same order.
+    static func == (left: SASFields, right: SASFields) -> Bool {
+        left.parameters.count == right.parameters.count
+            && zip(left.parameters, right.parameters).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(parameters.count)
+        for parameter in parameters {
+            hasher.combine(parameter.name)
+            hasher.combine(parameter.value)
+        }
+    }
+}
+
 /// An inclusive range of IPv4 addresses (a SAS's `sip`).
 struct IPv4Range: Sendable, Equatable {
     let low: UInt32

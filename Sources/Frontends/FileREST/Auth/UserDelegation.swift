@@ -15,7 +15,7 @@ enum UserDelegation {
     static let maximumLifetime: TimeInterval = 7 * 24 * 3600
 
     /// The fields a key is derived from, as the SAS repeats them.
-    struct KeyFields: Equatable {
+    struct KeyFields: Equatable, Sendable {
         var oid: String
         var tid: String
         var start: String
@@ -80,6 +80,12 @@ enum UserDelegation {
         guard sas.raw("sduoid") == nil else {
             throw FileRESTError.authenticationFailed("sduoid (a user delegation SAS for one end user) is not supported by this server.")
         }
+        try checkValid(fields, now: now)
+        return fields
+    }
+
+    /// Refuses a key that is not valid at `now` (or whose times do not parse).
+    static func checkValid(_ fields: KeyFields, now: Date) throws {
         guard let start = SASFields.parseTime(fields.start), let expiry = SASFields.parseTime(fields.expiry) else {
             throw FileRESTError.authenticationFailed(SAS.notWellFormed)
         }
@@ -87,7 +93,6 @@ enum UserDelegation {
         guard current >= start, current < expiry else {
             throw FileRESTError.authenticationFailed("The user delegation key is not valid at this time: Start [\(fields.start)] - Expiry [\(fields.expiry)]")
         }
-        return fields
     }
 
     static func time(_ text: String, node: String) throws -> FileTime {

@@ -355,8 +355,8 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
         let file = try request("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead)
         let checked = try ServiceSAS.checked(file.sasFields, request: file, accountKey: key, now: Date())
         #expect(checked.resource == "f" && checked.policy.permissions == "r" && checked.identifier == nil)
-        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: file.sasFields, resource: "/file/devstoreaccount1/docs/dir/a.txt",
-                                                         accountKey: key)) != nil)
+        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: file.sasFields, account: "devstoreaccount1", share: "docs",
+                                                         path: ["dir", "a.txt"], accountKey: key)) != nil)
         #expect(try ServiceSAS.checked(file.sasFields, request: file, accountKey: key, now: Date()).policy == checked.policy)
         // The same SAS for another file, under another key, or with a parameter changed: each
         // is checked afresh, and its signature does not match.
@@ -367,8 +367,8 @@ private func fileTime(_ text: String) -> FileTime? { FileTime(iso8601: text) }
         }
         let widened = try request("/devstoreaccount1/docs/dir/a.txt?" + SASVectors.fileRead.replacingOccurrences(of: "&sp=r&", with: "&sp=rw&"))
         #expect(throws: FileRESTError.self) { try ServiceSAS.checked(widened.sasFields, request: widened, accountKey: key, now: Date()) }
-        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: other.sasFields, resource: "/file/devstoreaccount1/docs/b.txt",
-                                                         accountKey: key)) == nil)
+        #expect(ServiceSAS.checkedCache.value(for: .init(parameters: other.sasFields, account: "devstoreaccount1", share: "docs",
+                                                         path: ["b.txt"], accountKey: key)) == nil)
     }
 
     /// A SAS served from the cache still has its time frame checked on every request.

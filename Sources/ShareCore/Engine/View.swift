@@ -225,7 +225,9 @@ struct View {
                 try Versioned.scan(txn, .extents, prefix: prefix, from: start, epoch: epoch) { item, value in
                     let index = item.beUInt64(at: 16)
                     if index > last { return false }
-                    return try body(index, try ExtentRuns(value))
+                    // Stopping at `last` spares the step to the next key (older versions of
+                    // this extent, or the next extent): a small read needs one extent only.
+                    return try body(index, try ExtentRuns(value)) && index < last
                 }
             }
         }

@@ -44,6 +44,37 @@ import Testing
         try await t.finish()
     }
 
+    @Test func aPathIsRememberedAsGivenOnlyOnceItResolvedToAFile() async throws {
+        let t = try await TempStore.make()
+        try await t.store.createShare("docs")
+        let docs = t.store.share("docs")
+        try await docs.createDirectory("d")
+        try await docs.createFile("d/f", length: 2)
+        try await docs.write("d/f", at: 0, [5, 6])
+        let memo = t.store.readMemo
+        func resolution(_ path: String) throws -> ReadMemo.PathResolution? {
+            try t.store.env.read { memo.resolution(.init(share: "docs", snapshot: nil, path: path), in: $0) }
+        }
+        #expect(try await docs.read("d/f", range: 0..<2) == [5, 6])
+        #expect(try resolution("d/f")?.path == SharePath("d/f"))
+        #expect(try await docs.read("d/f", range: 1..<2) == [6])  // from the memo
+        await expectError(.invalidRange) { try await docs.read("d/f", range: 1..<3) }
+        // What does not resolve to a file is not remembered, and fails the same way every time.
+        for _ in 0..<2 {
+            await expectError(.resourceNotFound) { try await docs.read("d/g", range: 0..<1) }
+            await expectError(.notAFile) { try await docs.read("d", range: 0..<1) }
+            await expectError(.invalidName) { try await docs.read("d//f", range: 0..<1) }
+        }
+        #expect(try resolution("d/g") == nil && resolution("d") == nil && resolution("d//f") == nil)
+        // A malformed path is reported before a range over the limit, as it always was.
+        await expectError(.invalidName) { try await docs.read("d//f", range: 0..<UInt64(Share.maxReadBytes + 1)) }
+        await expectError(.invalidRange) { try await docs.read("d/f", range: 0..<UInt64(Share.maxReadBytes + 1)) }
+        // Another share handle's path of the same spelling is another key.
+        try await t.store.createShare("other")
+        await expectError(.parentNotFound) { try await t.store.share("other").read("d/f", range: 0..<1) }
+        try await t.finish()
+    }
+
     @Test func aSnapshotViewAndTheLiveViewAreRememberedApart() async throws {
         let t = try await TempStore.make()
         try await t.store.createShare("docs")

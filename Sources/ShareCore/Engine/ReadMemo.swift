@@ -42,6 +42,21 @@ final class ReadMemo: Sendable {
         init(_ info: NodeInfo) { self.info = info }
     }
 
+    /// A path exactly as a caller gave it (not yet parsed), in a view of a share.
+    struct RawPathKey: Hashable, Sendable {
+        let share: String
+        let snapshot: String?
+        let path: String
+    }
+
+    /// What a read of a file by path needs before its bytes: the view, the parsed path and the
+    /// file it resolves to.
+    struct PathResolution: Sendable {
+        let view: ViewValue
+        let path: SharePath
+        let file: ResolvedFile
+    }
+
     /// A file's properties and the MD5 of its whole content, when its saved MD5 state covers it.
     struct FileWithMD5: Sendable {
         let info: NodeInfo
@@ -52,6 +67,7 @@ final class ReadMemo: Sendable {
         var snapshotId = 0
         var views: [ViewKey: ViewValue] = [:]
         var files: [FileKey: ResolvedFile] = [:]
+        var rawPaths: [RawPathKey: PathResolution] = [:]
         var filesWithMD5: [FileKey: FileWithMD5] = [:]
         var derived: [String: any AnyObject & Sendable] = [:]
 
@@ -62,6 +78,7 @@ final class ReadMemo: Sendable {
                 snapshotId = id
                 views.removeAll(keepingCapacity: true)
                 files.removeAll(keepingCapacity: true)
+                rawPaths.removeAll(keepingCapacity: true)
                 filesWithMD5.removeAll(keepingCapacity: true)
                 derived.removeAll(keepingCapacity: true)
             }
@@ -88,6 +105,15 @@ final class ReadMemo: Sendable {
     /// Remembers that `key` resolves to the file `file` in the state `txn` reads.
     func remember(_ file: ResolvedFile, for key: FileKey, in txn: ReadTxn) {
         store(in: txn) { Self.put(file, for: key, in: &$0.files) }
+    }
+
+    /// The view, parsed path and file remembered for the path `key` as given, in the state
+    /// `txn` reads, if any: a hit needs neither parsing the path nor a second lookup.
+    func resolution(_ key: RawPathKey, in txn: ReadTxn) -> PathResolution? { lookup(in: txn) { $0.rawPaths[key] } }
+
+    /// Remembers how the path `key` as given resolved in the state `txn` reads.
+    func remember(_ resolution: PathResolution, for key: RawPathKey, in txn: ReadTxn) {
+        store(in: txn) { Self.put(resolution, for: key, in: &$0.rawPaths) }
     }
 
     /// The file and content MD5 remembered for `key` in the state `txn` reads, if any.

@@ -200,6 +200,29 @@ public final class ShareStore: Sendable {
         try env.read { txn in try body(try view(txn, share: share, snapshot: snapshot, customer: customer)) }
     }
 
+    /// Runs `body` against a read view of `share` with the file `path` (as the caller gave it)
+    /// resolves to, and the path parsed. A path that an earlier read of the same committed
+    /// state resolved is taken from the read memo as it was given: a run of small reads of one
+    /// file parses and looks up its path once (issue #14). Errors are those of parsing the
+    /// path, building the view and resolving the file, in that order.
+    func readFile<T>(share: String, snapshot: String?, customer: CustomerKey? = nil, path: String,
+                     _ body: (View, SharePath, ReadMemo.ResolvedFile) throws -> T) throws -> T {
+        try env.read { txn in
+            let key = ReadMemo.RawPathKey(share: share, snapshot: snapshot, path: path)
+            if let known = readMemo.resolution(key, in: txn) {
+                let view = View(txn: txn, shared: known.view.share, epoch: known.view.epoch, snapshot: snapshot,
+                                extentSize: extentSize, keys: keys(customer), memo: readMemo)
+                return try body(view, known.path, known.file)
+            }
+            let parsed = try SharePath(path)
+            let view = try view(txn, share: share, snapshot: snapshot, customer: customer)
+            let file = try view.resolveFileShared(parsed)
+            readMemo.remember(ReadMemo.PathResolution(view: ReadMemo.ViewValue(share: view.shared, epoch: view.epoch),
+                                                      path: parsed, file: file), for: key, in: txn)
+            return try body(view, parsed, file)
+        }
+    }
+
     /// Runs `body` as one all-or-nothing write on the live namespace of `share`.
     func mutate<T: Sendable>(share name: String, customer: CustomerKey? = nil,
                              _ body: @escaping @Sendable (inout Mutation) throws -> T) async throws -> T {

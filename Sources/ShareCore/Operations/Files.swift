@@ -148,14 +148,13 @@ extension Share {
     /// Reads `range` of file `path` (holes read as zeros). A range past the end is `invalidRange`;
     /// a chunk failing its checksum is `dataCorrupted`. At most 64 MiB per call.
     public func read(_ path: String, range: Range<UInt64>) async throws -> [UInt8] {
-        let p = try SharePath(path)
         guard range.count <= Share.maxReadBytes else {
+            _ = try SharePath(path)  // a malformed path is reported first
             throw ShareCoreError(.invalidRange, "a read of \(range.count) bytes is over the \(Share.maxReadBytes)-byte limit per call")
         }
         let leaseId = self.leaseId
-        return try read { view in
+        return try store.readFile(share: name, snapshot: snapshot, customer: customerKey, path: path) { view, p, file in
             // Only the properties the read needs are taken from the resolved file.
-            let file = try view.resolveFileShared(p)
             if leaseId != nil { try LeaseMachine.authorize(file.info.lease, leaseId: leaseId, now: .now(), what: "file '\(p)'") }
             try Share.checkWithin(range, size: file.info.size, path: p)
             return try view.readBytes(node: file.info.id, range)
